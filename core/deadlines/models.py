@@ -1,0 +1,63 @@
+"""The one model of a deadline in the product: a clock on a subject.
+
+Requests, rectifications, problems, monthly reports, phase deliverables, patrols, look-backs:
+every deadline is a Clock row, started, met and scanned only through core.deadlines.services.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+
+
+class ClockState(models.TextChoices):
+    ON_TRACK = "on_track", "进行中"
+    DUE_SOON = "due_soon", "即将到期"
+    OVERDUE = "overdue", "已超时"
+    MET_ON_TIME = "met_on_time", "按时完成"
+    MET_LATE = "met_late", "超时完成"
+    CANCELLED = "cancelled", "已撤销"
+
+
+OPEN_STATES = (ClockState.ON_TRACK, ClockState.DUE_SOON, ClockState.OVERDUE)
+
+
+class Clock(models.Model):
+    subject_type = models.CharField(max_length=60)  # app_label.model, e.g. "requests.citizenrequest"
+    subject_id = models.BigIntegerField()
+    kind = models.CharField(max_length=32)  # respond / handle / feedback / rectify / problem / report / ...
+    round = models.PositiveSmallIntegerField(default=1)  # a reopened subject starts a new round
+    title = models.CharField(max_length=200, blank=True, default="")
+    responsible_user_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    community_id = models.BigIntegerField(null=True, blank=True)
+    grid_id = models.BigIntegerField(null=True, blank=True)
+    started_at = models.DateTimeField()
+    warn_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    met_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=16, choices=ClockState.choices, default=ClockState.ON_TRACK)
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    rule = models.CharField(max_length=120, blank=True, default="")  # human text: "24 小时" / "3 个工作日"
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["subject_type", "subject_id", "kind", "round"], name="clock_unique_round"),
+            models.CheckConstraint(name="clock_warn_before_due", condition=Q(warn_at__lte=models.F("due_at"))),
+        ]
+        indexes = [
+            # The scanner's two questions, answered from small partial indexes over open clocks only.
+            models.Index(fields=["warn_at"], name="clock_open_warn_idx", condition=Q(state="on_track")),
+            models.Index(fields=["due_at"], name="clock_open_due_idx", condition=Q(state__in=["on_track", "due_soon"])),
+            models.Index(fields=["subject_type", "subject_id"], name="clock_subject_idx"),
+            models.Index(fields=["community_id", "grid_id", "state"], name="clock_place_state_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_type}#{self.subject_id} {self.kind} due {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES

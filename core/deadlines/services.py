@@ -1,0 +1,118 @@
+"""The clock engine: start, meet, cancel, and the state a clock is in at a given time.
+
+The scanner (periodic task), working-day arithmetic and escalation build on these functions;
+no module computes a deadline or a clock state anywhere else.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from core.audit.services import audit_record
+from core.deadlines.models import OPEN_STATES, Clock, ClockState
+
+
+def subject_key(subject: models.Model) -> tuple[str, int]:
+    return subject._meta.label_lower, int(subject.pk)
+
+
+def clock_state_at(clock: Clock, now: dt.datetime) -> str:
+    """The state a clock is in at ``now`` (pure; the scanner persists it)."""
+    if clock.state == ClockState.CANCELLED:
+        return ClockState.CANCELLED
+    if clock.met_at is not None:
+        return ClockState.MET_ON_TIME if clock.met_at <= clock.due_at else ClockState.MET_LATE
+    if now >= clock.due_at:
+        return ClockState.OVERDUE
+    if now >= clock.warn_at:
+        return ClockState.DUE_SOON
+    return ClockState.ON_TRACK
+
+
+@transaction.atomic
+def clock_start(
+    *,
+    subject: models.Model,
+    kind: str,
+    due_at: dt.datetime,
+    warn_at: dt.datetime | None = None,
+    started_at: dt.datetime | None = None,
+    responsible_user_id: int | None = None,
+    community_id: int | None = None,
+    grid_id: int | None = None,
+    title: str = "",
+    rule: str = "",
+    actor=None,
+) -> Clock:
+    """Start a clock (a new round if this subject already had one of this kind)."""
+    started_at = started_at or timezone.now()
+    if due_at <= started_at:
+        raise ValueError("due_at must be after started_at")
+    if warn_at is None:
+        # Warn when 80% of the time has passed (at least 15 minutes before the deadline).
+        span = due_at - started_at
+        warn_at = min(started_at + span * 0.8, due_at - min(span, dt.timedelta(minutes=15)))
+    subject_type, subject_id = subject_key(subject)
+    previous = (
+        Clock.objects.filter(subject_type=subject_type, subject_id=subject_id, kind=kind).order_by("-round").first()
+    )
+    clock = Clock(
+        subject_type=subject_type,
+        subject_id=subject_id,
+        kind=kind,
+        round=(previous.round + 1) if previous else 1,
+        title=title[:200],
+        responsible_user_id=responsible_user_id,
+        community_id=community_id,
+        grid_id=grid_id,
+        started_at=started_at,
+        warn_at=warn_at,
+        due_at=due_at,
+        rule=rule,
+    )
+    clock.state = clock_state_at(clock, timezone.now())
+    clock.save()
+    audit_record(actor=actor, action="clock.start", obj=clock,
+                 after={"kind": kind, "due_at": due_at, "warn_at": warn_at, "subject": f"{subject_type}#{subject_id}"})
+    return clock
+
+
+def clock_open(*, subject: models.Model, kind: str) -> Clock | None:
+    subject_type, subject_id = subject_key(subject)
+    return (
+        Clock.objects.select_for_update()
+        .filter(subject_type=subject_type, subject_id=subject_id, kind=kind, state__in=OPEN_STATES)
+        .order_by("-round")
+        .first()
+    )
+
+
+@transaction.atomic
+def clock_meet(*, subject: models.Model, kind: str, at: dt.datetime | None = None, actor=None) -> Clock | None:
+    """Mark the open clock of this kind met at ``at``; returns it (None if no clock was open)."""
+    clock = clock_open(subject=subject, kind=kind)
+    if clock is None:
+        return None
+    before = clock.state
+    clock.met_at = at or timezone.now()
+    clock.state = clock_state_at(clock, clock.met_at)
+    clock.save(update_fields=["met_at", "state", "updated_at"])
+    audit_record(actor=actor, action="clock.meet", obj=clock, before={"state": before},
+                 after={"state": clock.state, "met_at": clock.met_at})
+    return clock
+
+
+@transaction.atomic
+def clock_cancel(*, subject: models.Model, kind: str, reason: str, actor=None) -> Clock | None:
+    clock = clock_open(subject=subject, kind=kind)
+    if clock is None:
+        return None
+    before = clock.state
+    clock.state = ClockState.CANCELLED
+    clock.save(update_fields=["state", "updated_at"])
+    audit_record(actor=actor, action="clock.cancel", obj=clock, before={"state": before},
+                 after={"state": clock.state}, reason=reason)
+    return clock

@@ -1,0 +1,30 @@
+"""``scope_to_member``: the single place that knows how far a member reaches inside a street.
+
+Street and district roles see the whole street (district roles only read, see Member.can);
+community roles see their community; grid roles their grid. Pass the lookup path from the
+queryset's model to the grid (or community) — e.g. ``grid="household__grid"``.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from tenants.members import Member
+from tenants.roles import SCOPE_COMMUNITY, SCOPE_DISTRICT, SCOPE_GRID, SCOPE_STREET
+
+
+def scope_q(member: Member, *, grid: str | None = "grid", community: str | None = None) -> Q:
+    """A Q object limiting rows to the member's reach. ``community`` defaults to ``<grid>__community``."""
+    community = community or (f"{grid}__community" if grid else None)
+    scope = member.scope
+    if scope in (SCOPE_STREET, SCOPE_DISTRICT):
+        return Q()
+    if scope == SCOPE_GRID and member.grid_id is not None and grid:
+        return Q(**{f"{grid}_id": member.grid_id})
+    if scope in (SCOPE_GRID, SCOPE_COMMUNITY) and member.community_id is not None and community:
+        return Q(**{f"{community}_id": member.community_id})
+    return Q(pk__in=[])  # a narrow role not yet assigned to a community or grid sees nothing
+
+
+def scope_to_member(qs: QuerySet, member: Member, *, grid: str | None = "grid", community: str | None = None) -> QuerySet:
+    return qs.filter(scope_q(member, grid=grid, community=community))

@@ -1,0 +1,34 @@
+"""The gate of every web page: signed in, a member here, allowed the page's action."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from tenants.roles import ACTIONS
+
+
+def member_required(action: str) -> Callable:
+    if action not in ACTIONS:
+        raise KeyError(f"unknown action {action!r}")
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            member = getattr(request, "member", None)
+            if member is None:
+                raise Http404("不是本单位成员 / not a member here")
+            if not member.can(action):
+                raise PermissionDenied("当前角色无权访问此页面 / your role may not open this page")
+            return view(request, *args, **kwargs)
+
+        wrapped.required_action = action  # read by the isolation tests
+        return wrapped
+
+    return decorator

@@ -1,0 +1,184 @@
+"""The ``nuandong`` command line: launcher, test runner and every manage.py command.
+
+    nuandong run [--port 8000]     set up, load demo data once, start web + worker + beat
+    nuandong serve [--port 8000]   web server only
+    nuandong test [pytest args]    the whole test suite
+    nuandong setup                 empty database -> working empty platform (idempotent)
+    nuandong district create ...   / tenant create ... / user create ...   provisioning
+    nuandong <django command>      anything manage.py does (migrate_schemas, check --deploy, shell, ...)
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _var_dir() -> Path:
+    path = Path(os.environ.get("NUANDONG_VAR_DIR", BASE_DIR / "var"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _ensure_secret_key() -> None:
+    """Development machines get a random key kept in var/secret_key; production sets SECRET_KEY."""
+    if os.environ.get("SECRET_KEY"):
+        return
+    key_file = _var_dir() / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    os.environ["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def _django_setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nuandong.settings")
+    import django
+
+    django.setup()
+    # Children (web, worker, beat) use the very same services the parent resolved or started.
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if not os.environ.get("DATABASE_URL"):
+        from urllib.parse import quote
+
+        os.environ["DATABASE_URL"] = f"postgres://{db['USER']}@{quote(db['HOST'], safe='')}/{db['NAME']}"
+    os.environ.setdefault("REDIS_URL", settings.REDIS_URL)
+
+
+def manage(argv: list[str]) -> int:
+    _ensure_secret_key()
+    _django_setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["nuandong", *argv])
+    return 0
+
+
+def _print_banner(port: int) -> None:
+    from django.conf import settings
+
+    from tenants.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_STREETS
+
+    base = settings.BASE_DOMAIN
+    print("\n暖冬 Nuandong is running:")
+    print(f"  district site   http://{base}:{port}/")
+    for slug, name in DEMO_STREETS:
+        print(f"  {name:<10} http://{slug}.{base}:{port}/")
+    print(f"  API docs        http://{base}:{port}/api/docs/   health http://{base}:{port}/healthz")
+    print(f"\nDemo accounts (password {DEMO_PASSWORD}):")
+    for username, role, where in DEMO_ACCOUNTS:
+        print(f"  {username:<22} {role:<20} {where}")
+    print("\nCtrl-C stops everything.\n", flush=True)
+
+
+def run(argv: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="nuandong run")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    parser.add_argument("--no-worker", action="store_true", help="web server only")
+    parser.add_argument("--no-demo", action="store_true", help="do not load demo data")
+    args = parser.parse_args(argv)
+
+    _ensure_secret_key()
+    _django_setup()
+    from django.core.management import call_command
+
+    call_command("setup")
+    if not args.no_demo:
+        call_command("demo")
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+    bin_dir = Path(sys.executable).parent
+    procs = [
+        subprocess.Popen(
+            [str(bin_dir / "gunicorn"), "nuandong.wsgi", "-b", f"0.0.0.0:{args.port}", "-w", "2", "--threads", "4",
+             "--access-logfile", "-", "--timeout", "60"]
+        )
+    ]
+    if not args.no_worker:
+        procs.append(subprocess.Popen([str(bin_dir / "celery"), "-A", "nuandong", "worker", "-l", "INFO", "-c", "2"]))
+        procs.append(
+            subprocess.Popen([str(bin_dir / "celery"), "-A", "nuandong", "beat", "-l", "INFO",
+                              "-s", str(_var_dir() / "celerybeat-schedule")])
+        )
+    if not args.no_demo:
+        _print_banner(args.port)
+
+    def stop(*_):
+        for proc in procs:
+            if proc.poll() is None:
+                proc.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(p.poll() is None for p in procs):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()
+        for proc in procs:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+    return 0
+
+
+def serve(argv: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="nuandong serve")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--setup", action="store_true", help="run `nuandong setup` first")
+    args = parser.parse_args(argv)
+    _ensure_secret_key()
+    _django_setup()
+    from django.core.management import call_command
+
+    if args.setup:
+        call_command("setup")
+    bin_dir = Path(sys.executable).parent
+    proc = subprocess.Popen([str(bin_dir / "gunicorn"), "nuandong.wsgi", "-b", f"127.0.0.1:{args.port}", "-w", "1"])
+    signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.terminate()
+        return proc.wait()
+
+
+def test(argv: list[str]) -> int:
+    os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-" + "x" * 20)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nuandong.settings")
+    import pytest
+
+    os.chdir(BASE_DIR)
+    return pytest.main(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    command = argv[0] if argv else "help"
+    rest = argv[1:]
+    if command in {"help", "-h", "--help"}:
+        print(__doc__)
+        return 0
+    handlers = {"run": run, "serve": serve, "test": test}
+    if command in handlers:
+        return handlers[command](rest) or 0
+    return manage(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

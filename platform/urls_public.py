@@ -1,0 +1,14 @@
+"""URLs of the district site (public schema)."""
+
+from django.urls import include, path
+
+from api.urls import common_patterns, district_patterns
+from nuandong.urls_common import common_urls
+from tenants import views as tenant_views
+
+urlpatterns = [
+    path("", tenant_views.district_home, name="home"),
+    path("streets/new/", tenant_views.street_office_new, name="street_office_new"),
+    path("api/v1/", include(common_patterns + district_patterns)),
+    *common_urls("nuandong.urls_public"),
+]

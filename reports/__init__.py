@@ -1,0 +1,1 @@
+"""Report builders (selectors -> context -> template -> PDF / Excel) and submissions up the hierarchy."""

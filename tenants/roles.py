@@ -1,0 +1,172 @@
+"""Roles and the one permission matrix (role x action).
+
+Every permission check in the product asks ``role_can(role, action)`` (through ``Member.can``).
+The README renders this table; tests check it cell by cell.
+
+Actions ending in ``.view`` read; every other action writes. District roles are read-only
+inside street offices: only their ``.view`` actions apply there (``Member.can``).
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+# --- roles -------------------------------------------------------------------------------
+DISTRICT_ADMIN = "district_admin"
+DISTRICT_VIEWER = "district_viewer"
+STREET_LEADER = "street_leader"
+STREET_STAFF = "street_staff"
+COMMUNITY_DIRECTOR = "community_director"
+COMMUNITY_WORKER = "community_worker"
+GRID_WORKER = "grid_worker"
+BUILDING_HEAD = "building_head"
+ENFORCEMENT = "enforcement"
+VOLUNTEER = "volunteer"
+
+ROLE_CHOICES = [
+    (DISTRICT_ADMIN, _("District admin")),
+    (DISTRICT_VIEWER, _("District viewer")),
+    (STREET_LEADER, _("Street leader")),
+    (STREET_STAFF, _("Street civil-affairs staff")),
+    (COMMUNITY_DIRECTOR, _("Community director")),
+    (COMMUNITY_WORKER, _("Community civil-affairs worker")),
+    (GRID_WORKER, _("Grid worker")),
+    (BUILDING_HEAD, _("Building head")),
+    (ENFORCEMENT, _("Law-enforcement team")),
+    (VOLUNTEER, _("Volunteer")),
+]
+ROLES = [code for code, _label in ROLE_CHOICES]
+DISTRICT_ROLES = frozenset({DISTRICT_ADMIN, DISTRICT_VIEWER})
+STREET_ROLES = frozenset(ROLES) - DISTRICT_ROLES
+
+# How far a role reaches inside a street office; `scope_to_member` (core) applies it.
+SCOPE_DISTRICT, SCOPE_STREET, SCOPE_COMMUNITY, SCOPE_GRID = "district", "street", "community", "grid"
+ROLE_SCOPE = {
+    DISTRICT_ADMIN: SCOPE_DISTRICT,
+    DISTRICT_VIEWER: SCOPE_DISTRICT,
+    STREET_LEADER: SCOPE_STREET,
+    STREET_STAFF: SCOPE_STREET,
+    ENFORCEMENT: SCOPE_STREET,
+    COMMUNITY_DIRECTOR: SCOPE_COMMUNITY,
+    COMMUNITY_WORKER: SCOPE_COMMUNITY,
+    VOLUNTEER: SCOPE_COMMUNITY,
+    GRID_WORKER: SCOPE_GRID,
+    BUILDING_HEAD: SCOPE_GRID,
+}
+
+# --- actions -----------------------------------------------------------------------------
+ACTIONS: dict[str, str] = {
+    # district level (public schema)
+    "district.view": "查看区级总览 / view the district overview",
+    "district.manage_streets": "开设街道 / create street offices",
+    "district.manage_members": "管理区级与街道账号 / manage accounts",
+    "campaign.view": "查看工作方案与时限 / view the campaign",
+    "campaign.manage": "设置工作方案、阶段与时限 / set the campaign, phases and SLA",
+    # street level (tenant schema)
+    "street.view": "进入街道工作台 / open the street workspace",
+    "member.view": "查看人员 / view staff",
+    "member.manage": "管理街道人员与角色 / manage street staff",
+    "org.view": "查看社区、网格、楼栋 / view communities, grids, buildings",
+    "org.edit": "维护社区、网格、楼栋 / edit communities, grids, buildings",
+    "hotline.edit": "维护民政服务热线 / edit hotlines",
+    "household.view": "查看户籍与人员 / view households and persons",
+    "household.edit": "登记与修改户、人员 / register and edit households and persons",
+    "roster.import": "导入花名册 / import rosters",
+    "person.view_full_id": "查看完整身份证号 / see full ID numbers",
+    "visit.view": "查看走访记录 / view visits",
+    "visit.create": "入户核查、电话随访 / record visits",
+    "need.view": "查看过冬需求台账 / view the winter-needs ledger",
+    "need.edit": "处理过冬需求 / handle needs",
+    "problem.view": "查看问题台账 / view the problem ledger",
+    "problem.edit": "处理问题 / handle problems",
+    "request.view": "查看诉求 / view requests",
+    "request.create": "登记诉求 / register requests",
+    "request.respond": "响应诉求 / respond to requests",
+    "request.handle": "处置诉求 / handle requests",
+    "request.feedback": "反馈诉求 / give feedback",
+    "request.close": "办结诉求 / close requests",
+    "rectification.view": "查看整改台账 / view rectifications",
+    "rectification.edit": "整改 / rectify",
+    "rectification.verify": "验收整改、回头看 / verify and re-check",
+    "relief.view": "查看救助 / view relief",
+    "relief.edit": "登记救助 / record relief",
+    "relief.approve": "审批救助 / approve relief",
+    "material.view": "查看物资台账 / view the material ledger",
+    "material.edit": "物资入库与发放 / record material in and out",
+    "patrol.view": "查看街面巡查 / view patrols",
+    "patrol.create": "记录街面巡查 / record patrols",
+    "report.view": "查看报表 / view reports",
+    "report.compile": "编制报表 / compile reports",
+    "report.submit": "报送报表 / submit reports",
+    "report.approve": "审核报表 / approve reports",
+    "deadline.view": "查看时限 / view deadlines",
+    "notification.view": "查看通知 / view notifications",
+    "audit.view": "查看操作日志 / view the audit trail",
+}
+
+
+def is_read_action(action: str) -> bool:
+    return action.endswith(".view")
+
+
+_VIEW_ALL_STREET = {a for a in ACTIONS if is_read_action(a) and not a.startswith(("district.",))}
+_SELF = {"deadline.view", "notification.view", "street.view"}
+
+PERMISSIONS: dict[str, frozenset[str]] = {
+    DISTRICT_ADMIN: frozenset(
+        {
+            "district.view", "district.manage_streets", "district.manage_members",
+            "campaign.view", "campaign.manage",
+            "street.view", "org.view", "member.view", "report.view", "report.approve",
+            "deadline.view", "notification.view", "audit.view",
+        }
+    ),
+    DISTRICT_VIEWER: frozenset(
+        {"district.view", "campaign.view", "street.view", "org.view", "report.view", "deadline.view", "notification.view"}
+    ),
+    STREET_LEADER: frozenset(
+        _VIEW_ALL_STREET | {"campaign.view", "person.view_full_id", "report.approve", "relief.approve", "rectification.verify"}
+    ),
+    STREET_STAFF: frozenset(
+        (set(ACTIONS) - {"district.view", "district.manage_streets", "district.manage_members", "campaign.manage",
+                         "report.approve"})
+    ),
+    COMMUNITY_DIRECTOR: frozenset(
+        _VIEW_ALL_STREET - {"audit.view", "member.view"}
+        | {
+            "household.edit", "roster.import", "person.view_full_id", "visit.create", "need.edit", "problem.edit",
+            "request.create", "request.respond", "request.handle", "request.feedback", "request.close",
+            "rectification.edit", "rectification.verify", "relief.edit", "material.edit",
+            "report.compile", "report.submit", "hotline.edit", "campaign.view",
+        }
+    ),
+    COMMUNITY_WORKER: frozenset(
+        _VIEW_ALL_STREET - {"audit.view", "member.view"}
+        | {
+            "household.edit", "roster.import", "person.view_full_id", "visit.create", "need.edit", "problem.edit",
+            "request.create", "request.respond", "request.handle", "request.feedback",
+            "rectification.edit", "relief.edit", "material.edit", "report.compile", "campaign.view",
+        }
+    ),
+    GRID_WORKER: frozenset(
+        _SELF
+        | {
+            "org.view", "household.view", "household.edit", "visit.view", "visit.create", "need.view", "problem.view",
+            "request.view", "request.create", "request.respond", "request.feedback", "rectification.view",
+            "rectification.edit",
+        }
+    ),
+    BUILDING_HEAD: frozenset(_SELF | {"org.view", "household.view", "visit.view", "request.view", "request.create"}),
+    ENFORCEMENT: frozenset(_SELF | {"patrol.view", "patrol.create", "request.view", "request.create"}),
+    VOLUNTEER: frozenset(_SELF | {"material.view"}),
+}
+
+
+def role_can(role: str, action: str) -> bool:
+    if action not in ACTIONS:
+        raise KeyError(f"unknown action {action!r}: add it to tenants.roles.ACTIONS")
+    return action in PERMISSIONS.get(role, frozenset())
+
+
+def role_label(role: str) -> str:
+    return str(dict(ROLE_CHOICES).get(role, role))

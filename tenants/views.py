@@ -1,0 +1,47 @@
+"""District-site pages: the district home and opening a street office."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+
+from core.ui.decorators import member_required
+from tenants.forms import StreetOfficeForm
+from tenants.members import memberships_of
+from tenants.selectors import street_office_url, street_offices_of
+from tenants.services import street_office_create
+
+
+@login_required
+def district_home(request):
+    member = request.member
+    if member is None:
+        # Street-level users signed in on the district site: show where they work.
+        places = [
+            {"membership": m, "url": street_office_url(m.street_office, request)}
+            for m in memberships_of(request.user)
+            if m.street_office_id
+        ]
+        return render(request, "tenants/my_places.html", {"places": places})
+    if not member.can("district.view"):
+        raise PermissionDenied
+    offices = [{"office": o, "url": street_office_url(o, request)} for o in street_offices_of(district=member.district)]
+    return render(request, "tenants/district_home.html", {"offices": offices, "district": member.district})
+
+
+@member_required("district.manage_streets")
+def street_office_new(request):
+    form = StreetOfficeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            office = street_office_create(district=request.member.district, actor=request.member, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for error in errors:
+                    form.add_error(field if field in form.fields else None, error)
+        else:
+            messages.success(request, f"已开设 {office.name}")
+            return redirect("home")
+    return render(request, "tenants/street_office_new.html", {"form": form})
