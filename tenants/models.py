@@ -107,3 +107,12 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()} · {self.street_office or self.district}"
+
+
+class LoginHandoff(models.Model):
+    """A used one-time sign-in link between the district site and a street site (see tenants/handoff.py)."""
+
+    nonce = models.CharField(max_length=32, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    target = models.CharField(max_length=40)
+    used_at = models.DateTimeField(auto_now_add=True)

@@ -5,12 +5,17 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from core.ui.decorators import member_required
 from tenants.forms import StreetOfficeForm
-from tenants.members import memberships_of
-from tenants.selectors import street_office_url, street_offices_of
+from tenants.handoff import handoff_redeem, handoff_token, handoff_url, target_office
+from tenants.members import member_for, memberships_of
+from tenants.models import PUBLIC_SCHEMA
+from tenants.selectors import street_offices_of
 from tenants.services import street_office_create
 
 
@@ -20,14 +25,14 @@ def district_home(request):
     if member is None:
         # Street-level users signed in on the district site: show where they work.
         places = [
-            {"membership": m, "url": street_office_url(m.street_office, request)}
+            {"membership": m, "url": reverse("site_go", args=[m.street_office.slug])}
             for m in memberships_of(request.user)
             if m.street_office_id
         ]
         return render(request, "tenants/my_places.html", {"places": places})
     if not member.can("district.view"):
         raise PermissionDenied
-    offices = [{"office": o, "url": street_office_url(o, request)} for o in street_offices_of(district=member.district)]
+    offices = [{"office": o, "url": reverse("site_go", args=[o.slug])} for o in street_offices_of(district=member.district)]
     return render(request, "tenants/district_home.html", {"offices": offices, "district": member.district})
 
 
@@ -45,3 +50,26 @@ def street_office_new(request):
             messages.success(request, f"已开设 {office.name}")
             return redirect("home")
     return render(request, "tenants/street_office_new.html", {"form": form})
+
+
+@login_required
+def site_go(request, target: str):
+    """Leave for another site of the district, signed in (tenants/handoff.py)."""
+    office = target_office(target)
+    if office is None:
+        raise Http404
+    if office.schema_name != PUBLIC_SCHEMA and member_for(request.user, office) is None:
+        raise Http404
+    token = handoff_token(user=request.user, target=target)
+    return redirect(handoff_url(request=request, office=office, token=token))
+
+
+def site_handoff(request):
+    token = request.GET.get("t", "")
+    next_path = request.GET.get("next", "/")
+    if not url_has_allowed_host_and_scheme(next_path, allowed_hosts={request.get_host()}):
+        next_path = "/"
+    if handoff_redeem(request=request, token=token) is None:
+        messages.error(request, "登录链接已失效，请重新登录。")
+        return redirect(f"{reverse('login')}?next={next_path}")
+    return redirect(next_path)

@@ -71,7 +71,7 @@ def in_street(world):
 
 
 @pytest.fixture
-def web_client():
+def web_client(db):
     """``web_client(office_or_None, user_or_None)``: a browser-like client on that site's host."""
 
     def make(office=None, user=None) -> Client:
@@ -84,7 +84,7 @@ def web_client():
 
 
 @pytest.fixture
-def api_client():
+def api_client(db):
     """``api_client(office_or_None, user_or_None)``: a DRF client with the user's token on that host."""
     from rest_framework.authtoken.models import Token
 

@@ -1,0 +1,62 @@
+"""One login across the district site and its street sites (signed one-time links on localhost)."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+from django.test import Client
+
+from tests.support import DEMO_TEST_PASSWORD, host_of
+
+
+def _follow_go(client, target):
+    response = client.get(f"/accounts/go/{target}/")
+    assert response.status_code == 302
+    url = urlparse(response["Location"])
+    return url.netloc.split(":")[0], url.path, parse_qs(url.query)["t"][0]
+
+
+def test_login_on_the_district_site_carries_the_user_to_a_street(street_a, users, db):
+    district = Client(HTTP_HOST=host_of(None))
+    assert district.post("/accounts/login/", {"username": "a_grid_worker", "password": DEMO_TEST_PASSWORD}).status_code == 302
+    assert "甲街道" in district.get("/").content.decode()
+
+    host, path, token = _follow_go(district, "ta")
+    street = Client(HTTP_HOST=host)
+    landed = street.get(path, {"t": token, "next": "/"})
+
+    assert host == host_of(street_a) and landed.status_code == 302 and landed["Location"] == "/"
+    assert street.get("/").status_code == 200
+
+
+def test_a_sign_in_link_works_once_and_only_on_its_own_site(street_a, street_a2, users, db):
+    district = Client(HTTP_HOST=host_of(None))
+    district.force_login(users["district_admin"])
+    host, path, token = _follow_go(district, "ta")
+
+    wrong_site = Client(HTTP_HOST=host_of(street_a2))
+    assert wrong_site.get(path, {"t": token}).status_code == 302
+    assert wrong_site.get("/").status_code == 302  # still anonymous there: sent to login
+
+    first, second = Client(HTTP_HOST=host), Client(HTTP_HOST=host)
+    first.get(path, {"t": token})
+    second.get(path, {"t": token})
+    assert first.get("/").status_code == 200
+    assert second.get("/")["Location"].startswith("/accounts/login/")
+
+
+def test_no_link_to_a_street_the_user_does_not_belong_to(street_b, users, db):
+    district = Client(HTTP_HOST=host_of(None))
+    district.force_login(users["grid_worker"])
+
+    assert district.get("/accounts/go/tb/").status_code == 404
+    assert district.get("/accounts/go/nowhere/").status_code == 404
+
+
+def test_a_forged_link_signs_nobody_in(street_a, db):
+    street = Client(HTTP_HOST=host_of(street_a))
+
+    response = street.get("/accounts/handoff/", {"t": "forged:token", "next": "https://evil.example/"})
+
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/?next=/")
+    assert street.get("/").status_code == 302
