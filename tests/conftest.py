@@ -143,27 +143,41 @@ def live_url(django_db_setup):
 
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup):
-    """A real Celery worker (separate process) on the configured broker and the test database."""
-    bin_dir = Path(sys.executable).parent
+    """A real Celery worker (separate process) on the configured broker and the test database.
+
+    It consumes a queue of its own, so it never takes tasks of a developer's running worker.
+    """
+    import socket
+
     queue = f"test-{os.getpid()}"
+    node = f"{queue}@{socket.gethostname()}"
     env = _child_env()
     env["NUANDONG_CELERY_QUEUE"] = queue
-    proc = subprocess.Popen(
-        [str(bin_dir / "celery"), "-A", "nuandong", "worker", "-Q", queue, "-c", "2", "-l", "WARNING", "--without-heartbeat",
-         "--without-gossip", "--without-mingle", "-n", f"{queue}@%h"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    log = ROOT / "var" / "test-output" / f"celery-{queue}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "wb") as log_file:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "nuandong", "worker", "-Q", queue, "-c", "2", "-l", "INFO",
+             "--without-heartbeat", "--without-gossip", "--without-mingle", "-n", node],
+            env=env, cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT,
+        )
     from nuandong.celery import app
 
+    previous_queue = app.conf.task_default_queue
     app.conf.task_default_queue = queue
-    deadline = time.monotonic() + 30
-    while not app.control.inspect(timeout=1, destination=[f"{queue}@{os.uname().nodename}"]).ping():
+    deadline = time.monotonic() + 60
+    while not app.control.inspect(timeout=1, destination=[node]).ping():
         if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("celery worker did not start")
+            proc.kill()
+            raise RuntimeError("celery worker did not start: " + log.read_text()[-2000:])
         time.sleep(0.3)
     yield queue
+    app.conf.task_default_queue = previous_queue
     proc.terminate()
-    proc.wait(20)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 @pytest.fixture(scope="session")
