@@ -24,7 +24,9 @@ def test_task_queued_in_a_street_runs_in_that_streets_schema(
     assert result["schema"] != "public"
 
 
-def test_task_queued_on_the_district_site_runs_in_public(celery_worker_process, db, django_capture_on_commit_callbacks):
+def test_task_queued_on_the_district_site_runs_in_public(
+    celery_worker_process, db, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         task_id = queue_on_commit(worker_ping)
 

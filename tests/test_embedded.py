@@ -22,11 +22,15 @@ from django.test import override_settings
 from tests.support import port_is_free
 
 ROOT = Path(__file__).resolve().parent.parent
-NUANDONG = [sys.executable, "-m", "nuandong.cli"]
+# The real console script a user types (falls back to the module where the script is not installed).
+_SCRIPT = Path(sys.executable).parent / "nuandong"
+NUANDONG = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "nuandong.cli"]
 
 
 def _embedded_env(var_dir: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "NUANDONG_TEST_DB_NAME"}}
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "NUANDONG_TEST_DB_NAME"}
+    }
     env["NUANDONG_VAR_DIR"] = str(var_dir)
     env.pop("SECRET_KEY", None)  # the launcher makes one under var/, as on a fresh machine
     return env
@@ -79,13 +83,18 @@ def test_embedded_postgres_and_redis_start_migrate_provision_and_serve(tmp_path)
 
         district = _nuandong(env, "district", "create", "--code", "140499", "--name", "嵌入区")
         assert district.returncode == 0, district.stderr[-3000:]
-        tenant = _nuandong(env, "tenant", "create", "--district", "140499", "--slug", "qianru", "--name", "嵌入街道")
+        tenant = _nuandong(
+            env, "tenant", "create", "--district", "140499", "--slug", "qianru", "--name", "嵌入街道"
+        )
         assert tenant.returncode == 0, tenant.stderr[-3000:]
         assert "street office qianru" in tenant.stdout
 
         server = subprocess.Popen(
-            [*NUANDONG, "serve", "--port", str(port)], env=env, cwd=ROOT,
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            [*NUANDONG, "serve", "--port", str(port)],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         deadline = time.monotonic() + 60
         while True:
@@ -94,7 +103,9 @@ def test_embedded_postgres_and_redis_start_migrate_provision_and_serve(tmp_path)
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError("server did not start: " + server.stderr.read().decode()[-3000:]) from None
+                    raise AssertionError(
+                        "server did not start: " + server.stderr.read().decode()[-3000:]
+                    ) from None
                 time.sleep(0.3)
 
         assert status == 200
