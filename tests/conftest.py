@@ -136,7 +136,7 @@ def live_url(django_db_setup):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("test server did not start: " + proc.stderr.read().decode()[-2000:]) from None
             time.sleep(0.2)
-    yield "http://{host}:%d" % port
+    yield "http://{host}:" + str(port)
     proc.terminate()
     proc.wait(10)
 
