@@ -31,7 +31,9 @@ def _q(name: str) -> str:
 
 def _requalify(sql: str, source: str, target: str) -> str:
     """Point DDL printed for the source schema at the target schema."""
-    return re.sub(rf'(?<![\w"]){re.escape(source)}\.', f"{target}.", sql.replace(f'"{source}".', f"{target}."))
+    return re.sub(
+        rf'(?<![\w"]){re.escape(source)}\.', f"{target}.", sql.replace(f'"{source}".', f"{target}.")
+    )
 
 
 def _unsupported(cursor, source: str) -> list[str]:
@@ -118,7 +120,8 @@ def schema_clone(*, source: str, target: str) -> bool:
         )
         for table, column, last_value in cursor.fetchall():
             cursor.execute(
-                "SELECT setval(pg_get_serial_sequence(%s, %s), %s)", [f"{_q(target)}.{_q(table)}", column, last_value]
+                "SELECT setval(pg_get_serial_sequence(%s, %s), %s)",
+                [f"{_q(target)}.{_q(table)}", column, last_value],
             )
 
         # Constraints (primary, unique, check, exclusion, then foreign keys), keeping their names.

@@ -57,7 +57,9 @@ def catalog(schema: str) -> dict[str, set]:
         cursor.execute(f'SELECT app, name FROM "{schema}".django_migrations')
         result["migrations"] = set(cursor.fetchall())
         for key in ("indexes", "constraints"):
-            result[key] = {tuple(_same_meaning(v) if isinstance(v, str) else v for v in row) for row in result[key]}
+            result[key] = {
+                tuple(_same_meaning(v) if isinstance(v, str) else v for v in row) for row in result[key]
+            }
         cursor.execute(f'SELECT app_label, model FROM "{schema}".django_content_type')
         result["content_types"] = set(cursor.fetchall())
     connection.search_path_set_schemas = None
