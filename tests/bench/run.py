@@ -98,6 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     from nuandong import cli
 
     cli._ensure_secret_key()
+    embedded_redis = not os.environ.get("REDIS_URL")  # settings start one; stop it when done
     bench_url, maintenance_url = bench_database_url()
     recreate_database(bench_url, maintenance_url)
     os.environ["DATABASE_URL"] = bench_url
@@ -127,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
 
         connections.close_all()
         recreate_database(bench_url, maintenance_url, drop_only=True)
+        if embedded_redis:
+            from nuandong.embedded import embedded_redis_stop
+
+            embedded_redis_stop(Path(os.environ.get("NUANDONG_VAR_DIR", ROOT / "var")))
     return 0
 
 
