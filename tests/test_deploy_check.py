@@ -38,3 +38,16 @@ def test_check_deploy_flags_development_settings():
     assert result.returncode != 0
     assert "security.W018" in result.stderr  # DEBUG in deployment
     assert "security.W004" in result.stderr  # no HSTS without TLS
+
+
+def test_health_probe_is_answered_over_plain_http_when_https_is_enforced(db, web_client):
+    from django.test import override_settings
+
+    with override_settings(SECURE_SSL_REDIRECT=True):
+        client = web_client(None, None)
+        health = client.get("/healthz")
+        login = client.get("/accounts/login/")
+
+    assert health.status_code == 200
+    assert login.status_code == 301
+    assert login["Location"].startswith("https://")
