@@ -19,6 +19,10 @@ import time
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# Through this interpreter, so they run from whichever environment `nuandong` itself runs from.
+# No control socket: several servers (dev, tests) may run side by side under one user.
+GUNICORN = [sys.executable, "-m", "gunicorn", "nuandong.wsgi", "--no-control-socket"]
+CELERY = [sys.executable, "-m", "celery", "-A", "nuandong"]
 
 
 def _var_dir() -> Path:
@@ -90,6 +94,7 @@ def run(argv: list[str]) -> int:
     args = parser.parse_args(argv)
 
     _ensure_secret_key()
+    embedded_redis = not os.environ.get("REDIS_URL")
     _django_setup()
     from django.core.management import call_command
 
@@ -98,19 +103,15 @@ def run(argv: list[str]) -> int:
         call_command("demo")
     call_command("collectstatic", interactive=False, verbosity=0)
 
-    bin_dir = Path(sys.executable).parent
     procs = [
         subprocess.Popen(
-            [str(bin_dir / "gunicorn"), "nuandong.wsgi", "-b", f"0.0.0.0:{args.port}", "-w", "2", "--threads", "4",
-             "--access-logfile", "-", "--timeout", "60"]
+            [*GUNICORN, "-b", f"0.0.0.0:{args.port}", "-w", "2", "--threads", "4", "--access-logfile", "-",
+             "--timeout", "60"]
         )
     ]
     if not args.no_worker:
-        procs.append(subprocess.Popen([str(bin_dir / "celery"), "-A", "nuandong", "worker", "-l", "INFO", "-c", "2"]))
-        procs.append(
-            subprocess.Popen([str(bin_dir / "celery"), "-A", "nuandong", "beat", "-l", "INFO",
-                              "-s", str(_var_dir() / "celerybeat-schedule")])
-        )
+        procs.append(subprocess.Popen([*CELERY, "worker", "-l", "INFO", "-c", "2"]))
+        procs.append(subprocess.Popen([*CELERY, "beat", "-l", "INFO", "-s", str(_var_dir() / "celerybeat-schedule")]))
     if not args.no_demo:
         _print_banner(args.port)
 
@@ -132,6 +133,10 @@ def run(argv: list[str]) -> int:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
+        if embedded_redis:
+            from nuandong.embedded import embedded_redis_stop
+
+            embedded_redis_stop(_var_dir())
     return 0
 
 
@@ -148,8 +153,7 @@ def serve(argv: list[str]) -> int:
 
     if args.setup:
         call_command("setup")
-    bin_dir = Path(sys.executable).parent
-    proc = subprocess.Popen([str(bin_dir / "gunicorn"), "nuandong.wsgi", "-b", f"127.0.0.1:{args.port}", "-w", "1"])
+    proc = subprocess.Popen([*GUNICORN, "-b", f"127.0.0.1:{args.port}", "-w", "1", "--threads", "4"])
     signal.signal(signal.SIGTERM, lambda *_: proc.terminate())
     try:
         return proc.wait()

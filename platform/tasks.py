@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import uuid
+
 from celery import shared_task
 from django.db import connection, transaction
 from django.utils import timezone
 from tenant_schemas_celery.task import TenantTask
 
 
-def queue_on_commit(task, **kwargs) -> None:
+def queue_on_commit(task, **kwargs) -> str:
     """Queue ``task`` with keyword arguments once the current transaction has committed.
 
     Called inside a tenant's request the schema travels with the message (tenant-schemas-celery).
+    Returns the task id chosen now, so the caller can record it or wait for its result.
     """
-    transaction.on_commit(lambda: task.apply_async(kwargs=kwargs))
+    task_id = str(uuid.uuid4())
+    transaction.on_commit(lambda: task.apply_async(kwargs=kwargs, task_id=task_id))
+    return task_id
 
 
 @shared_task(base=TenantTask, name="nuandong.worker_ping")

@@ -59,6 +59,20 @@ class StreetOffice(TenantMixin):
     def is_platform(self) -> bool:
         return self.schema_name == PUBLIC_SCHEMA
 
+    def create_schema(self, check_if_exists=False, sync_schema=True, verbosity=1):
+        """Copy the migrated template schema (tenants/cloning.py, ADR 0003); django-tenants' way otherwise."""
+        from django.conf import settings
+        from django.db import connection
+        from django_tenants.utils import get_creation_fakes_migrations, schema_exists
+
+        from tenants.cloning import schema_clone
+
+        base = settings.TENANT_BASE_SCHEMA if get_creation_fakes_migrations() else None
+        if sync_schema and base and schema_exists(base) and schema_clone(source=base, target=self.schema_name):
+            connection.set_schema_to_public()
+            return True
+        return super().create_schema(check_if_exists=check_if_exists, sync_schema=sync_schema, verbosity=verbosity)
+
 
 class Domain(DomainMixin):
     pass
