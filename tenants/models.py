@@ -130,3 +130,6 @@ class LoginHandoff(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
     target = models.CharField(max_length=40)
     used_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id} -> {self.target} at {self.used_at:%Y-%m-%d %H:%M}"

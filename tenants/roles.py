@@ -24,16 +24,16 @@ ENFORCEMENT = "enforcement"
 VOLUNTEER = "volunteer"
 
 ROLE_CHOICES = [
-    (DISTRICT_ADMIN, _("District admin")),
-    (DISTRICT_VIEWER, _("District viewer")),
-    (STREET_LEADER, _("Street leader")),
-    (STREET_STAFF, _("Street civil-affairs staff")),
-    (COMMUNITY_DIRECTOR, _("Community director")),
-    (COMMUNITY_WORKER, _("Community civil-affairs worker")),
-    (GRID_WORKER, _("Grid worker")),
-    (BUILDING_HEAD, _("Building head")),
-    (ENFORCEMENT, _("Law-enforcement team")),
-    (VOLUNTEER, _("Volunteer")),
+    (DISTRICT_ADMIN, _("区民政局管理员")),
+    (DISTRICT_VIEWER, _("区级查看")),
+    (STREET_LEADER, _("街道领导")),
+    (STREET_STAFF, _("街道民政办")),
+    (COMMUNITY_DIRECTOR, _("社区(村)主任")),
+    (COMMUNITY_WORKER, _("社区民政工作人员")),
+    (GRID_WORKER, _("网格员")),
+    (BUILDING_HEAD, _("楼栋长")),
+    (ENFORCEMENT, _("综合执法队")),
+    (VOLUNTEER, _("志愿者")),
 ]
 ROLES = [code for code, _label in ROLE_CHOICES]
 DISTRICT_ROLES = frozenset({DISTRICT_ADMIN, DISTRICT_VIEWER})
@@ -170,3 +170,21 @@ def role_can(role: str, action: str) -> bool:
 
 def role_label(role: str) -> str:
     return str(dict(ROLE_CHOICES).get(role, role))
+
+
+ROLE_SHORT = {
+    DISTRICT_ADMIN: "区管", DISTRICT_VIEWER: "区查", STREET_LEADER: "街领", STREET_STAFF: "街办",
+    COMMUNITY_DIRECTOR: "社主", COMMUNITY_WORKER: "社工", GRID_WORKER: "网格", BUILDING_HEAD: "楼长",
+    ENFORCEMENT: "执法", VOLUNTEER: "志愿",
+}
+
+
+def render_markdown_table() -> str:
+    """The matrix as Markdown (README); columns are roles, rows are actions."""
+    header = "| action | " + " | ".join(f"{ROLE_SHORT[r]}<br>`{r}`" for r in ROLES) + " |"
+    rule = "|---|" + "|".join(":-:" for _ in ROLES) + "|"
+    rows = [
+        f"| `{action}` {ACTIONS[action].split(' / ')[0]} | " + " | ".join("✓" if role_can(r, action) else "" for r in ROLES) + " |"
+        for action in ACTIONS
+    ]
+    return "\n".join([header, rule, *rows])

@@ -96,3 +96,12 @@ def test_grid_worker_without_a_grid_sees_only_its_own_inbox_and_deadlines():
     assert not unassigned.can("household.view") and not unassigned.can("visit.create")
     assert unassigned.can("deadline.view") and unassigned.can("notification.view")
     assert assigned.can("household.view") and assigned.can("visit.create")
+
+
+def test_the_readme_shows_the_current_matrix():
+    from pathlib import Path
+
+    from tenants.roles import render_markdown_table
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    assert render_markdown_table() in readme, "README roles table is stale: paste `nuandong roles_table`"
