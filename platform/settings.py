@@ -83,6 +83,8 @@ TENANT_APPS = [
     "core.audit",
     "core.org",
     "core.deadlines",
+    "core.registry",
+    "core.inspections",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -222,6 +224,12 @@ SPECTACULAR_SETTINGS = {
 # Separate keys may be configured; by default both derive from SECRET_KEY.
 NUANDONG_ID_ENCRYPTION_KEY = os.environ.get("NUANDONG_ID_ENCRYPTION_KEY", "")
 NUANDONG_ID_HASH_KEY = os.environ.get("NUANDONG_ID_HASH_KEY", "")
+# The campaign's full-inspection phase (实施步骤 2), local dates, inclusive; read only through
+# core.inspections.window.inspection_window(district) until the district campaign model owns it.
+NUANDONG_INSPECTION_WINDOW = (
+    os.environ.get("NUANDONG_INSPECTION_START", "2026-11-21"),
+    os.environ.get("NUANDONG_INSPECTION_END", "2026-11-30"),
+)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "nuandong@localhost")
