@@ -3,7 +3,6 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-
 from nuandong.health import healthz
 
 

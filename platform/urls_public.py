@@ -1,9 +1,9 @@
 """URLs of the district site (public schema)."""
 
 from django.urls import include, path
+from nuandong.urls_common import common_urls
 
 from api.urls import common_patterns, district_patterns
-from nuandong.urls_common import common_urls
 from tenants import views as tenant_views
 
 urlpatterns = [

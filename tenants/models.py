@@ -125,3 +125,6 @@ class IdHashClaim(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["street_office", "id_hash"], name="idclaim_one_per_street")]
         indexes = [models.Index(fields=["district", "id_hash"], name="idclaim_district_hash_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.street_office_id}:{self.id_hash[:12]}"

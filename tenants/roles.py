@@ -130,8 +130,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         _VIEW_ALL_STREET | {"campaign.view", "person.view_full_id", "report.approve", "relief.approve", "rectification.verify"}
     ),
     STREET_STAFF: frozenset(
-        (set(ACTIONS) - {"district.view", "district.manage_streets", "district.manage_members", "campaign.manage",
-                         "report.approve"})
+        set(ACTIONS) - {"district.view", "district.manage_streets", "district.manage_members", "campaign.manage",
+                         "report.approve"}
     ),
     COMMUNITY_DIRECTOR: frozenset(
         _VIEW_ALL_STREET - {"audit.view", "member.view"}

@@ -41,11 +41,17 @@ class VisitItem(models.Model):
         ordering = ["id"]
         constraints = [models.UniqueConstraint(fields=["visit", "item"], name="visititem_once_per_visit")]
 
+    def __str__(self) -> str:
+        return f"{self.item}: {self.result}"
+
 
 class VisitPhoto(models.Model):
     visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="photos")
     image = models.FileField(upload_to="visits/%Y/%m/")
     created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.image.name
 
 
 class Need(models.Model):

@@ -107,3 +107,44 @@ class Person(models.Model):
     @property
     def category_labels(self) -> list[str]:
         return [CATEGORY_LABELS.get(c, c) for c in self.categories]
+
+
+class RosterImport(models.Model):
+    """One uploaded roster (.xlsx) and the result of importing it (run by a Celery task)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "导入中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    filename = models.CharField(max_length=200)
+    content = models.BinaryField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_households = models.PositiveIntegerField(default=0)
+    created_persons = models.PositiveIntegerField(default=0)
+    updated_persons = models.PositiveIntegerField(default=0)
+    unchanged_persons = models.PositiveIntegerField(default=0)
+    error_rows = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)  # [{"row": 3, "column": "身份证号", "message": "..."}]
+    failure = models.CharField(max_length=500, blank=True, default="")
+    created_by_user_id = models.BigIntegerField(null=True, blank=True)
+    created_by_name = models.CharField(max_length=50, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else (100 if self.is_finished else 0)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
