@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from core.inspections.models import Need, Problem, Visit
 from core.inspections.window import inspection_window
 from core.org.scope import scope_households
-from core.registry.models import Household
+from core.registry.models import Household, Person
 from tenants.members import Member
 
 
@@ -24,23 +25,25 @@ def covering_visits(window: tuple) -> QuerySet[Visit]:
 
 
 def households_with_coverage(*, member: Member) -> QuerySet[Household]:
+    """Active households in reach, annotated ``covered`` (one EXISTS, no join: safe to group by)."""
     window = inspection_window(member.district)
-    start, end = window
     return scope_households(Household.objects.filter(is_active=True), member).annotate(
         covered=Exists(covering_visits(window)),
-        last_visit_at=Max("visits__visited_at", filter=Q(visits__visited_at__gte=start, visits__visited_at__lt=end)),
     )
 
 
 def my_grid(*, member: Member, grid_id: int | None = None, pending_only: bool = False) -> QuerySet[Household]:
     """Households in reach, the ones still needing a visit first."""
-    qs = households_with_coverage(member=member).select_related("grid", "community")
+    last_visit = Visit.objects.filter(household=OuterRef("pk")).order_by("-visited_at").values("visited_at")[:1]
+    person_count = Person.objects.filter(household=OuterRef("pk"), is_active=True).values("household") \
+        .annotate(n=Count("id")).values("n")[:1]
+    qs = households_with_coverage(member=member).select_related("grid", "community").annotate(
+        last_visit_at=Subquery(last_visit), person_count=Coalesce(Subquery(person_count), 0))
     if grid_id:
         qs = qs.filter(grid_id=grid_id)
     if pending_only:
         qs = qs.filter(covered=False)
-    return qs.annotate(person_count=Count("persons", filter=Q(persons__is_active=True), distinct=True)) \
-        .order_by("covered", "grid_id", "address", "id")
+    return qs.order_by("covered", "grid_id", "address", "id")
 
 
 @dataclass

@@ -1,0 +1,1 @@
+from tests.places import org_a  # noqa: F401
