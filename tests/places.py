@@ -66,3 +66,33 @@ def full_items(result="ok", **overrides) -> list[dict]:
         value = overrides.get(item.code, result)
         items.append({"item": item.code, "result": value, "note": "发现问题" if value == "hazard" else ""})
     return items
+
+
+def committed_office(slug: str, name: str) -> SimpleNamespace:
+    """A street office with its own organisation and accounts, COMMITTED (for a real worker or browser).
+
+    Call inside ``django_db_blocker.unblock()``; created once per test database and reused.
+    """
+    from django_tenants.utils import schema_context
+
+    from core.org.models import Community, Grid
+    from tenants.models import District, StreetOffice, User
+    from tenants.services import membership_grant, street_office_create, user_create
+    from tests.support import DEMO_TEST_PASSWORD, DISTRICT_A
+
+    office = StreetOffice.objects.filter(slug=slug).first()
+    if office is None:
+        office = street_office_create(district=District.objects.get(code=DISTRICT_A[0]), slug=slug, name=name)
+    with schema_context(office.schema_name):
+        community, _ = Community.objects.get_or_create(name=f"{name}社区")
+        grid, _ = Grid.objects.get_or_create(community=community, name="第一网格")
+    users = {}
+    for role in ("street_staff", "grid_worker"):
+        username = f"{slug}_{role}"
+        user = User.objects.filter(username=username).first() or user_create(
+            username=username, password=DEMO_TEST_PASSWORD, full_name=f"{name}{role}")
+        membership_grant(user=user, role=role, street_office=office,
+                         community_id=community.pk if role == "grid_worker" else None,
+                         grid_id=grid.pk if role == "grid_worker" else None)
+        users[role] = user
+    return SimpleNamespace(office=office, community=community, grid=grid, users=users)
