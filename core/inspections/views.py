@@ -111,7 +111,7 @@ def visit_detail(request, pk: int):
 
 def _ledger(request, *, qs, filter_class, template, export, filename, title, extra_filters, can_edit):
     member = request.member
-    filterset = filter_class(request.GET or None, queryset=qs)
+    filterset = filter_class(request.GET, queryset=qs)
     rows = filterset.qs if filterset.is_valid() else qs.none()
     if request.GET.get("format") == "xlsx":
         stamp = timezone.now().astimezone(LOCAL).strftime("%Y%m%d-%H%M")
