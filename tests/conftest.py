@@ -117,59 +117,88 @@ def _child_env() -> dict:
 @pytest.fixture(scope="session")
 def live_url(django_db_setup):
     """Base URL template of a real gunicorn serving the test database: ``live_url.format(host=...)``."""
+    from django.conf import settings
+
     port = 18000 + os.getpid() % 1000
     while not port_is_free(port):
         port += 1
-    bin_dir = Path(sys.executable).parent
-    proc = subprocess.Popen(
-        [str(bin_dir / "gunicorn"), "nuandong.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2", "--threads", "4"],
-        env=_child_env(), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    # Its output goes to a file: a pipe nobody reads fills up and stalls the server.
+    log = ROOT / "var" / "test-output" / f"gunicorn-{port}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "wb") as log_file:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "nuandong.wsgi", "--no-control-socket", "-b", f"127.0.0.1:{port}",
+             "-w", "2", "--threads", "4"],
+            env=_child_env(), cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT,
+        )
     import urllib.request
 
+    # Routing is by host name: ask the district site, as a browser would.
+    probe = urllib.request.Request(f"http://127.0.0.1:{port}/healthz", headers={"Host": settings.BASE_DOMAIN})
     deadline = time.monotonic() + 30
     while True:
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            urllib.request.urlopen(probe, timeout=2)
             break
         except Exception:  # noqa: BLE001
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("test server did not start: " + proc.stderr.read().decode()[-2000:]) from None
+                proc.kill()
+                raise RuntimeError("test server did not start: " + log.read_text()[-2000:]) from None
             time.sleep(0.2)
-    yield "http://{host}:%d" % port
+    yield "http://{host}:" + str(port)
     proc.terminate()
-    proc.wait(10)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup):
-    """A real Celery worker (separate process) on the configured broker and the test database."""
-    bin_dir = Path(sys.executable).parent
+    """A real Celery worker (separate process) on the configured broker and the test database.
+
+    It consumes a queue of its own, so it never takes tasks of a developer's running worker.
+    """
+    import socket
+
     queue = f"test-{os.getpid()}"
+    node = f"{queue}@{socket.gethostname()}"
     env = _child_env()
     env["NUANDONG_CELERY_QUEUE"] = queue
-    proc = subprocess.Popen(
-        [str(bin_dir / "celery"), "-A", "nuandong", "worker", "-Q", queue, "-c", "2", "-l", "WARNING", "--without-heartbeat",
-         "--without-gossip", "--without-mingle", "-n", f"{queue}@%h"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    log = ROOT / "var" / "test-output" / f"celery-{queue}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "wb") as log_file:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "nuandong", "worker", "-Q", queue, "-c", "2", "-l", "INFO",
+             "--without-heartbeat", "--without-gossip", "--without-mingle", "-n", node],
+            env=env, cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT,
+        )
     from nuandong.celery import app
 
+    previous_queue = app.conf.task_default_queue
     app.conf.task_default_queue = queue
-    deadline = time.monotonic() + 30
-    while not app.control.inspect(timeout=1, destination=[f"{queue}@{os.uname().nodename}"]).ping():
+    deadline = time.monotonic() + 60
+    while not app.control.inspect(timeout=1, destination=[node]).ping():
         if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("celery worker did not start")
+            proc.kill()
+            raise RuntimeError("celery worker did not start: " + log.read_text()[-2000:])
         time.sleep(0.3)
     yield queue
+    app.conf.task_default_queue = previous_queue
     proc.terminate()
-    proc.wait(20)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API keeps an asyncio loop running in this thread; without this every ORM
+    # call made afterwards in the session (test setup, later tests) raises SynchronousOnlyOperation.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as pw:
         instance = pw.chromium.launch(
             executable_path="/usr/bin/chromium",

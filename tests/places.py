@@ -7,6 +7,7 @@ community roles of street A are placed in C1, the grid roles in G1 (all rolled b
 from __future__ import annotations
 
 import datetime as dt
+import random
 from types import SimpleNamespace
 
 import pytest
@@ -16,11 +17,19 @@ from core.registry.idnumbers import synthetic_id
 from tenants.members import member_for
 from tenants.models import Membership
 
-_seq = iter(range(1, 10_000))
+_seq = iter(range(1, 1_000_000))
+_issued: set[str] = set()
 
 
-def new_id(birth: dt.date = dt.date(1950, 3, 4), region: str = "140402") -> str:
-    return synthetic_id(region, birth, next(_seq))
+def new_id(birth: dt.date | None = None, region: str = "140402") -> str:
+    """A fresh checksum-valid number, unique in this session and (randomly) across sessions that
+    reuse the test database's committed street offices."""
+    while True:
+        day = birth or dt.date(1930, 1, 1) + dt.timedelta(days=random.randrange(25_000))
+        number = synthetic_id(region, day, random.randrange(1000))
+        if number not in _issued:
+            _issued.add(number)
+            return number
 
 
 @pytest.fixture
