@@ -17,3 +17,15 @@ def ensure_can(actor, action: str) -> None:
     """Services refuse writes the actor's role does not allow (views check too; this is the backstop)."""
     if actor is not None and hasattr(actor, "can") and not actor.can(action):
         raise PermissionDenied("当前角色无权执行此操作 / your role may not do this")
+
+
+def current_office():
+    """The StreetOffice whose schema is active (``schema_context`` leaves only a stand-in on the connection)."""
+    from django.db import connection
+
+    from tenants.models import StreetOffice
+
+    tenant = getattr(connection, "tenant", None)
+    if isinstance(tenant, StreetOffice):
+        return tenant
+    return StreetOffice.objects.filter(schema_name=connection.schema_name).first()

@@ -28,7 +28,13 @@ def port_is_free(port: int) -> bool:
 
 def ensure_world() -> None:
     """Create the session's districts, street offices and accounts (committed, once)."""
-    from tenants.services import district_create, membership_grant, platform_setup, street_office_create, user_create
+    from tenants.services import (
+        district_create,
+        membership_grant,
+        platform_setup,
+        street_office_create,
+        user_create,
+    )
 
     platform_setup()
     if District.objects.filter(code=DISTRICT_A[0]).exists():

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from django.db import connection
 from django.db.models import Count, Q, QuerySet
 
+from core.common import current_office
 from core.org.models import Building, Community, Grid
 from core.org.scope import scope_q
 from tenants.members import Member
@@ -36,7 +36,7 @@ def building_list(*, member: Member) -> QuerySet[Building]:
 
 
 def street_members(*, roles: list[str] | None = None) -> QuerySet[Membership]:
-    qs = Membership.objects.select_related("user").filter(street_office=connection.tenant, is_active=True)
+    qs = Membership.objects.select_related("user").filter(street_office=current_office(), is_active=True)
     return qs.filter(role__in=roles) if roles else qs
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 
 from core.audit.services import audit_record, model_snapshot
-from core.common import PHONE_ERROR, PHONE_RE, ensure_can
+from core.common import PHONE_ERROR, PHONE_RE, current_office, ensure_can
 from core.org.models import Building, Community, Grid
 from core.org.scope import member_reaches
 from tenants.models import Membership
@@ -74,7 +74,7 @@ def member_place_assign(
 ) -> Membership:
     """Put a street member in a community (community roles) or a grid (grid workers, building heads)."""
     ensure_can(actor, "member.manage")
-    if membership.street_office_id != connection.tenant.pk:
+    if membership.street_office_id != getattr(current_office(), "pk", None):
         raise PermissionDenied("不是本街道人员 / not a member of this street office")
     errors: dict[str, list[str]] = {}
     if membership.role in (GRID_WORKER, BUILDING_HEAD):

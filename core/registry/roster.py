@@ -12,12 +12,13 @@ import io
 from collections.abc import Iterator
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from core.common import current_office
 from core.org.models import Building, Community, Grid
 from core.registry.idnumbers import id_decrypt, id_normalize
 from core.registry.models import CATEGORY_CHOICES, Household, Person, RosterImport
@@ -267,7 +268,7 @@ def roster_import_run(*, run: RosterImport) -> RosterImport:
     if run.is_finished:
         return run
     user = User.objects.filter(pk=run.created_by_user_id).first()
-    actor = member_for(user, connection.tenant) if user else None
+    actor = member_for(user, current_office()) if user else None
     if actor is None or not actor.can("roster.import"):
         return _finish(run, failure="导入人无权导入花名册")
     try:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from core.common import current_office
 from core.org.scope import scope_households
 from core.registry.models import Household, Person
 from tenants.members import Member
@@ -45,7 +45,7 @@ class CrossStreetDuplicate:
 
 def cross_street_duplicates(*, person_ids: list[int] | None = None) -> list[CrossStreetDuplicate]:
     """This street's persons whose ID hash is also claimed by another street office of the district."""
-    office = connection.tenant
+    office = current_office()
     if getattr(office, "district_id", None) is None:
         return []
     mine = IdHashClaim.objects.filter(street_office=office)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 
 from core.audit.services import audit_record, model_snapshot
-from core.common import MOBILE_ERROR, MOBILE_RE, PHONE_ERROR, PHONE_RE, ensure_can
+from core.common import MOBILE_ERROR, MOBILE_RE, PHONE_ERROR, PHONE_RE, current_office, ensure_can
 from core.org.models import Building, Community, Grid
 from core.org.scope import member_reaches
 from core.registry.idnumbers import id_decrypt, id_encrypt, id_hash, id_mask, id_normalize, id_parse
@@ -161,7 +161,7 @@ def person_find_by_id(number: str) -> Person | None:
 
 def _claim_sync(person: Person, old_hash: str) -> None:
     """Keep the public keyed-hash registry in step with this street's persons."""
-    office = connection.tenant
+    office = current_office()
     if getattr(office, "district_id", None) is None:
         return
     if old_hash and old_hash != person.id_hash:

@@ -3,7 +3,15 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from core.registry.idnumbers import id_check_char, id_decrypt, id_encrypt, id_hash, id_mask, id_parse, synthetic_id
+from core.registry.idnumbers import (
+    id_check_char,
+    id_decrypt,
+    id_encrypt,
+    id_hash,
+    id_mask,
+    id_parse,
+    synthetic_id,
+)
 
 
 def test_known_valid_number_parses_with_birth_date_and_sex():
