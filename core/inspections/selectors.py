@@ -69,7 +69,7 @@ def coverage(*, member: Member) -> CoverageRow:
         households_with_coverage(member=member)
         .values("community_id", "community__name", "grid_id", "grid__name")
         .annotate(registered=Count("id"), covered_n=Count("id", filter=Q(covered=True)))
-        .order_by("community__sort_order", "community__name", "grid__name")
+        .order_by("community__sort_order", "community__name", "grid__code", "grid_id")
     )
     street = CoverageRow(None, member.street_office.name if member.street_office else "")
     communities: dict[int, CoverageRow] = {}
@@ -92,7 +92,7 @@ def not_visited(*, member: Member, community_id: int | None = None, grid_id: int
         qs = qs.filter(community_id=community_id)
     if grid_id:
         qs = qs.filter(grid_id=grid_id)
-    return qs.order_by("community__name", "grid__name", "address", "id")
+    return qs.order_by("community__sort_order", "community_id", "grid_id", "address", "id")
 
 
 def visit_list(*, member: Member) -> QuerySet[Visit]:

@@ -15,9 +15,9 @@ from django.views.decorators.http import require_POST
 from core.inspections.checklist import NEED_TYPE_CHOICES, URGENCY_CHOICES, sections
 from core.inspections.export import needs_xlsx, problems_xlsx
 from core.inspections.filters import NeedFilter, ProblemFilter
-from core.inspections.models import Visit
+from core.inspections.models import Need, Visit
 from core.inspections.selectors import coverage, my_grid, need_list, not_visited, problem_list, visit_get
-from core.inspections.services import need_status_set, problem_resolve, visit_record
+from core.inspections.services import NEED_TRANSITIONS, need_status_set, problem_resolve, visit_record
 from core.inspections.window import LOCAL, inspection_window
 from core.org.selectors import community_list, grid_list
 from core.registry.selectors import household_get
@@ -109,7 +109,8 @@ def visit_detail(request, pk: int):
     return render(request, "inspections/visit_detail.html", {"visit": visit})
 
 
-def _ledger(request, *, qs, filter_class, template, export, filename, title, extra_filters, can_edit):
+def _ledger(request, *, qs, filter_class, template, export, filename, title, extra_filters, can_edit,
+            decorate=None):
     member = request.member
     filterset = filter_class(request.GET, queryset=qs)
     rows = filterset.qs if filterset.is_valid() else qs.none()
@@ -120,6 +121,9 @@ def _ledger(request, *, qs, filter_class, template, export, filename, title, ext
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}-{stamp}.xlsx"
         return response
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    if decorate is not None:
+        for row in page:
+            decorate(row)
     export_query = request.GET.copy()
     export_query["format"] = "xlsx"
     export_query.pop("page", None)
@@ -135,7 +139,12 @@ def need_ledger(request):
     return _ledger(request, qs=need_list(member=request.member), filter_class=NeedFilter,
                    template="inspections/need_ledger.html", export=needs_xlsx, filename="winter-needs",
                    title="困难群众过冬需求台账", extra_filters=["need_type", "urgency", "status"],
-                   can_edit=request.member.can("need.edit"))
+                   can_edit=request.member.can("need.edit"), decorate=_need_next)
+
+
+def _need_next(need) -> None:
+    labels = dict(Need.Status.choices)
+    need.next_statuses = [(s, labels[s]) for s in sorted(NEED_TRANSITIONS.get(need.status, ()))]
 
 
 @member_required("problem.view")
@@ -145,8 +154,8 @@ def problem_ledger(request):
                    title="问题台账", extra_filters=["item", "status"], can_edit=request.member.can("problem.edit"))
 
 
-@require_POST
 @member_required("problem.edit")
+@require_POST
 def problem_resolve_view(request, pk: int):
     problem = get_object_or_404(problem_list(member=request.member), pk=pk)
     try:
@@ -158,8 +167,8 @@ def problem_resolve_view(request, pk: int):
     return redirect(_safe_next(request, "inspections:problems"))
 
 
-@require_POST
 @member_required("need.edit")
+@require_POST
 def need_status_view(request, pk: int):
     need = get_object_or_404(need_list(member=request.member), pk=pk)
     try:

@@ -152,8 +152,8 @@ def person_edit(request, pk: int):
     return _person_form_page(request, household=person.household, person=person)
 
 
-@require_POST
 @member_required("person.view_full_id")
+@require_POST
 def person_full_id(request, pk: int):
     person = person_get(member=request.member, pk=pk)
     number = person_full_id_read(actor=request.member, person=person, reason=request.POST.get("reason", ""))

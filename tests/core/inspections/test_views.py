@@ -112,3 +112,24 @@ def test_full_id_button_returns_number_and_audits(org_a, web_client, users):
     assert AuditEvent.objects.filter(action="person.view_full_id", object_id=str(person.pk)).count() == 1
     grid_page = web_client(org_a.office, users["grid_worker"]).get(f"/households/{household.pk}/").content.decode()
     assert "查看完整" not in grid_page
+
+
+def test_need_status_and_problem_resolution_from_the_ledgers(org_a, web_client, users):
+    household = make_household(org_a)
+    staff = web_client(org_a.office, users["street_staff"])
+    _post_visit(staff, household, item_food_stock="hazard", note_food_stock="缺粮", need_type_0="food", quantity_0="1")
+    need, problem = Need.objects.get(household=household), Problem.objects.get(household=household)
+    assert "更新" in staff.get("/needs/").content.decode()
+
+    staff.post(f"/needs/{need.pk}/status/", {"status": "met", "next": "/needs/"})
+    refused = staff.post(f"/needs/{need.pk}/status/", {"status": "cancelled"}, follow=True)
+    staff.post(f"/problems/{problem.pk}/resolve/", {"note": "已送米面油"})
+
+    need.refresh_from_db()
+    problem.refresh_from_db()
+    assert need.status == "met" and "不能从" in refused.content.decode()
+    assert problem.status == "resolved"
+    worker = web_client(org_a.office, users["grid_worker"])
+    assert worker.post(f"/needs/{need.pk}/status/", {"status": "in_progress"}).status_code == 403
+    need.refresh_from_db()
+    assert need.status == "met"
