@@ -175,3 +175,16 @@ class CoverageApi(TenantApi):
             body["not_visited"] = [{"id": h.pk, "address": str(h), "community": h.community_id, "grid": h.grid_id,
                                     "phone_only": h.phone_only} for h in qs[:5000]]
         return Response(body)
+
+
+class DistrictIdDuplicatesApi(TenantApi):
+    """District: resident IDs registered by more than one street office (hash prefix, offices, person ids)."""
+
+    required_action = "district.view"
+
+    @extend_schema(tags=["district"], responses=inline_serializer("IdDuplicate", {
+        "key": serializers.CharField(), "claims": serializers.ListField(child=serializers.DictField())}, many=True))
+    def get(self, request):
+        from core.registry.selectors import district_duplicates
+
+        return Response(district_duplicates(district_id=request.member.district.pk))

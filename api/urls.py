@@ -9,7 +9,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from api.auth import TokenObtainApi
-from api.inspections import CoverageApi, NeedViewSet, ProblemViewSet, VisitViewSet
+from api.inspections import CoverageApi, DistrictIdDuplicatesApi, NeedViewSet, ProblemViewSet, VisitViewSet
 from api.me import MeApi
 from api.registry import BuildingViewSet, CommunityViewSet, GridViewSet, HouseholdViewSet, PersonViewSet
 
@@ -26,4 +26,6 @@ street_patterns: list = [
     *_street_router.urls,
     path("coverage/", CoverageApi.as_view(), name="api-coverage"),
 ]
-district_patterns: list = []
+district_patterns: list = [
+    path("id-duplicates/", DistrictIdDuplicatesApi.as_view(), name="api-id-duplicates"),
+]

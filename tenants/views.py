@@ -45,3 +45,12 @@ def street_office_new(request):
             messages.success(request, f"已开设 {office.name}")
             return redirect("home")
     return render(request, "tenants/street_office_new.html", {"form": form})
+
+
+@member_required("district.view")
+def id_duplicates(request):
+    """The same resident ID registered by two street offices of the district (keyed hash only)."""
+    from core.registry.selectors import district_duplicates
+
+    groups = district_duplicates(district_id=request.member.district.pk)
+    return render(request, "tenants/id_duplicates.html", {"groups": groups, "district": request.member.district})

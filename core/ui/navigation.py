@@ -18,4 +18,5 @@ NAV: list[tuple[str, str, str, str]] = [
     (_("问题台账"), "inspections:problems", "problem.view", STREET),
     (_("社区网格"), "org:index", "org.view", STREET),
     (_("区级总览"), "home", "district.view", DISTRICT),
+    (_("跨街道重复"), "id_duplicates", "district.view", DISTRICT),
 ]

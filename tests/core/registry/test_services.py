@@ -143,3 +143,28 @@ def test_cross_street_duplicate_is_seen_by_both_streets_and_the_district(org_a, 
     assert sorted(c["street_office"] for c in groups[0]["claims"]) == sorted([org_a.office.name, street_a2.name])
     assert number not in str(groups)
     assert not IdHashClaim.objects.filter(id_hash=number).exists()
+
+
+def test_district_sees_duplicates_page_and_api_without_numbers(org_a, street_a2, users, web_client, api_client):
+    from core.org.models import Community, Grid
+
+    number = new_id()
+    household = make_household(org_a, persons=0)
+    person_register(actor=org_a.members["street_staff"], household=household, name="甲", id_number=number,
+                    categories=["dibao"])
+    connection.set_tenant(street_a2)
+    community = Community.objects.create(name="甲二社区")
+    grid = Grid.objects.create(community=community, name="网格")
+    staff_a2 = member_for(users["staff_a2"], street_a2)
+    other = household_register(actor=staff_a2, community=community, grid=grid, address="某路")
+    person_register(actor=staff_a2, household=other, name="甲", id_number=number, categories=["dibao"])
+    connection.set_schema_to_public()
+
+    page = web_client(None, users["district_admin"]).get("/id-duplicates/").content.decode()
+    body = api_client(None, users["district_viewer"]).get("/api/v1/id-duplicates/").json()
+
+    assert org_a.office.name in page and street_a2.name in page and number not in page
+    assert len(body) == 1 and number not in str(body)
+    assert web_client(None, users["staff_b"]).get("/id-duplicates/").status_code in (403, 404)
+    page_a2 = web_client(street_a2, users["staff_a2"]).get("/households/duplicates/").content.decode()
+    assert org_a.office.name in page_a2
