@@ -9,6 +9,7 @@ importing the same file again changes nothing.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -18,7 +19,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from core.common import current_office
+from core.common import PHONE_ERROR, PHONE_RE, current_office
 from core.org.models import Building, Community, Grid
 from core.registry.idnumbers import id_decrypt, id_normalize
 from core.registry.models import CATEGORY_CHOICES, Household, Person, RosterImport
@@ -60,7 +61,8 @@ PROGRESS_EVERY = 50
 
 
 def _zh(message: str) -> str:
-    return message.split(" / ")[0]
+    """The Chinese half of a "中文 / English" message."""
+    return re.split(r"\s*/\s*(?=[A-Za-z])", message, maxsplit=1)[0].strip()
 
 
 def roster_template_xlsx() -> bytes:
@@ -148,22 +150,40 @@ def _row_errors(exc: ValidationError, mapping: dict) -> list[tuple[str, str]]:
     return out
 
 
-def _household_for(values: dict, places: _Places, actor) -> tuple[Household | None, list, bool]:
-    errors: list[tuple[str, str]] = []
-    community = places.communities.get(values.get("community", ""))
+def _places_of(values: dict, places: _Places) -> tuple[tuple | None, list[tuple[str, str]]]:
+    """(community, grid, building) named in a row, or errors for the columns that name unknown places."""
+    if not values.get("community"):
+        return None, []  # reported as a required column
+    community = places.communities.get(values["community"])
     if community is None:
-        errors.append(("社区(村)", f"未知社区(村)“{values.get('community', '')}”"))
-        return None, errors, False
+        return None, [("社区(村)", f"未知社区(村)“{values['community']}”")]
     grid = places.grids.get((community.pk, values.get("grid", "")))
     if grid is None:
-        errors.append(("网格", f"社区“{community.name}”下没有网格“{values.get('grid', '')}”"))
-        return None, errors, False
+        return None, [("网格", f"社区“{community.name}”下没有网格“{values.get('grid', '')}”")] if values.get(
+            "grid") else []
     building = None
     if values.get("building"):
         building = places.buildings.get((grid.pk, values["building"]))
         if building is None:
-            errors.append(("楼栋", f"网格“{grid.name}”下没有楼栋“{values['building']}”"))
-            return None, errors, False
+            return None, [("楼栋", f"网格“{grid.name}”下没有楼栋“{values['building']}”")]
+    return (community, grid, building), []
+
+
+def _household_row_errors(values: dict) -> list[tuple[str, str]]:
+    errors = []
+    phone = values.get("household_phone", "")
+    if phone and not PHONE_RE.match(phone):
+        errors.append(("户联系电话", _zh(PHONE_ERROR)))
+    if values.get("phone_only", "") in YES and not values.get("phone_only_reason"):
+        errors.append(("仅电话随访原因", "仅电话随访须说明原因"))
+    return errors
+
+
+def _household_for(values: dict, places: _Places, actor) -> tuple[Household | None, list, bool]:
+    found, errors = _places_of(values, places)
+    if found is None:
+        return None, errors, False
+    community, grid, building = found
     number, address = values.get("number", ""), values.get("address", "")
     existing = None
     if not number and not address and not values.get("id_number"):
@@ -233,7 +253,8 @@ def roster_import_row(values: dict, places: _Places, actor) -> tuple[str, list[t
     required = [(HEADER_OF[k], f"{HEADER_OF[k]}不能为空") for _h, k, req in COLUMNS if req and not values.get(k)]
     data, errors = _person_values(values)
     clean, person_errors = person_clean(data)
-    errors = required + errors + [(ERROR_COLUMN.get(k, k), _zh(m)) for k, ms in person_errors.items() for m in ms
+    _found, place_errors = _places_of(values, places)
+    errors = required + place_errors + _household_row_errors(values) + errors + [(ERROR_COLUMN.get(k, k), _zh(m)) for k, ms in person_errors.items() for m in ms
                                   if not (k == "categories" and any(c == "对象类别" for c, _ in errors))]
     if errors:
         return "error", errors, False
