@@ -17,6 +17,7 @@ HOUSEHOLD_FIELDS = ("number", "community", "grid", "building", "address", "no_fi
                     "phone_only_reason", "notes")
 PERSON_FIELDS = ("name", "id_number", "phone", "relation", "categories", "dibao_status", "extreme_poverty_status",
                  "notes")
+_HOUSEHOLD_RELATIONS = ["community", "grid", "building"]
 SUPPORT_STATUSES = {c for c, _ in Person.SupportStatus.choices}
 RELATIONS = {c for c, _ in Person.Relation.choices}
 
@@ -81,7 +82,7 @@ def household_register(*, actor, **fields) -> Household:
     household = Household(**{k: (v.strip() if isinstance(v, str) else v) for k, v in fields.items()})
     if not household.phone_only:
         household.phone_only_reason = ""
-    household.full_clean()
+    household.clean_fields(exclude=_HOUSEHOLD_RELATIONS)  # relations and constraints checked above
     household.save()
     audit_record(actor=actor, action="household.register", obj=household, after=model_snapshot(household))
     return household
@@ -104,7 +105,7 @@ def household_update(*, actor, household: Household, **fields) -> Household:
         setattr(household, name, value.strip() if isinstance(value, str) else value)
     if not household.phone_only:
         household.phone_only_reason = ""
-    household.full_clean()
+    household.clean_fields(exclude=_HOUSEHOLD_RELATIONS)  # relations and constraints checked above
     household.save()
     audit_record(actor=actor, action="household.update", obj=household, before=before, after=model_snapshot(household))
     return household
@@ -167,9 +168,10 @@ def _claim_sync(person: Person, old_hash: str) -> None:
     if old_hash and old_hash != person.id_hash:
         IdHashClaim.objects.filter(street_office=office, id_hash=old_hash).delete()
     if person.id_hash and person.is_active:
-        IdHashClaim.objects.update_or_create(
-            street_office=office, id_hash=person.id_hash,
-            defaults={"district_id": office.district_id, "person_id": person.pk},
+        IdHashClaim.objects.bulk_create(
+            [IdHashClaim(street_office=office, id_hash=person.id_hash, district_id=office.district_id,
+                         person_id=person.pk)],
+            update_conflicts=True, unique_fields=["street_office", "id_hash"], update_fields=["person_id", "district"],
         )
     elif person.id_hash:
         IdHashClaim.objects.filter(street_office=office, id_hash=person.id_hash).delete()
@@ -190,7 +192,7 @@ def person_register(*, actor, household: Household, **fields) -> Person:
         if existing is not None:
             raise DuplicatePersonError(existing)
     person = Person(household=household, **clean)
-    person.full_clean()
+    person.clean_fields(exclude=["household"])  # duplicates and the household checked above
     person.save()
     _claim_sync(person, "")
     audit_record(actor=actor, action="person.register", obj=person, after=model_snapshot(person))
@@ -216,7 +218,7 @@ def person_update(*, actor, person: Person, **fields) -> Person:
     old_hash = person.id_hash
     for name, value in clean.items():
         setattr(person, name, value)
-    person.full_clean()
+    person.clean_fields(exclude=["household"])  # duplicates and the household checked above
     person.save()
     _claim_sync(person, old_hash)
     audit_record(actor=actor, action="person.update", obj=person, before=before, after=model_snapshot(person))
