@@ -40,8 +40,21 @@ class NeedOut(serializers.ModelSerializer):
 
     class Meta:
         model = Need
-        fields = ["id", "visit", "household", "community", "grid", "person", "need_type", "quantity", "urgency",
-                  "description", "status", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "visit",
+            "household",
+            "community",
+            "grid",
+            "person",
+            "need_type",
+            "quantity",
+            "urgency",
+            "description",
+            "status",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class ProblemOut(serializers.ModelSerializer):
@@ -50,8 +63,21 @@ class ProblemOut(serializers.ModelSerializer):
 
     class Meta:
         model = Problem
-        fields = ["id", "visit", "household", "community", "grid", "item", "description", "responsible_user_id",
-                  "responsible_name", "due_at", "status", "resolved_at", "created_at"]
+        fields = [
+            "id",
+            "visit",
+            "household",
+            "community",
+            "grid",
+            "item",
+            "description",
+            "responsible_user_id",
+            "responsible_name",
+            "due_at",
+            "status",
+            "resolved_at",
+            "created_at",
+        ]
 
 
 class VisitOut(serializers.ModelSerializer):
@@ -61,8 +87,19 @@ class VisitOut(serializers.ModelSerializer):
 
     class Meta:
         model = Visit
-        fields = ["id", "household", "kind", "visited_at", "visitor_user_id", "visitor_name", "notes", "items",
-                  "needs", "problems", "created_at"]
+        fields = [
+            "id",
+            "household",
+            "kind",
+            "visited_at",
+            "visitor_user_id",
+            "visitor_name",
+            "notes",
+            "items",
+            "needs",
+            "problems",
+            "created_at",
+        ]
 
 
 class NeedIn(serializers.Serializer):
@@ -78,8 +115,9 @@ class VisitIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Visit.Kind.choices)
     visited_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
-    items = VisitItemIO(many=True, help_text="every checklist item exactly once: " + ", ".join(
-        i.code for i in CHECKLIST))
+    items = VisitItemIO(
+        many=True, help_text="every checklist item exactly once: " + ", ".join(i.code for i in CHECKLIST)
+    )
     needs = NeedIn(many=True, required=False, default=list)
 
 
@@ -93,16 +131,26 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
     filterset_class = VisitFilter
 
     def get_queryset(self):
-        return visit_list(member=self.request.member).prefetch_related("items", "needs__household",
-                                                                        "problems__household").order_by("-visited_at", "-id")
+        return (
+            visit_list(member=self.request.member)
+            .prefetch_related("items", "needs__household", "problems__household")
+            .order_by("-visited_at", "-id")
+        )
 
     @extend_schema(request=VisitIn, responses={201: VisitOut})
     def create(self, request, *args, **kwargs):
         data = self.validated(VisitIn, request.data)
         household = household_get(member=request.member, pk=data["household"].pk)
         needs = [{**n, "person_id": n.pop("person", None)} for n in data["needs"]]
-        visit = visit_record(actor=request.member, household=household, kind=data["kind"], items=data["items"],
-                             needs=needs, notes=data["notes"], visited_at=data["visited_at"])
+        visit = visit_record(
+            actor=request.member,
+            household=household,
+            kind=data["kind"],
+            items=data["items"],
+            needs=needs,
+            notes=data["notes"],
+            visited_at=data["visited_at"],
+        )
         return Response(VisitOut(self.get_queryset().get(pk=visit.pk)).data, status=status.HTTP_201_CREATED)
 
 
@@ -117,12 +165,23 @@ class NeedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSe
     def get_queryset(self):
         return need_list(member=self.request.member)
 
-    @extend_schema(request=inline_serializer("NeedStatusIn", {
-        "status": serializers.ChoiceField(choices=Need.Status.choices), "note": serializers.CharField(required=False)}))
+    @extend_schema(
+        request=inline_serializer(
+            "NeedStatusIn",
+            {
+                "status": serializers.ChoiceField(choices=Need.Status.choices),
+                "note": serializers.CharField(required=False),
+            },
+        )
+    )
     @action(detail=True, methods=["post"], url_path="status")
     def set_status(self, request, pk=None):
-        need = need_status_set(actor=request.member, need=self.get_object(), status=request.data.get("status", ""),
-                               note=str(request.data.get("note", "")))
+        need = need_status_set(
+            actor=request.member,
+            need=self.get_object(),
+            status=request.data.get("status", ""),
+            note=str(request.data.get("note", "")),
+        )
         return Response(NeedOut(need).data)
 
 
@@ -140,14 +199,21 @@ class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
     @extend_schema(request=inline_serializer("ProblemResolveIn", {"note": serializers.CharField()}))
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
-        problem = problem_resolve(actor=request.member, problem=self.get_object(),
-                                  note=str(request.data.get("note", "")))
+        problem = problem_resolve(
+            actor=request.member, problem=self.get_object(), note=str(request.data.get("note", ""))
+        )
         return Response(ProblemOut(problem).data)
 
 
 def _row(node) -> dict:
-    return {"id": node.key, "name": node.name, "registered": node.registered, "covered": node.covered,
-            "remaining": node.remaining, "percent": node.percent}
+    return {
+        "id": node.key,
+        "name": node.name,
+        "registered": node.registered,
+        "covered": node.covered,
+        "remaining": node.remaining,
+        "percent": node.percent,
+    }
 
 
 class CoverageApi(TenantApi):
@@ -156,24 +222,47 @@ class CoverageApi(TenantApi):
 
     required_action = "coverage.view"
 
-    @extend_schema(tags=["inspections"], parameters=[
-        OpenApiParameter("include", str, enum=["not_visited"], required=False),
-        OpenApiParameter("community", int, required=False), OpenApiParameter("grid", int, required=False)],
-        responses=inline_serializer("Coverage", {"street": serializers.DictField(),
-                                                 "communities": serializers.ListField(),
-                                                 "not_visited": serializers.ListField(required=False)}))
+    @extend_schema(
+        tags=["inspections"],
+        parameters=[
+            OpenApiParameter("include", str, enum=["not_visited"], required=False),
+            OpenApiParameter("community", int, required=False),
+            OpenApiParameter("grid", int, required=False),
+        ],
+        responses=inline_serializer(
+            "Coverage",
+            {
+                "street": serializers.DictField(),
+                "communities": serializers.ListField(),
+                "not_visited": serializers.ListField(required=False),
+            },
+        ),
+    )
     def get(self, request):
         member = request.member
         tree = coverage(member=member)
-        body = {"street": _row(tree),
-                "communities": [_row(c) | {"grids": [_row(g) for g in c.children]} for c in tree.children]}
+        body = {
+            "street": _row(tree),
+            "communities": [_row(c) | {"grids": [_row(g) for g in c.children]} for c in tree.children],
+        }
         if request.query_params.get("include") == "not_visited" and member.can("household.view"):
             community = request.query_params.get("community")
             grid = request.query_params.get("grid")
-            qs = not_visited(member=member, community_id=int(community) if str(community).isdigit() else None,
-                             grid_id=int(grid) if str(grid).isdigit() else None)
-            body["not_visited"] = [{"id": h.pk, "address": str(h), "community": h.community_id, "grid": h.grid_id,
-                                    "phone_only": h.phone_only} for h in qs[:5000]]
+            qs = not_visited(
+                member=member,
+                community_id=int(community) if str(community).isdigit() else None,
+                grid_id=int(grid) if str(grid).isdigit() else None,
+            )
+            body["not_visited"] = [
+                {
+                    "id": h.pk,
+                    "address": str(h),
+                    "community": h.community_id,
+                    "grid": h.grid_id,
+                    "phone_only": h.phone_only,
+                }
+                for h in qs[:5000]
+            ]
         return Response(body)
 
 
@@ -182,8 +271,14 @@ class DistrictIdDuplicatesApi(TenantApi):
 
     required_action = "district.view"
 
-    @extend_schema(tags=["district"], responses=inline_serializer("IdDuplicate", {
-        "key": serializers.CharField(), "claims": serializers.ListField(child=serializers.DictField())}, many=True))
+    @extend_schema(
+        tags=["district"],
+        responses=inline_serializer(
+            "IdDuplicate",
+            {"key": serializers.CharField(), "claims": serializers.ListField(child=serializers.DictField())},
+            many=True,
+        ),
+    )
     def get(self, request):
         from core.registry.selectors import district_duplicates
 

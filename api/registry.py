@@ -38,8 +38,10 @@ class _SaveMixin:
         serializer = self.Input(data=request.data, partial=partial, context={"request": request})
         serializer.is_valid(raise_exception=True)
         obj = self.save(request.member, instance, dict(serializer.validated_data))
-        return Response(self.Output(obj, context={"request": request}).data,
-                        status=status.HTTP_200_OK if partial else status.HTTP_201_CREATED)
+        return Response(
+            self.Output(obj, context={"request": request}).data,
+            status=status.HTTP_200_OK if partial else status.HTTP_201_CREATED,
+        )
 
     def create(self, request, *args, **kwargs):
         return self._write(request)
@@ -52,8 +54,19 @@ class _SaveMixin:
 class CommunityOut(serializers.ModelSerializer):
     class Meta:
         model = Community
-        fields = ["id", "name", "kind", "code", "address", "director_name", "director_phone", "hotline",
-                  "hotline_hours", "sort_order", "is_active"]
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "code",
+            "address",
+            "director_name",
+            "director_phone",
+            "hotline",
+            "hotline_hours",
+            "sort_order",
+            "is_active",
+        ]
 
 
 class CommunityIn(serializers.ModelSerializer):
@@ -155,16 +168,31 @@ class HouseholdOut(serializers.ModelSerializer):
 
     class Meta:
         model = Household
-        fields = ["id", "number", "community", "grid", "building", "address", "no_fixed_address", "phone",
-                  "phone_only", "phone_only_reason", "notes", "person_count", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "number",
+            "community",
+            "grid",
+            "building",
+            "address",
+            "no_fixed_address",
+            "phone",
+            "phone_only",
+            "phone_only_reason",
+            "notes",
+            "person_count",
+            "created_at",
+            "updated_at",
+        ]
 
 
 class HouseholdIn(serializers.Serializer):
     number = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
     community = serializers.PrimaryKeyRelatedField(queryset=Community.objects.all())
     grid = serializers.PrimaryKeyRelatedField(queryset=Grid.objects.all())
-    building = serializers.PrimaryKeyRelatedField(queryset=Building.objects.all(), required=False, allow_null=True,
-                                                  default=None)
+    building = serializers.PrimaryKeyRelatedField(
+        queryset=Building.objects.all(), required=False, allow_null=True, default=None
+    )
     address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     no_fixed_address = serializers.BooleanField(required=False, default=False)
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
@@ -189,8 +217,12 @@ class HouseholdFilter(django_filters.FilterSet):
 class HouseholdViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """Households (户) in the member's reach."""
 
-    required_action = {"list": "household.view", "retrieve": "household.view", "create": "household.edit",
-                       "partial_update": "household.edit"}
+    required_action = {
+        "list": "household.view",
+        "retrieve": "household.view",
+        "create": "household.edit",
+        "partial_update": "household.edit",
+    }
     serializer_class = Output = HouseholdOut
     Input = HouseholdIn
     filterset_class = HouseholdFilter
@@ -208,13 +240,32 @@ class HouseholdViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
 
 # --- persons ------------------------------------------------------------------------------------
 class PersonOut(serializers.ModelSerializer):
-    id_number = serializers.CharField(source="id_masked", read_only=True, help_text="masked: 140402********1234")
-    duplicate_in = serializers.SerializerMethodField(help_text="other street offices of the district with this ID")
+    id_number = serializers.CharField(
+        source="id_masked", read_only=True, help_text="masked: 140402********1234"
+    )
+    duplicate_in = serializers.SerializerMethodField(
+        help_text="other street offices of the district with this ID"
+    )
 
     class Meta:
         model = Person
-        fields = ["id", "household", "name", "id_number", "sex", "birth_date", "phone", "relation", "categories",
-                  "dibao_status", "extreme_poverty_status", "notes", "duplicate_in", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "household",
+            "name",
+            "id_number",
+            "sex",
+            "birth_date",
+            "phone",
+            "relation",
+            "categories",
+            "dibao_status",
+            "extreme_poverty_status",
+            "notes",
+            "duplicate_in",
+            "created_at",
+            "updated_at",
+        ]
 
     def get_duplicate_in(self, person) -> list[str]:
         dupes = self.context.get("duplicates")
@@ -245,7 +296,15 @@ class PersonFilter(django_filters.FilterSet):
 
     class Meta:
         model = Person
-        fields = ["household", "community", "grid", "relation", "dibao_status", "extreme_poverty_status", "sex"]
+        fields = [
+            "household",
+            "community",
+            "grid",
+            "relation",
+            "dibao_status",
+            "extreme_poverty_status",
+            "sex",
+        ]
 
     def by_category(self, qs, _name, value):
         return qs.filter(categories__contains=[value])
@@ -256,8 +315,13 @@ class PersonViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     """Persons with their target categories. ID numbers are masked; `full-id` returns the full number
     to roles with person.view_full_id and writes an audit event."""
 
-    required_action = {"list": "household.view", "retrieve": "household.view", "create": "household.edit",
-                       "partial_update": "household.edit", "full_id": "person.view_full_id"}
+    required_action = {
+        "list": "household.view",
+        "retrieve": "household.view",
+        "create": "household.edit",
+        "partial_update": "household.edit",
+        "full_id": "person.view_full_id",
+    }
     serializer_class = Output = PersonOut
     Input = PersonIn
     filterset_class = PersonFilter
@@ -283,21 +347,33 @@ class PersonViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
                 household = household_get(member=actor, pk=household.pk)
                 return person_register(actor=actor, household=household, **data)
             if household is not None and household.pk != instance.household_id:
-                raise serializers.ValidationError({"household": ["不能通过修改人员更换户 / cannot move a person"]})
+                raise serializers.ValidationError(
+                    {"household": ["不能通过修改人员更换户 / cannot move a person"]}
+                )
             if not data.get("id_number"):
                 data.pop("id_number", None)
             return person_update(actor=actor, person=instance, **data)
         except DuplicatePersonError as exc:
-            raise serializers.ValidationError({
-                "id_number": exc.messages, "existing_person": exc.existing.pk,
-                "existing_url": f"/api/v1/persons/{exc.existing.pk}/",
-            }) from None
+            raise serializers.ValidationError(
+                {
+                    "id_number": exc.messages,
+                    "existing_person": exc.existing.pk,
+                    "existing_url": f"/api/v1/persons/{exc.existing.pk}/",
+                }
+            ) from None
 
-    @extend_schema(responses=inline_serializer("FullId", {"id": serializers.IntegerField(),
-                                                          "id_number": serializers.CharField()}))
+    @extend_schema(
+        responses=inline_serializer(
+            "FullId", {"id": serializers.IntegerField(), "id_number": serializers.CharField()}
+        )
+    )
     @action(detail=True, methods=["get"], url_path="full-id")
     def full_id(self, request, pk=None):
         person = self.get_object()
         reason = request.query_params.get("reason", "")
-        return Response({"id": person.pk, "id_number": person_full_id_read(actor=request.member, person=person,
-                                                                            reason=reason)})
+        return Response(
+            {
+                "id": person.pk,
+                "id_number": person_full_id_read(actor=request.member, person=person, reason=reason),
+            }
+        )

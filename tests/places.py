@@ -44,9 +44,13 @@ def org_a(street_a, users):
     g3 = Grid.objects.create(community=c2, name="第三网格")
     b1 = Building.objects.create(grid=g1, name="1号楼")
     for role in ("community_director", "community_worker", "volunteer"):
-        Membership.objects.filter(user=users[role], street_office=street_a).update(community_id=c1.pk, grid_id=None)
+        Membership.objects.filter(user=users[role], street_office=street_a).update(
+            community_id=c1.pk, grid_id=None
+        )
     for role in ("grid_worker", "building_head"):
-        Membership.objects.filter(user=users[role], street_office=street_a).update(community_id=c1.pk, grid_id=g1.pk)
+        Membership.objects.filter(user=users[role], street_office=street_a).update(
+            community_id=c1.pk, grid_id=g1.pk
+        )
     members = {role: member_for(users[role], street_a) for role in users if member_for(users[role], street_a)}
     return SimpleNamespace(c1=c1, c2=c2, g1=g1, g2=g2, g3=g3, b1=b1, members=members, office=street_a)
 
@@ -57,13 +61,23 @@ def make_household(org, *, grid=None, address=None, phone_only=False, actor=None
     grid = grid or org.g1
     actor = actor or org.members["street_staff"]
     household = household_register(
-        actor=actor, community=grid.community, grid=grid, address=address or f"测试路{next(_seq)}号",
-        phone="13900000000" if phone_only else "", phone_only=phone_only,
+        actor=actor,
+        community=grid.community,
+        grid=grid,
+        address=address or f"测试路{next(_seq)}号",
+        phone="13900000000" if phone_only else "",
+        phone_only=phone_only,
         phone_only_reason="常年在外地就医" if phone_only else "",
     )
     for i in range(persons):
-        person_register(actor=actor, household=household, name=f"人员{i}", id_number="" if vagrant else new_id(),
-                        relation="head" if i == 0 else "child", categories=["vagrant"] if vagrant else ["dibao"])
+        person_register(
+            actor=actor,
+            household=household,
+            name=f"人员{i}",
+            id_number="" if vagrant else new_id(),
+            relation="head" if i == 0 else "child",
+            categories=["vagrant"] if vagrant else ["dibao"],
+        )
     return household
 
 
@@ -99,9 +113,14 @@ def committed_office(slug: str, name: str) -> SimpleNamespace:
     for role in ("street_staff", "grid_worker"):
         username = f"{slug}_{role}"
         user = User.objects.filter(username=username).first() or user_create(
-            username=username, password=DEMO_TEST_PASSWORD, full_name=f"{name}{role}")
-        membership_grant(user=user, role=role, street_office=office,
-                         community_id=community.pk if role == "grid_worker" else None,
-                         grid_id=grid.pk if role == "grid_worker" else None)
+            username=username, password=DEMO_TEST_PASSWORD, full_name=f"{name}{role}"
+        )
+        membership_grant(
+            user=user,
+            role=role,
+            street_office=office,
+            community_id=community.pk if role == "grid_worker" else None,
+            grid_id=grid.pk if role == "grid_worker" else None,
+        )
         users[role] = user
     return SimpleNamespace(office=office, community=community, grid=grid, users=users)

@@ -30,7 +30,9 @@ CHECKLIST: tuple[ChecklistItem, ...] = (
     ChecklistItem("clothing_warmth", "living", "御寒衣物保暖效果", 7, "clothing"),
     ChecklistItem("food_stock", "living", "米面油等基础生活物资存量", 3, "food"),
     ChecklistItem("emergency_medicine", "living", "应急医疗物资配备", 3, "medicine"),
-    ChecklistItem("heating_equipment", "heating", "暖气、电暖器等取暖设备完好与使用安全", 3, "heating_equipment"),
+    ChecklistItem(
+        "heating_equipment", "heating", "暖气、电暖器等取暖设备完好与使用安全", 3, "heating_equipment"
+    ),
     ChecklistItem("heating_fee", "heating", "无力缴纳取暖费", 7, "heating_fee"),
 )
 CHECKLIST_BY_CODE = {item.code: item for item in CHECKLIST}

@@ -33,24 +33,75 @@ def _workbook(title: str, header: list[str], rows) -> bytes:
     return buffer.getvalue()
 
 
-NEED_HEADER = ["序号", "社区", "网格", "住址", "人员", "需求类型", "数量", "紧急程度", "说明", "状态", "登记时间", "走访人"]
-PROBLEM_HEADER = ["序号", "社区", "网格", "住址", "排查项", "问题描述", "责任人", "整改时限", "状态", "整改完成时间", "发现时间"]
+NEED_HEADER = [
+    "序号",
+    "社区",
+    "网格",
+    "住址",
+    "人员",
+    "需求类型",
+    "数量",
+    "紧急程度",
+    "说明",
+    "状态",
+    "登记时间",
+    "走访人",
+]
+PROBLEM_HEADER = [
+    "序号",
+    "社区",
+    "网格",
+    "住址",
+    "排查项",
+    "问题描述",
+    "责任人",
+    "整改时限",
+    "状态",
+    "整改完成时间",
+    "发现时间",
+]
 
 
 def needs_xlsx(needs) -> bytes:
     rows = (
-        [i, n.household.community.name, n.household.grid.name, str(n.household), n.person.name if n.person else "",
-         n.get_need_type_display(), n.quantity, n.get_urgency_display(), n.description, n.get_status_display(),
-         _local(n.created_at), n.visit.visitor_name if n.visit else ""]
-        for i, n in enumerate(needs.iterator(chunk_size=500) if hasattr(needs, "iterator") else needs, start=1)
+        [
+            i,
+            n.household.community.name,
+            n.household.grid.name,
+            str(n.household),
+            n.person.name if n.person else "",
+            n.get_need_type_display(),
+            n.quantity,
+            n.get_urgency_display(),
+            n.description,
+            n.get_status_display(),
+            _local(n.created_at),
+            n.visit.visitor_name if n.visit else "",
+        ]
+        for i, n in enumerate(
+            needs.iterator(chunk_size=500) if hasattr(needs, "iterator") else needs, start=1
+        )
     )
     return _workbook("困难群众过冬需求台账", NEED_HEADER, rows)
 
 
 def problems_xlsx(problems) -> bytes:
     rows = (
-        [i, p.household.community.name, p.household.grid.name, str(p.household), p.get_item_display(), p.description,
-         p.responsible_name, _local(p.due_at), p.get_status_display(), _local(p.resolved_at), _local(p.created_at)]
-        for i, p in enumerate(problems.iterator(chunk_size=500) if hasattr(problems, "iterator") else problems, start=1)
+        [
+            i,
+            p.household.community.name,
+            p.household.grid.name,
+            str(p.household),
+            p.get_item_display(),
+            p.description,
+            p.responsible_name,
+            _local(p.due_at),
+            p.get_status_display(),
+            _local(p.resolved_at),
+            _local(p.created_at),
+        ]
+        for i, p in enumerate(
+            problems.iterator(chunk_size=500) if hasattr(problems, "iterator") else problems, start=1
+        )
     )
     return _workbook("问题台账", PROBLEM_HEADER, rows)

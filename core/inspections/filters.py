@@ -12,8 +12,12 @@ class NeedFilter(django_filters.FilterSet):
     community = django_filters.NumberFilter(field_name="household__community_id", label="社区")
     grid = django_filters.NumberFilter(field_name="household__grid_id", label="网格")
     household = django_filters.NumberFilter(field_name="household_id", label="户")
-    need_type = django_filters.ChoiceFilter(choices=NEED_TYPE_CHOICES, label="需求类型", empty_label="全部需求类型")
-    urgency = django_filters.ChoiceFilter(choices=URGENCY_CHOICES, label="紧急程度", empty_label="全部紧急程度")
+    need_type = django_filters.ChoiceFilter(
+        choices=NEED_TYPE_CHOICES, label="需求类型", empty_label="全部需求类型"
+    )
+    urgency = django_filters.ChoiceFilter(
+        choices=URGENCY_CHOICES, label="紧急程度", empty_label="全部紧急程度"
+    )
     status = django_filters.ChoiceFilter(choices=Need.Status.choices, label="状态", empty_label="全部状态")
     created_from = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte", label="登记起")
     created_to = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte", label="登记止")

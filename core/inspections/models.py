@@ -15,7 +15,9 @@ class Visit(models.Model):
         HOME = "home", "入户核查"
         PHONE = "phone", "电话随访"
 
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="visits", verbose_name="户")
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="visits", verbose_name="户"
+    )
     kind = models.CharField("方式", max_length=8, choices=Kind.choices)
     visited_at = models.DateTimeField("走访时间")
     visitor_user_id = models.BigIntegerField(null=True, blank=True)

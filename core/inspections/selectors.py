@@ -34,11 +34,20 @@ def households_with_coverage(*, member: Member) -> QuerySet[Household]:
 
 def my_grid(*, member: Member, grid_id: int | None = None, pending_only: bool = False) -> QuerySet[Household]:
     """Households in reach, the ones still needing a visit first."""
-    last_visit = Visit.objects.filter(household=OuterRef("pk")).order_by("-visited_at").values("visited_at")[:1]
-    person_count = Person.objects.filter(household=OuterRef("pk"), is_active=True).values("household") \
-        .annotate(n=Count("id")).values("n")[:1]
-    qs = households_with_coverage(member=member).select_related("grid", "community").annotate(
-        last_visit_at=Subquery(last_visit), person_count=Coalesce(Subquery(person_count), 0))
+    last_visit = (
+        Visit.objects.filter(household=OuterRef("pk")).order_by("-visited_at").values("visited_at")[:1]
+    )
+    person_count = (
+        Person.objects.filter(household=OuterRef("pk"), is_active=True)
+        .values("household")
+        .annotate(n=Count("id"))
+        .values("n")[:1]
+    )
+    qs = (
+        households_with_coverage(member=member)
+        .select_related("grid", "community")
+        .annotate(last_visit_at=Subquery(last_visit), person_count=Coalesce(Subquery(person_count), 0))
+    )
     if grid_id:
         qs = qs.filter(grid_id=grid_id)
     if pending_only:
@@ -76,7 +85,9 @@ def coverage(*, member: Member) -> CoverageRow:
     for row in rows:
         community = communities.get(row["community_id"])
         if community is None:
-            community = communities[row["community_id"]] = CoverageRow(row["community_id"], row["community__name"])
+            community = communities[row["community_id"]] = CoverageRow(
+                row["community_id"], row["community__name"]
+            )
             street.children.append(community)
         grid = CoverageRow(row["grid_id"], row["grid__name"], row["registered"], row["covered_n"])
         community.children.append(grid)
@@ -101,7 +112,9 @@ def visit_list(*, member: Member) -> QuerySet[Visit]:
 
 
 def visit_get(*, member: Member, pk: int) -> Visit:
-    return get_object_or_404(visit_list(member=member).prefetch_related("items", "needs", "problems", "photos"), pk=pk)
+    return get_object_or_404(
+        visit_list(member=member).prefetch_related("items", "needs", "problems", "photos"), pk=pk
+    )
 
 
 def need_list(*, member: Member) -> QuerySet[Need]:

@@ -52,8 +52,9 @@ class ProblemAssignment:
 
 
 def _ensure_reach(actor, household: Household) -> None:
-    if hasattr(actor, "scope") and not member_reaches(actor, community_id=household.community_id,
-                                                      grid_id=household.grid_id):
+    if hasattr(actor, "scope") and not member_reaches(
+        actor, community_id=household.community_id, grid_id=household.grid_id
+    ):
         raise PermissionDenied("不在您的管辖范围 / outside your reach")
 
 
@@ -68,7 +69,9 @@ def _validate_items(items: list[dict], errors: dict[str, list[str]]) -> list[dic
     for index, raw in enumerate(items or []):
         code = (raw or {}).get("item")
         if code not in CHECKLIST_BY_CODE:
-            errors.setdefault("items", []).append(f"第{index + 1}项：未知排查项 {code!r} / unknown checklist item")
+            errors.setdefault("items", []).append(
+                f"第{index + 1}项：未知排查项 {code!r} / unknown checklist item"
+            )
             continue
         if code in seen:
             errors.setdefault(f"items.{code}", []).append("排查项重复 / item answered twice")
@@ -77,16 +80,20 @@ def _validate_items(items: list[dict], errors: dict[str, list[str]]) -> list[dic
         note = (raw.get("note") or "").strip()
         if result not in _RESULTS:
             errors.setdefault(f"items.{code}", []).append(
-                f"“{CHECKLIST_BY_CODE[code].label}”请选择：正常 / 存在问题 / 不适用 / choose ok, hazard or n/a")
+                f"“{CHECKLIST_BY_CODE[code].label}”请选择：正常 / 存在问题 / 不适用 / choose ok, hazard or n/a"
+            )
         elif result == RESULT_HAZARD and not note:
             errors.setdefault(f"items.{code}", []).append(
-                f"“{CHECKLIST_BY_CODE[code].label}”存在问题，请说明情况 / describe the hazard")
+                f"“{CHECKLIST_BY_CODE[code].label}”存在问题，请说明情况 / describe the hazard"
+            )
         if len(note) > 500:
             errors.setdefault(f"items.{code}", []).append("说明不超过500字 / note: at most 500 characters")
         seen[code] = {"item": code, "result": result, "note": note}
     missing = [item for item in CHECKLIST if item.code not in seen and f"items.{item.code}" not in errors]
     for item in missing:
-        errors.setdefault(f"items.{item.code}", []).append(f"缺少排查项“{item.label}” / checklist item missing")
+        errors.setdefault(f"items.{item.code}", []).append(
+            f"缺少排查项“{item.label}” / checklist item missing"
+        )
     return [seen[item.code] for item in CHECKLIST if item.code in seen]
 
 
@@ -106,13 +113,23 @@ def _validate_needs(needs: list[dict], household: Household, errors: dict[str, l
         except (TypeError, ValueError):
             quantity = None
         if quantity is None or quantity < 1 or quantity > 100000:
-            errors.setdefault(key, []).append(f"第{index + 1}条需求：数量应为正整数 / quantity must be a positive whole number")
+            errors.setdefault(key, []).append(
+                f"第{index + 1}条需求：数量应为正整数 / quantity must be a positive whole number"
+            )
         person_id = raw.get("person_id") or None
         if person_id is not None and int(person_id) not in person_ids:
-            errors.setdefault(key, []).append(f"第{index + 1}条需求：人员不属于该户 / person is not in this household")
-        clean.append({"need_type": need_type, "quantity": quantity, "urgency": urgency,
-                      "description": (raw.get("description") or "").strip()[:500],
-                      "person_id": int(person_id) if person_id else None})
+            errors.setdefault(key, []).append(
+                f"第{index + 1}条需求：人员不属于该户 / person is not in this household"
+            )
+        clean.append(
+            {
+                "need_type": need_type,
+                "quantity": quantity,
+                "urgency": urgency,
+                "description": (raw.get("description") or "").strip()[:500],
+                "person_id": int(person_id) if person_id else None,
+            }
+        )
     return clean
 
 
@@ -156,8 +173,12 @@ def visit_record(
         raise ValidationError(errors)
     user = getattr(actor, "user", actor)
     visit = Visit.objects.create(
-        household=household, kind=kind, visited_at=visited_at, visitor_user_id=getattr(user, "pk", None),
-        visitor_name=user.display_name() if user else "system", notes=notes.strip(),
+        household=household,
+        kind=kind,
+        visited_at=visited_at,
+        visitor_user_id=getattr(user, "pk", None),
+        visitor_name=user.display_name() if user else "system",
+        notes=notes.strip(),
     )
     VisitItem.objects.bulk_create([VisitItem(visit=visit, **item) for item in clean_items])
     for photo in photos or []:
@@ -166,10 +187,20 @@ def visit_record(
     assignment = problem_assignment or ProblemAssignment(getattr(user, "pk", None), visit.visitor_name)
     problems = [
         _problem_open(visit=visit, item=item["item"], note=item["note"], assignment=assignment, actor=actor)
-        for item in clean_items if item["result"] == RESULT_HAZARD
+        for item in clean_items
+        if item["result"] == RESULT_HAZARD
     ]
-    audit_record(actor=actor, action="visit.record", obj=visit, after=model_snapshot(visit) | {
-        "items": clean_items, "needs": [n.pk for n in created_needs], "problems": [p.pk for p in problems]})
+    audit_record(
+        actor=actor,
+        action="visit.record",
+        obj=visit,
+        after=model_snapshot(visit)
+        | {
+            "items": clean_items,
+            "needs": [n.pk for n in created_needs],
+            "problems": [p.pk for p in problems],
+        },
+    )
     return visit
 
 
@@ -177,14 +208,26 @@ def _problem_open(*, visit: Visit, item: str, note: str, assignment: ProblemAssi
     spec = CHECKLIST_BY_CODE[item]
     household = visit.household
     problem = Problem.objects.create(
-        visit=visit, household=household, item=item, description=note,
-        responsible_user_id=assignment.responsible_user_id, responsible_name=assignment.responsible_name,
+        visit=visit,
+        household=household,
+        item=item,
+        description=note,
+        responsible_user_id=assignment.responsible_user_id,
+        responsible_name=assignment.responsible_name,
         due_at=problem_due_at(visit.visited_at, spec.fix_days),
     )
-    clock_start(subject=problem, kind=PROBLEM_CLOCK_KIND, due_at=problem.due_at, started_at=visit.visited_at,
-                responsible_user_id=problem.responsible_user_id, community_id=household.community_id,
-                grid_id=household.grid_id, title=f"{spec.label}：{household}", rule=f"{spec.fix_days} 天内整改",
-                actor=actor)
+    clock_start(
+        subject=problem,
+        kind=PROBLEM_CLOCK_KIND,
+        due_at=problem.due_at,
+        started_at=visit.visited_at,
+        responsible_user_id=problem.responsible_user_id,
+        community_id=household.community_id,
+        grid_id=household.grid_id,
+        title=f"{spec.label}：{household}",
+        rule=f"{spec.fix_days} 天内整改",
+        actor=actor,
+    )
     audit_record(actor=actor, action="problem.open", obj=problem, after=model_snapshot(problem))
     return problem
 
@@ -201,8 +244,14 @@ def problem_resolve(*, actor, problem: Problem, note: str) -> Problem:
     problem.status, problem.resolved_at = Problem.Status.RESOLVED, timezone.now()
     problem.save(update_fields=["status", "resolved_at", "updated_at"])
     clock_meet(subject=problem, kind=PROBLEM_CLOCK_KIND, at=problem.resolved_at, actor=actor)
-    audit_record(actor=actor, action="problem.resolve", obj=problem, before=before, after=model_snapshot(problem),
-                 reason=note.strip())
+    audit_record(
+        actor=actor,
+        action="problem.resolve",
+        obj=problem,
+        before=before,
+        after=model_snapshot(problem),
+        reason=note.strip(),
+    )
     return problem
 
 
@@ -211,11 +260,15 @@ def need_status_set(*, actor, need: Need, status: str, note: str = "") -> Need:
     ensure_can(actor, "need.edit")
     _ensure_reach(actor, need.household)
     if status not in NEED_TRANSITIONS.get(need.status, set()):
-        raise ValidationError({"status": [f"不能从“{need.get_status_display()}”改为该状态 / transition not allowed"]})
+        raise ValidationError(
+            {"status": [f"不能从“{need.get_status_display()}”改为该状态 / transition not allowed"]}
+        )
     before = model_snapshot(need)
     need.status = status
     need.save(update_fields=["status", "updated_at"])
-    audit_record(actor=actor, action="need.status", obj=need, before=before, after=model_snapshot(need), reason=note)
+    audit_record(
+        actor=actor, action="need.status", obj=need, before=before, after=model_snapshot(need), reason=note
+    )
     return need
 
 

@@ -41,11 +41,20 @@ def my_grid_page(request):
     page = Paginator(qs, 40).get_page(request.GET.get("page"))
     tree = coverage(member=member)
     start, end = inspection_window(member.district)
-    return render(request, "inspections/my_grid.html", {
-        "page": page, "tree": tree, "grids": grid_list(member=member), "grid_id": grid_id, "show": show,
-        "window_start": start, "window_last": end - dt.timedelta(days=1),
-        "can_visit": member.can("visit.create"),
-    })
+    return render(
+        request,
+        "inspections/my_grid.html",
+        {
+            "page": page,
+            "tree": tree,
+            "grids": grid_list(member=member),
+            "grid_id": grid_id,
+            "show": show,
+            "window_start": start,
+            "window_last": end - dt.timedelta(days=1),
+            "can_visit": member.can("visit.create"),
+        },
+    )
 
 
 def _posted_visit(post) -> tuple[list[dict], list[dict]]:
@@ -60,9 +69,15 @@ def _posted_visit(post) -> tuple[list[dict], list[dict]]:
         need_type, quantity = post.get(f"need_type_{i}", ""), post.get(f"quantity_{i}", "").strip()
         if not need_type and not quantity:
             continue
-        needs.append({"need_type": need_type, "quantity": quantity, "urgency": post.get(f"urgency_{i}", "normal"),
-                      "description": post.get(f"need_description_{i}", ""),
-                      "person_id": post.get(f"need_person_{i}") or None})
+        needs.append(
+            {
+                "need_type": need_type,
+                "quantity": quantity,
+                "urgency": post.get(f"urgency_{i}", "normal"),
+                "description": post.get(f"need_description_{i}", ""),
+                "person_id": post.get(f"need_person_{i}") or None,
+            }
+        )
     return items, needs
 
 
@@ -74,33 +89,71 @@ def visit_new(request, household_id: int):
     if request.method == "POST":
         items, needs = _posted_visit(request.POST)
         try:
-            visit = visit_record(actor=member, household=household, kind=request.POST.get("kind", ""), items=items,
-                                 needs=needs, notes=request.POST.get("notes", ""),
-                                 photos=request.FILES.getlist("photos"))
+            visit = visit_record(
+                actor=member,
+                household=household,
+                kind=request.POST.get("kind", ""),
+                items=items,
+                needs=needs,
+                notes=request.POST.get("notes", ""),
+                photos=request.FILES.getlist("photos"),
+            )
         except ValidationError as exc:
             errors = errors_of(exc)
         else:
             n_problems, n_needs = visit.problems.count(), visit.needs.count()
-            messages.success(request, f"已保存{visit.get_kind_display()}：发现问题 {n_problems} 项，需求 {n_needs} 条")
+            messages.success(
+                request, f"已保存{visit.get_kind_display()}：发现问题 {n_problems} 项，需求 {n_needs} 条"
+            )
             return redirect("inspections:visit", pk=visit.pk)
     post = request.POST
     checklist = [
-        (label, [{"item": i, "value": post.get(f"item_{i.code}", ""), "note": post.get(f"note_{i.code}", ""),
-                  "errors": errors.get(f"items.{i.code}", [])} for i in items])
+        (
+            label,
+            [
+                {
+                    "item": i,
+                    "value": post.get(f"item_{i.code}", ""),
+                    "note": post.get(f"note_{i.code}", ""),
+                    "errors": errors.get(f"items.{i.code}", []),
+                }
+                for i in items
+            ],
+        )
         for _key, label, items in sections()
     ]
-    need_rows = [{"i": i, "need_type": post.get(f"need_type_{i}", ""), "quantity": post.get(f"quantity_{i}", ""),
-                  "urgency": post.get(f"urgency_{i}", "normal"), "description": post.get(f"need_description_{i}", ""),
-                  "person": post.get(f"need_person_{i}", ""), "errors": errors.get(f"needs.{i}", [])}
-                 for i in range(NEED_ROWS)]
+    need_rows = [
+        {
+            "i": i,
+            "need_type": post.get(f"need_type_{i}", ""),
+            "quantity": post.get(f"quantity_{i}", ""),
+            "urgency": post.get(f"urgency_{i}", "normal"),
+            "description": post.get(f"need_description_{i}", ""),
+            "person": post.get(f"need_person_{i}", ""),
+            "errors": errors.get(f"needs.{i}", []),
+        }
+        for i in range(NEED_ROWS)
+    ]
     other_errors = [m for k, msgs in errors.items() if not k.startswith(("items.", "needs.")) for m in msgs]
     default_kind = "phone" if household.phone_only else "home"
-    return render(request, "inspections/visit_form.html", {
-        "household": household, "checklist": checklist, "need_rows": need_rows, "other_errors": other_errors,
-        "has_errors": bool(errors), "kind": post.get("kind", default_kind), "notes": post.get("notes", ""),
-        "need_types": NEED_TYPE_CHOICES, "urgencies": URGENCY_CHOICES,
-        "persons": household.persons.filter(is_active=True), "kinds": Visit.Kind.choices,
-    }, status=400 if errors else 200)
+    return render(
+        request,
+        "inspections/visit_form.html",
+        {
+            "household": household,
+            "checklist": checklist,
+            "need_rows": need_rows,
+            "other_errors": other_errors,
+            "has_errors": bool(errors),
+            "kind": post.get("kind", default_kind),
+            "notes": post.get("notes", ""),
+            "need_types": NEED_TYPE_CHOICES,
+            "urgencies": URGENCY_CHOICES,
+            "persons": household.persons.filter(is_active=True),
+            "kinds": Visit.Kind.choices,
+        },
+        status=400 if errors else 200,
+    )
 
 
 @member_required("visit.view")
@@ -109,15 +162,17 @@ def visit_detail(request, pk: int):
     return render(request, "inspections/visit_detail.html", {"visit": visit})
 
 
-def _ledger(request, *, qs, filter_class, template, export, filename, title, extra_filters, can_edit,
-            decorate=None):
+def _ledger(
+    request, *, qs, filter_class, template, export, filename, title, extra_filters, can_edit, decorate=None
+):
     member = request.member
     filterset = filter_class(request.GET, queryset=qs)
     rows = filterset.qs if filterset.is_valid() else qs.none()
     if request.GET.get("format") == "xlsx":
         stamp = timezone.now().astimezone(LOCAL).strftime("%Y%m%d-%H%M")
-        response = HttpResponse(export(rows), content_type=(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+        response = HttpResponse(
+            export(rows), content_type=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        )
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}-{stamp}.xlsx"
         return response
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
@@ -127,19 +182,37 @@ def _ledger(request, *, qs, filter_class, template, export, filename, title, ext
     export_query = request.GET.copy()
     export_query["format"] = "xlsx"
     export_query.pop("page", None)
-    return render(request, template, {
-        "page": page, "filter": filterset, "title": title, "export_query": export_query.urlencode(),
-        "communities": community_list(member=member), "grids": grid_list(member=member),
-        "extra_filters": extra_filters, "can_edit": can_edit, "now": timezone.now(),
-    })
+    return render(
+        request,
+        template,
+        {
+            "page": page,
+            "filter": filterset,
+            "title": title,
+            "export_query": export_query.urlencode(),
+            "communities": community_list(member=member),
+            "grids": grid_list(member=member),
+            "extra_filters": extra_filters,
+            "can_edit": can_edit,
+            "now": timezone.now(),
+        },
+    )
 
 
 @member_required("need.view")
 def need_ledger(request):
-    return _ledger(request, qs=need_list(member=request.member), filter_class=NeedFilter,
-                   template="inspections/need_ledger.html", export=needs_xlsx, filename="winter-needs",
-                   title="困难群众过冬需求台账", extra_filters=["need_type", "urgency", "status"],
-                   can_edit=request.member.can("need.edit"), decorate=_need_next)
+    return _ledger(
+        request,
+        qs=need_list(member=request.member),
+        filter_class=NeedFilter,
+        template="inspections/need_ledger.html",
+        export=needs_xlsx,
+        filename="winter-needs",
+        title="困难群众过冬需求台账",
+        extra_filters=["need_type", "urgency", "status"],
+        can_edit=request.member.can("need.edit"),
+        decorate=_need_next,
+    )
 
 
 def _need_next(need) -> None:
@@ -149,9 +222,17 @@ def _need_next(need) -> None:
 
 @member_required("problem.view")
 def problem_ledger(request):
-    return _ledger(request, qs=problem_list(member=request.member), filter_class=ProblemFilter,
-                   template="inspections/problem_ledger.html", export=problems_xlsx, filename="problems",
-                   title="问题台账", extra_filters=["item", "status"], can_edit=request.member.can("problem.edit"))
+    return _ledger(
+        request,
+        qs=problem_list(member=request.member),
+        filter_class=ProblemFilter,
+        template="inspections/problem_ledger.html",
+        export=problems_xlsx,
+        filename="problems",
+        title="问题台账",
+        extra_filters=["item", "status"],
+        can_edit=request.member.can("problem.edit"),
+    )
 
 
 @member_required("problem.edit")
@@ -172,8 +253,12 @@ def problem_resolve_view(request, pk: int):
 def need_status_view(request, pk: int):
     need = get_object_or_404(need_list(member=request.member), pk=pk)
     try:
-        need_status_set(actor=request.member, need=need, status=request.POST.get("status", ""),
-                        note=request.POST.get("note", ""))
+        need_status_set(
+            actor=request.member,
+            need=need,
+            status=request.POST.get("status", ""),
+            note=request.POST.get("note", ""),
+        )
     except ValidationError as exc:
         messages.error(request, "；".join(m for msgs in errors_of(exc).values() for m in msgs))
     else:
@@ -190,10 +275,20 @@ def coverage_page(request):
     show_list = member.can("household.view")  # district members see aggregates only
     page = None
     if show_list:
-        page = Paginator(not_visited(member=member, community_id=community_id, grid_id=grid_id), 50) \
-            .get_page(request.GET.get("page"))
+        page = Paginator(not_visited(member=member, community_id=community_id, grid_id=grid_id), 50).get_page(
+            request.GET.get("page")
+        )
     start, end = inspection_window(member.district)
-    return render(request, "inspections/coverage.html", {
-        "tree": tree, "page": page, "show_list": show_list, "community_id": community_id, "grid_id": grid_id,
-        "window_start": start, "window_last": end - dt.timedelta(days=1),
-    })
+    return render(
+        request,
+        "inspections/coverage.html",
+        {
+            "tree": tree,
+            "page": page,
+            "show_list": show_list,
+            "community_id": community_id,
+            "grid_id": grid_id,
+            "window_start": start,
+            "window_last": end - dt.timedelta(days=1),
+        },
+    )

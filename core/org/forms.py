@@ -38,7 +38,9 @@ class BuildingForm(forms.Form):
 class PlaceForm(forms.Form):
     membership = forms.TypedChoiceField(label="人员", coerce=int)
     community = forms.ModelChoiceField(label="社区(村)", queryset=Community.objects.all(), required=False)
-    grid = forms.ModelChoiceField(label="网格", queryset=Grid.objects.select_related("community"), required=False)
+    grid = forms.ModelChoiceField(
+        label="网格", queryset=Grid.objects.select_related("community"), required=False
+    )
 
     def __init__(self, *args, memberships, **kwargs):
         super().__init__(*args, **kwargs)

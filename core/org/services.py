@@ -12,8 +12,18 @@ from core.org.scope import member_reaches
 from tenants.models import Membership
 from tenants.roles import BUILDING_HEAD, GRID_WORKER, ROLE_SCOPE, SCOPE_COMMUNITY
 
-COMMUNITY_FIELDS = ("name", "kind", "code", "address", "director_name", "director_phone", "hotline", "hotline_hours",
-                    "sort_order", "is_active")
+COMMUNITY_FIELDS = (
+    "name",
+    "kind",
+    "code",
+    "address",
+    "director_name",
+    "director_phone",
+    "hotline",
+    "hotline_hours",
+    "sort_order",
+    "is_active",
+)
 GRID_FIELDS = ("community", "name", "code", "is_active")
 BUILDING_FIELDS = ("grid", "name", "address", "head_user_id", "head_name", "head_phone")
 
@@ -28,7 +38,9 @@ def _check_phones(fields: dict, names: tuple[str, ...]) -> None:
 def _save(obj, *, fields: dict, allowed: tuple[str, ...], actor, action: str):
     unknown = set(fields) - set(allowed)
     if unknown:
-        raise ValidationError({"non_field_errors": [f"未知字段 {', '.join(sorted(unknown))} / unknown fields"]})
+        raise ValidationError(
+            {"non_field_errors": [f"未知字段 {', '.join(sorted(unknown))} / unknown fields"]}
+        )
     before = model_snapshot(obj) if obj.pk else None
     for name, value in fields.items():
         setattr(obj, name, value.strip() if isinstance(value, str) else value)
@@ -95,6 +107,11 @@ def member_place_assign(
     membership.community_id = community.pk if community else None
     membership.grid_id = grid.pk if grid else None
     membership.save(update_fields=["community_id", "grid_id"])
-    audit_record(actor=actor, action="membership.place", obj=membership, before=before,
-                 after=model_snapshot(membership))
+    audit_record(
+        actor=actor,
+        action="membership.place",
+        obj=membership,
+        before=before,
+        after=model_snapshot(membership),
+    )
     return membership

@@ -31,12 +31,17 @@ class HouseholdForm(forms.Form):
 
 class PersonForm(forms.Form):
     name = forms.CharField(label="姓名", max_length=50)
-    id_number = forms.CharField(label="身份证号", max_length=18, required=False,
-                                help_text="流浪乞讨人员可不填；性别和出生日期由身份证号得出")
+    id_number = forms.CharField(
+        label="身份证号",
+        max_length=18,
+        required=False,
+        help_text="流浪乞讨人员可不填；性别和出生日期由身份证号得出",
+    )
     phone = forms.CharField(label="手机号码", max_length=11, required=False)
     relation = forms.ChoiceField(label="与户主关系", choices=Person.Relation.choices)
-    categories = forms.MultipleChoiceField(label="对象类别", choices=CATEGORY_CHOICES, required=False,
-                                           widget=forms.CheckboxSelectMultiple)
+    categories = forms.MultipleChoiceField(
+        label="对象类别", choices=CATEGORY_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
+    )
     dibao_status = forms.ChoiceField(label="低保", choices=Person.SupportStatus.choices)
     extreme_poverty_status = forms.ChoiceField(label="特困供养", choices=Person.SupportStatus.choices)
     notes = forms.CharField(label="备注", widget=forms.Textarea(attrs={"rows": 2}), required=False)

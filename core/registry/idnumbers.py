@@ -45,7 +45,9 @@ def id_parse(raw: str) -> IdFacts:
     """Validate a number and derive birth date and sex; ValidationError in Chinese / English."""
     number = id_normalize(raw)
     if not _SHAPE.match(number):
-        raise ValidationError("身份证号应为18位，前17位为数字，末位为数字或X / ID number: 18 characters, 17 digits then a digit or X")
+        raise ValidationError(
+            "身份证号应为18位，前17位为数字，末位为数字或X / ID number: 18 characters, 17 digits then a digit or X"
+        )
     if id_check_char(number[:17]) != number[17]:
         raise ValidationError("身份证号校验位错误 / ID number checksum does not match")
     try:

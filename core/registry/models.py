@@ -27,10 +27,17 @@ CATEGORY_LABELS = dict(CATEGORY_CHOICES)
 
 class Household(models.Model):
     number = models.CharField("户编号", max_length=30, blank=True, default="")
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="households", verbose_name="社区")
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="households", verbose_name="社区"
+    )
     grid = models.ForeignKey(Grid, on_delete=models.PROTECT, related_name="households", verbose_name="网格")
     building = models.ForeignKey(
-        Building, on_delete=models.PROTECT, null=True, blank=True, related_name="households", verbose_name="楼栋"
+        Building,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="households",
+        verbose_name="楼栋",
     )
     address = models.CharField("住址", max_length=200, blank=True, default="")
     no_fixed_address = models.BooleanField("无固定住所", default=False)
@@ -45,9 +52,12 @@ class Household(models.Model):
     class Meta:
         ordering = ["grid_id", "address", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["number"], condition=~Q(number=""), name="household_unique_number"),
+            models.UniqueConstraint(
+                fields=["number"], condition=~Q(number=""), name="household_unique_number"
+            ),
             models.CheckConstraint(
-                name="household_phone_only_has_reason", condition=Q(phone_only=False) | ~Q(phone_only_reason="")
+                name="household_phone_only_has_reason",
+                condition=Q(phone_only=False) | ~Q(phone_only_reason=""),
             ),
         ]
         indexes = [models.Index(fields=["community", "grid"], name="household_place_idx")]
@@ -76,7 +86,9 @@ class Person(models.Model):
         ENROLLED = "enrolled", "已纳入"
         STOPPED = "stopped", "已停发"
 
-    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="persons", verbose_name="户")
+    household = models.ForeignKey(
+        Household, on_delete=models.PROTECT, related_name="persons", verbose_name="户"
+    )
     name = models.CharField("姓名", max_length=50)
     id_number_encrypted = models.TextField(blank=True, default="")
     id_hash = models.CharField(max_length=64, blank=True, default="")
@@ -86,7 +98,9 @@ class Person(models.Model):
     phone = models.CharField("手机号码", max_length=20, blank=True, default="")
     relation = models.CharField("与户主关系", max_length=16, choices=Relation.choices, default=Relation.HEAD)
     categories = models.JSONField("对象类别", default=list, blank=True)
-    dibao_status = models.CharField("低保", max_length=16, choices=SupportStatus.choices, default=SupportStatus.NONE)
+    dibao_status = models.CharField(
+        "低保", max_length=16, choices=SupportStatus.choices, default=SupportStatus.NONE
+    )
     extreme_poverty_status = models.CharField(
         "特困供养", max_length=16, choices=SupportStatus.choices, default=SupportStatus.NONE
     )
@@ -98,7 +112,9 @@ class Person(models.Model):
     class Meta:
         ordering = ["household_id", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["id_hash"], condition=~Q(id_hash=""), name="person_unique_id_hash"),
+            models.UniqueConstraint(
+                fields=["id_hash"], condition=~Q(id_hash=""), name="person_unique_id_hash"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -128,7 +144,9 @@ class RosterImport(models.Model):
     updated_persons = models.PositiveIntegerField(default=0)
     unchanged_persons = models.PositiveIntegerField(default=0)
     error_rows = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)  # [{"row": 3, "column": "身份证号", "message": "..."}]
+    errors = models.JSONField(
+        default=list, blank=True
+    )  # [{"row": 3, "column": "身份证号", "message": "..."}]
     failure = models.CharField(max_length=500, blank=True, default="")
     created_by_user_id = models.BigIntegerField(null=True, blank=True)
     created_by_name = models.CharField(max_length=50, blank=True, default="")
@@ -143,7 +161,11 @@ class RosterImport(models.Model):
 
     @property
     def percent(self) -> int:
-        return int(100 * self.processed_rows / self.total_rows) if self.total_rows else (100 if self.is_finished else 0)
+        return (
+            int(100 * self.processed_rows / self.total_rows)
+            if self.total_rows
+            else (100 if self.is_finished else 0)
+        )
 
     @property
     def is_finished(self) -> bool:

@@ -48,14 +48,33 @@ COLUMNS: list[tuple[str, str, bool]] = [
 ]
 HEADER_OF = {key: header for header, key, _r in COLUMNS}
 # service error keys -> roster column headers
-ERROR_COLUMN = HEADER_OF | {"phone": "手机号码", "no_fixed_address": "住址", "__all__": "", "non_field_errors": ""}
-HOUSEHOLD_ERROR_COLUMN = {"phone": "户联系电话", "address": "住址", "number": "户编号", "grid": "网格",
-                          "community": "社区(村)", "building": "楼栋", "phone_only_reason": "仅电话随访原因"}
+ERROR_COLUMN = HEADER_OF | {
+    "phone": "手机号码",
+    "no_fixed_address": "住址",
+    "__all__": "",
+    "non_field_errors": "",
+}
+HOUSEHOLD_ERROR_COLUMN = {
+    "phone": "户联系电话",
+    "address": "住址",
+    "number": "户编号",
+    "grid": "网格",
+    "community": "社区(村)",
+    "building": "楼栋",
+    "phone_only_reason": "仅电话随访原因",
+}
 RELATION_BY_LABEL = {label: code for code, label in Person.Relation.choices}
-STATUS_BY_LABEL = {label: code for code, label in Person.SupportStatus.choices} | {"": "none", "是": "enrolled",
-                                                                                   "否": "none"}
-CATEGORY_BY_LABEL = {label: code for code, label in CATEGORY_CHOICES} | {"三留守": "left_behind", "低保": "dibao",
-                                                                         "特困": "extreme_poverty", "流浪乞讨": "vagrant"}
+STATUS_BY_LABEL = {label: code for code, label in Person.SupportStatus.choices} | {
+    "": "none",
+    "是": "enrolled",
+    "否": "none",
+}
+CATEGORY_BY_LABEL = {label: code for code, label in CATEGORY_CHOICES} | {
+    "三留守": "left_behind",
+    "低保": "dibao",
+    "特困": "extreme_poverty",
+    "流浪乞讨": "vagrant",
+}
 YES = {"是", "Y", "y", "1", "TRUE", "true", "√"}
 PROGRESS_EVERY = 50
 
@@ -72,15 +91,39 @@ def roster_template_xlsx() -> bytes:
     ws.append([header for header, _k, _r in COLUMNS])
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    ws.append(["A-001", "示例社区", "第一网格", "1号楼", "示例路1号1单元101", "0355-2020202", "否", "", "张示例",
-               "140402194501010014", "13800000000", "户主", "城乡低保对象、农村“三留守”人员", "已纳入", "未纳入", ""])
-    for col, width in zip("ABCDEFGHIJKLMNOP", (10, 14, 12, 10, 28, 16, 10, 18, 10, 22, 14, 10, 34, 10, 10, 20),
-                          strict=True):
+    ws.append(
+        [
+            "A-001",
+            "示例社区",
+            "第一网格",
+            "1号楼",
+            "示例路1号1单元101",
+            "0355-2020202",
+            "否",
+            "",
+            "张示例",
+            "140402194501010014",
+            "13800000000",
+            "户主",
+            "城乡低保对象、农村“三留守”人员",
+            "已纳入",
+            "未纳入",
+            "",
+        ]
+    )
+    for col, width in zip(
+        "ABCDEFGHIJKLMNOP", (10, 14, 12, 10, 28, 16, 10, 18, 10, 22, 14, 10, 34, 10, 10, 20), strict=True
+    ):
         ws.column_dimensions[col].width = width
     yes_no = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
-    relation = DataValidation(type="list", formula1='"' + ",".join(RELATION_BY_LABEL) + '"', allow_blank=False)
-    status = DataValidation(type="list", formula1='"' + ",".join(label for _c, label in Person.SupportStatus.choices) + '"',
-                            allow_blank=True)
+    relation = DataValidation(
+        type="list", formula1='"' + ",".join(RELATION_BY_LABEL) + '"', allow_blank=False
+    )
+    status = DataValidation(
+        type="list",
+        formula1='"' + ",".join(label for _c, label in Person.SupportStatus.choices) + '"',
+        allow_blank=True,
+    )
     for dv, col in ((yes_no, "G"), (relation, "L"), (status, "N"), (status, "O")):
         ws.add_data_validation(dv)
         dv.add(f"{col}2:{col}5000")
@@ -91,8 +134,10 @@ def roster_template_xlsx() -> bytes:
         "手机号码为11位手机号；户联系电话可为手机或带区号的固话。",
         "仅电话随访填“是”时必须填写原因（如常年在外地就医）。",
         "对象类别可填多个，用顿号或逗号分隔：" + "、".join(label for _c, label in CATEGORY_CHOICES),
-        "与户主关系：" + "、".join(RELATION_BY_LABEL) + "；低保/特困供养：" + "、".join(
-            label for _c, label in Person.SupportStatus.choices),
+        "与户主关系："
+        + "、".join(RELATION_BY_LABEL)
+        + "；低保/特困供养："
+        + "、".join(label for _c, label in Person.SupportStatus.choices),
         "重复导入同一文件不会重复登记：人员按身份证号匹配，已有且内容相同则不变。",
     ]:
         help_ws.append([line])
@@ -107,7 +152,9 @@ def roster_rows(content: bytes) -> tuple[int, Iterator[tuple[int, dict]]]:
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - any unreadable upload is the same error to the user
-        raise ValidationError("文件无法读取，请上传 .xlsx 格式的花名册 / unreadable file, upload an .xlsx roster") from None
+        raise ValidationError(
+            "文件无法读取，请上传 .xlsx 格式的花名册 / unreadable file, upload an .xlsx roster"
+        ) from None
     ws = wb.worksheets[0]
     rows = ws.iter_rows(values_only=True)
     header = [str(h or "").strip() for h in next(rows, [])]
@@ -144,7 +191,7 @@ class _Places:
 
 def _row_errors(exc: ValidationError, mapping: dict) -> list[tuple[str, str]]:
     out = []
-    for key, messages in (exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]):
+    for key, messages in exc.message_dict.items() if hasattr(exc, "error_dict") else [("", exc.messages)]:
         for message in messages:
             out.append((mapping.get(key, ERROR_COLUMN.get(key, key)), _zh(message)))
     return out
@@ -160,7 +207,8 @@ def _places_of(values: dict, places: _Places) -> tuple[tuple | None, list[tuple[
     grid = places.grids.get((community.pk, values.get("grid", "")))
     if grid is None:
         return None, [("网格", f"社区“{community.name}”下没有网格“{values.get('grid', '')}”")] if values.get(
-            "grid") else []
+            "grid"
+        ) else []
     building = None
     if values.get("building"):
         building = places.buildings.get((grid.pk, values["building"]))
@@ -188,8 +236,16 @@ def _household_for(values: dict, places: _Places, actor) -> tuple[Household | No
     existing = None
     if not number and not address and not values.get("id_number"):
         # No number, no address, no ID (e.g. a vagrant): the household is the one this name already has.
-        person = Person.objects.filter(name=values.get("name", ""), id_hash="", household__grid=grid,
-                                       household__no_fixed_address=True).select_related("household").first()
+        person = (
+            Person.objects.filter(
+                name=values.get("name", ""),
+                id_hash="",
+                household__grid=grid,
+                household__no_fixed_address=True,
+            )
+            .select_related("household")
+            .first()
+        )
         existing = person.household if person else None
     elif number:
         existing = Household.objects.filter(number=number).first()
@@ -202,9 +258,16 @@ def _household_for(values: dict, places: _Places, actor) -> tuple[Household | No
         return existing, errors, False
     try:
         household = household_register(
-            actor=actor, number=number, community=community, grid=grid, building=building, address=address,
-            no_fixed_address=not address, phone=values.get("household_phone", ""),
-            phone_only=values.get("phone_only", "") in YES, phone_only_reason=values.get("phone_only_reason", ""),
+            actor=actor,
+            number=number,
+            community=community,
+            grid=grid,
+            building=building,
+            address=address,
+            no_fixed_address=not address,
+            phone=values.get("household_phone", ""),
+            phone_only=values.get("phone_only", "") in YES,
+            phone_only_reason=values.get("phone_only_reason", ""),
         )
     except ValidationError as exc:
         return None, _row_errors(exc, HOUSEHOLD_ERROR_COLUMN), False
@@ -217,9 +280,13 @@ def _person_values(values: dict) -> tuple[dict, list]:
     errors = []
     relation = RELATION_BY_LABEL.get(values.get("relation", ""), None)
     if relation is None:
-        errors.append(("与户主关系", f"无法识别“{values.get('relation', '')}”，可填：{'、'.join(RELATION_BY_LABEL)}"))
+        errors.append(
+            ("与户主关系", f"无法识别“{values.get('relation', '')}”，可填：{'、'.join(RELATION_BY_LABEL)}")
+        )
     categories = []
-    for part in values.get("categories", "").replace(",", "、").replace("，", "、").replace(";", "、").split("、"):
+    for part in (
+        values.get("categories", "").replace(",", "、").replace("，", "、").replace(";", "、").split("、")
+    ):
         part = part.strip()
         if not part:
             continue
@@ -236,26 +303,53 @@ def _person_values(values: dict) -> tuple[dict, list]:
         if code is None:
             errors.append((HEADER_OF[key], f"无法识别“{values.get(key)}”"))
         statuses[key] = code or "none"
-    return {"name": values.get("name", ""), "id_number": id_normalize(values.get("id_number", "")),
-            "phone": values.get("phone", ""), "relation": relation or "head", "categories": categories,
-            "notes": values.get("notes", ""), **statuses}, errors
+    return {
+        "name": values.get("name", ""),
+        "id_number": id_normalize(values.get("id_number", "")),
+        "phone": values.get("phone", ""),
+        "relation": relation or "head",
+        "categories": categories,
+        "notes": values.get("notes", ""),
+        **statuses,
+    }, errors
 
 
 def _same(person: Person, data: dict) -> bool:
     current = id_decrypt(person.id_number_encrypted) if person.id_number_encrypted else ""
     return current == data["id_number"] and all(
-        getattr(person, k) == data[k] for k in ("name", "phone", "relation", "categories", "dibao_status",
-                                                "extreme_poverty_status", "notes"))
+        getattr(person, k) == data[k]
+        for k in (
+            "name",
+            "phone",
+            "relation",
+            "categories",
+            "dibao_status",
+            "extreme_poverty_status",
+            "notes",
+        )
+    )
 
 
 def roster_import_row(values: dict, places: _Places, actor) -> tuple[str, list[tuple[str, str]], bool]:
     """Import one row: returns (outcome created|updated|unchanged|error, errors, household_created)."""
-    required = [(HEADER_OF[k], f"{HEADER_OF[k]}不能为空") for _h, k, req in COLUMNS if req and not values.get(k)]
+    required = [
+        (HEADER_OF[k], f"{HEADER_OF[k]}不能为空") for _h, k, req in COLUMNS if req and not values.get(k)
+    ]
     data, errors = _person_values(values)
     clean, person_errors = person_clean(data)
     _found, place_errors = _places_of(values, places)
-    errors = required + place_errors + _household_row_errors(values) + errors + [(ERROR_COLUMN.get(k, k), _zh(m)) for k, ms in person_errors.items() for m in ms
-                                  if not (k == "categories" and any(c == "对象类别" for c, _ in errors))]
+    errors = (
+        required
+        + place_errors
+        + _household_row_errors(values)
+        + errors
+        + [
+            (ERROR_COLUMN.get(k, k), _zh(m))
+            for k, ms in person_errors.items()
+            for m in ms
+            if not (k == "categories" and any(c == "对象类别" for c, _ in errors))
+        ]
+    )
     if errors:
         return "error", errors, False
     with transaction.atomic():
@@ -307,14 +401,25 @@ def roster_import_run(*, run: RosterImport) -> RosterImport:
         outcome, errors, household_created = roster_import_row(values, places, actor)
         if outcome == "error":
             run.error_rows += 1
-            run.errors.extend({"row": number, "column": column, "message": message} for column, message in errors)
+            run.errors.extend(
+                {"row": number, "column": column, "message": message} for column, message in errors
+            )
         else:
             setattr(run, counters[outcome], getattr(run, counters[outcome]) + 1)
         run.created_households += int(household_created)
         run.processed_rows += 1
         if run.processed_rows % PROGRESS_EVERY == 0:
-            run.save(update_fields=["processed_rows", "created_households", "created_persons", "updated_persons",
-                                    "unchanged_persons", "error_rows", "errors"])
+            run.save(
+                update_fields=[
+                    "processed_rows",
+                    "created_households",
+                    "created_persons",
+                    "updated_persons",
+                    "unchanged_persons",
+                    "error_rows",
+                    "errors",
+                ]
+            )
     run.total_rows = run.processed_rows
     return _finish(run)
 
@@ -338,9 +443,15 @@ def roster_import_create(*, actor, filename: str, content: bytes) -> RosterImpor
     if len(content) > 20 * 1024 * 1024:
         raise ValidationError({"file": ["文件不能超过20MB / file larger than 20 MB"]})
     user = getattr(actor, "user", actor)
-    run = RosterImport.objects.create(filename=filename[:200], content=content, created_by_user_id=user.pk,
-                                      created_by_name=user.display_name())
-    audit_record(actor=actor, action="roster.import", obj=run, after={"filename": run.filename, "bytes": len(content)})
+    run = RosterImport.objects.create(
+        filename=filename[:200],
+        content=content,
+        created_by_user_id=user.pk,
+        created_by_name=user.display_name(),
+    )
+    audit_record(
+        actor=actor, action="roster.import", obj=run, after={"filename": run.filename, "bytes": len(content)}
+    )
     from nuandong.tasks import queue_on_commit
 
     from core.registry.tasks import roster_import_task

@@ -17,13 +17,17 @@ from tenants.models import IdHashClaim, StreetOffice
 def household_list(*, member: Member) -> QuerySet[Household]:
     qs = Household.objects.select_related("community", "grid", "building").filter(is_active=True)
     heads = Person.objects.filter(relation=Person.Relation.HEAD, is_active=True)
-    return scope_households(qs, member).annotate(person_count=Count("persons", filter=Q(persons__is_active=True))) \
+    return (
+        scope_households(qs, member)
+        .annotate(person_count=Count("persons", filter=Q(persons__is_active=True)))
         .prefetch_related(Prefetch("persons", queryset=heads, to_attr="heads"))
+    )
 
 
 def household_get(*, member: Member, pk: int) -> Household:
-    return get_object_or_404(scope_households(Household.objects.select_related("community", "grid", "building"),
-                                              member), pk=pk)
+    return get_object_or_404(
+        scope_households(Household.objects.select_related("community", "grid", "building"), member), pk=pk
+    )
 
 
 def person_list(*, member: Member) -> QuerySet[Person]:
@@ -51,22 +55,45 @@ def cross_street_duplicates(*, person_ids: list[int] | None = None) -> list[Cros
     mine = IdHashClaim.objects.filter(street_office=office)
     if person_ids is not None:
         mine = mine.filter(person_id__in=person_ids)
-    others = IdHashClaim.objects.filter(district_id=office.district_id, id_hash__in=mine.values("id_hash")) \
-        .exclude(street_office=office).select_related("street_office")
+    others = (
+        IdHashClaim.objects.filter(district_id=office.district_id, id_hash__in=mine.values("id_hash"))
+        .exclude(street_office=office)
+        .select_related("street_office")
+    )
     by_hash = {c.id_hash: c.person_id for c in mine.filter(id_hash__in=others.values("id_hash"))}
-    return [CrossStreetDuplicate(person_id=by_hash[o.id_hash], other_office=o.street_office.name,
-                                 other_office_id=o.street_office_id, other_person_id=o.person_id)
-            for o in others if o.id_hash in by_hash]
+    return [
+        CrossStreetDuplicate(
+            person_id=by_hash[o.id_hash],
+            other_office=o.street_office.name,
+            other_office_id=o.street_office_id,
+            other_person_id=o.person_id,
+        )
+        for o in others
+        if o.id_hash in by_hash
+    ]
 
 
 def district_duplicates(*, district_id: int) -> list[dict]:
     """For the district: every ID hash claimed by more than one street office (no numbers, no names)."""
-    hashes = IdHashClaim.objects.filter(district_id=district_id).values("id_hash") \
-        .annotate(n=Count("street_office", distinct=True)).filter(n__gt=1).values_list("id_hash", flat=True)
-    claims = IdHashClaim.objects.filter(district_id=district_id, id_hash__in=list(hashes)) \
-        .select_related("street_office").order_by("id_hash", "street_office__name")
+    hashes = (
+        IdHashClaim.objects.filter(district_id=district_id)
+        .values("id_hash")
+        .annotate(n=Count("street_office", distinct=True))
+        .filter(n__gt=1)
+        .values_list("id_hash", flat=True)
+    )
+    claims = (
+        IdHashClaim.objects.filter(district_id=district_id, id_hash__in=list(hashes))
+        .select_related("street_office")
+        .order_by("id_hash", "street_office__name")
+    )
     groups: dict[str, list[tuple[StreetOffice, int]]] = {}
     for claim in claims:
         groups.setdefault(claim.id_hash, []).append((claim.street_office, claim.person_id))
-    return [{"key": h[:12], "claims": [{"street_office": o.name, "street_office_id": o.pk, "person_id": p}
-                                       for o, p in items]} for h, items in groups.items()]
+    return [
+        {
+            "key": h[:12],
+            "claims": [{"street_office": o.name, "street_office_id": o.pk, "person_id": p} for o, p in items],
+        }
+        for h, items in groups.items()
+    ]

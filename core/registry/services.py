@@ -13,10 +13,28 @@ from core.registry.idnumbers import id_decrypt, id_encrypt, id_hash, id_mask, id
 from core.registry.models import CATEGORY_LABELS, Household, Person
 from tenants.models import IdHashClaim
 
-HOUSEHOLD_FIELDS = ("number", "community", "grid", "building", "address", "no_fixed_address", "phone", "phone_only",
-                    "phone_only_reason", "notes")
-PERSON_FIELDS = ("name", "id_number", "phone", "relation", "categories", "dibao_status", "extreme_poverty_status",
-                 "notes")
+HOUSEHOLD_FIELDS = (
+    "number",
+    "community",
+    "grid",
+    "building",
+    "address",
+    "no_fixed_address",
+    "phone",
+    "phone_only",
+    "phone_only_reason",
+    "notes",
+)
+PERSON_FIELDS = (
+    "name",
+    "id_number",
+    "phone",
+    "relation",
+    "categories",
+    "dibao_status",
+    "extreme_poverty_status",
+    "notes",
+)
 _HOUSEHOLD_RELATIONS = ["community", "grid", "building"]
 SUPPORT_STATUSES = {c for c, _ in Person.SupportStatus.choices}
 RELATIONS = {c for c, _ in Person.Relation.choices}
@@ -27,14 +45,20 @@ class DuplicatePersonError(ValidationError):
 
     def __init__(self, existing: Person):
         self.existing = existing
-        super().__init__({"id_number": [
-            f"该身份证号已登记：{existing.name}（户 {existing.household}）/ ID number already registered (person #{existing.pk})"
-        ]})
+        super().__init__(
+            {
+                "id_number": [
+                    f"该身份证号已登记：{existing.name}（户 {existing.household}）/ ID number already registered (person #{existing.pk})"
+                ]
+            }
+        )
 
 
 def _ensure_reach(actor, *, community_id: int | None, grid_id: int | None) -> None:
-    if actor is not None and hasattr(actor, "scope") and not member_reaches(
-        actor, community_id=community_id, grid_id=grid_id
+    if (
+        actor is not None
+        and hasattr(actor, "scope")
+        and not member_reaches(actor, community_id=community_id, grid_id=grid_id)
     ):
         raise PermissionDenied("不在您的管辖范围 / outside your reach")
 
@@ -60,9 +84,13 @@ def household_validate(data: dict, *, instance: Household | None = None) -> dict
         errors["phone"] = [PHONE_ERROR]
     if data.get("phone_only"):
         if not (data.get("phone_only_reason") or "").strip():
-            errors["phone_only_reason"] = ["仅电话随访须说明原因 / a reason is required for phone-only households"]
+            errors["phone_only_reason"] = [
+                "仅电话随访须说明原因 / a reason is required for phone-only households"
+            ]
         if not phone:
-            errors.setdefault("phone", []).append("仅电话随访须填写联系电话 / phone-only needs a phone number")
+            errors.setdefault("phone", []).append(
+                "仅电话随访须填写联系电话 / phone-only needs a phone number"
+            )
     number = (data.get("number") or "").strip()
     if number and Household.objects.filter(number=number).exclude(pk=getattr(instance, "pk", None)).exists():
         errors["number"] = [f"户编号 {number} 已存在 / household number already exists"]
@@ -74,7 +102,9 @@ def household_register(*, actor, **fields) -> Household:
     ensure_can(actor, "household.edit")
     unknown = set(fields) - set(HOUSEHOLD_FIELDS)
     if unknown:
-        raise ValidationError({"non_field_errors": [f"未知字段 {', '.join(sorted(unknown))} / unknown fields"]})
+        raise ValidationError(
+            {"non_field_errors": [f"未知字段 {', '.join(sorted(unknown))} / unknown fields"]}
+        )
     errors = household_validate(fields)
     if errors:
         raise ValidationError(errors)
@@ -94,7 +124,9 @@ def household_update(*, actor, household: Household, **fields) -> Household:
     _ensure_reach(actor, community_id=household.community_id, grid_id=household.grid_id)
     unknown = set(fields) - set(HOUSEHOLD_FIELDS)
     if unknown:
-        raise ValidationError({"non_field_errors": [f"未知字段 {', '.join(sorted(unknown))} / unknown fields"]})
+        raise ValidationError(
+            {"non_field_errors": [f"未知字段 {', '.join(sorted(unknown))} / unknown fields"]}
+        )
     merged = {name: getattr(household, name) for name in HOUSEHOLD_FIELDS} | fields
     errors = household_validate(merged, instance=household)
     if errors:
@@ -107,7 +139,9 @@ def household_update(*, actor, household: Household, **fields) -> Household:
         household.phone_only_reason = ""
     household.clean_fields(exclude=_HOUSEHOLD_RELATIONS)  # relations and constraints checked above
     household.save()
-    audit_record(actor=actor, action="household.update", obj=household, before=before, after=model_snapshot(household))
+    audit_record(
+        actor=actor, action="household.update", obj=household, before=before, after=model_snapshot(household)
+    )
     return household
 
 
@@ -132,13 +166,25 @@ def person_clean(data: dict, *, instance: Person | None = None) -> tuple[dict, d
         except ValidationError as exc:
             errors["id_number"] = exc.messages
         else:
-            clean.update(id_number_encrypted=id_encrypt(facts.number), id_hash=id_hash(facts.number),
-                         id_masked=id_mask(facts.number), sex=facts.sex, birth_date=facts.birth_date)
+            clean.update(
+                id_number_encrypted=id_encrypt(facts.number),
+                id_hash=id_hash(facts.number),
+                id_masked=id_mask(facts.number),
+                sex=facts.sex,
+                birth_date=facts.birth_date,
+            )
     elif "vagrant" in categories:
-        clean.update(id_number_encrypted="", id_hash="", id_masked="", sex=data.get("sex") or "",
-                     birth_date=data.get("birth_date"))
+        clean.update(
+            id_number_encrypted="",
+            id_hash="",
+            id_masked="",
+            sex=data.get("sex") or "",
+            birth_date=data.get("birth_date"),
+        )
     else:
-        errors["id_number"] = ["请填写身份证号（流浪乞讨人员可空）/ ID number is required (except for vagrants)"]
+        errors["id_number"] = [
+            "请填写身份证号（流浪乞讨人员可空）/ ID number is required (except for vagrants)"
+        ]
     phone = (data.get("phone") or "").strip()
     if phone and not MOBILE_RE.match(phone):
         errors["phone"] = [MOBILE_ERROR]
@@ -169,9 +215,17 @@ def _claim_sync(person: Person, old_hash: str) -> None:
         IdHashClaim.objects.filter(street_office=office, id_hash=old_hash).delete()
     if person.id_hash and person.is_active:
         IdHashClaim.objects.bulk_create(
-            [IdHashClaim(street_office=office, id_hash=person.id_hash, district_id=office.district_id,
-                         person_id=person.pk)],
-            update_conflicts=True, unique_fields=["street_office", "id_hash"], update_fields=["person_id", "district"],
+            [
+                IdHashClaim(
+                    street_office=office,
+                    id_hash=person.id_hash,
+                    district_id=office.district_id,
+                    person_id=person.pk,
+                )
+            ],
+            update_conflicts=True,
+            unique_fields=["street_office", "id_hash"],
+            update_fields=["person_id", "district"],
         )
     elif person.id_hash:
         IdHashClaim.objects.filter(street_office=office, id_hash=person.id_hash).delete()
@@ -183,7 +237,9 @@ def person_register(*, actor, household: Household, **fields) -> Person:
     _ensure_reach(actor, community_id=household.community_id, grid_id=household.grid_id)
     unknown = set(fields) - set(PERSON_FIELDS)
     if unknown:
-        raise ValidationError({"non_field_errors": [f"未知字段 {', '.join(sorted(unknown))} / unknown fields"]})
+        raise ValidationError(
+            {"non_field_errors": [f"未知字段 {', '.join(sorted(unknown))} / unknown fields"]}
+        )
     clean, errors = person_clean(fields)
     if errors:
         raise ValidationError(errors)

@@ -35,8 +35,13 @@ from core.ui.errors import apply_errors
 
 
 def _household_form(member, data=None, initial=None) -> HouseholdForm:
-    return HouseholdForm(data, initial=initial, communities=community_list(member=member),
-                         grids=grid_list(member=member), buildings=building_list(member=member))
+    return HouseholdForm(
+        data,
+        initial=initial,
+        communities=community_list(member=member),
+        grids=grid_list(member=member),
+        buildings=building_list(member=member),
+    )
 
 
 @member_required("household.view")
@@ -53,12 +58,23 @@ def household_index(request):
     category = request.GET.get("category", "")
     if category:
         qs = qs.filter(persons__categories__contains=[category]).distinct()
-    page = Paginator(qs.order_by("community__name", "grid__name", "address", "id"), 50).get_page(request.GET.get("page"))
-    return render(request, "registry/household_list.html", {
-        "page": page, "q": q, "communities": community_list(member=member), "grids": grid_list(member=member),
-        "categories": CATEGORY_CHOICES, "filters": request.GET,
-        "can_edit": member.can("household.edit"), "can_import": member.can("roster.import"),
-    })
+    page = Paginator(qs.order_by("community__name", "grid__name", "address", "id"), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "registry/household_list.html",
+        {
+            "page": page,
+            "q": q,
+            "communities": community_list(member=member),
+            "grids": grid_list(member=member),
+            "categories": CATEGORY_CHOICES,
+            "filters": request.GET,
+            "can_edit": member.can("household.edit"),
+            "can_import": member.can("roster.import"),
+        },
+    )
 
 
 @member_required("household.edit")
@@ -102,17 +118,28 @@ def household_detail(request, pk: int):
     duplicates = {d.person_id: d for d in cross_street_duplicates(person_ids=[p.pk for p in persons])}
     for person in persons:
         person.duplicate = duplicates.get(person.pk)
-    return render(request, "registry/household_detail.html", {
-        "household": household, "persons": persons, "covered": covered,
-        "visits": household.visits.all()[:20], "can_full_id": member.can("person.view_full_id"),
-        "can_visit": member.can("visit.create"), "can_edit": member.can("household.edit"),
-    })
+    return render(
+        request,
+        "registry/household_detail.html",
+        {
+            "household": household,
+            "persons": persons,
+            "covered": covered,
+            "visits": household.visits.all()[:20],
+            "can_full_id": member.can("person.view_full_id"),
+            "can_visit": member.can("visit.create"),
+            "can_edit": member.can("household.edit"),
+        },
+    )
 
 
 def _person_form_page(request, *, household, person=None):
     member = request.member
-    initial = {"relation": "head" if person is None and not household.persons.exists() else "other",
-               "dibao_status": "none", "extreme_poverty_status": "none"}
+    initial = {
+        "relation": "head" if person is None and not household.persons.exists() else "other",
+        "dibao_status": "none",
+        "extreme_poverty_status": "none",
+    }
     if person is not None:
         initial = {name: getattr(person, name) for name in PersonForm.base_fields if name != "id_number"}
     form = PersonForm(request.POST or None, initial=initial)
@@ -127,8 +154,15 @@ def _person_form_page(request, *, household, person=None):
                 person_update(actor=member, person=person, **data)
         except DuplicatePersonError as exc:
             url = reverse("registry:household", kwargs={"pk": exc.existing.household_id})
-            form.add_error("id_number", format_html('该身份证号已登记：<a href="{}">{}（{}）</a>', url,
-                                                    exc.existing.name, exc.existing.household))
+            form.add_error(
+                "id_number",
+                format_html(
+                    '该身份证号已登记：<a href="{}">{}（{}）</a>',
+                    url,
+                    exc.existing.name,
+                    exc.existing.household,
+                ),
+            )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -137,8 +171,11 @@ def _person_form_page(request, *, household, person=None):
                 return redirect("registry:person_new", household_id=household.pk)
             return redirect("registry:household", pk=household.pk)
     title = f"{'修改' if person else '添加'}人员 · {household}"
-    return render(request, "registry/form.html", {"form": form, "title": title, "person": person,
-                                                  "add_another": person is None})
+    return render(
+        request,
+        "registry/form.html",
+        {"form": form, "title": title, "person": person, "add_another": person is None},
+    )
 
 
 @member_required("household.edit")
@@ -188,15 +225,19 @@ def roster_import_page(request):
             else:
                 return redirect("registry:import_run", pk=run.pk)
     runs = RosterImport.objects.defer("content").filter(created_by_user_id=request.user.pk)[:10]
-    return render(request, "registry/import.html", {"runs": runs, "error": error}, status=400 if error else 200)
+    return render(
+        request, "registry/import.html", {"runs": runs, "error": error}, status=400 if error else 200
+    )
 
 
 @member_required("roster.import")
 def roster_template(request):
     from core.registry.roster import roster_template_xlsx
 
-    response = HttpResponse(roster_template_xlsx(),
-                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(
+        roster_template_xlsx(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
     response["Content-Disposition"] = "attachment; filename*=UTF-8''roster-template.xlsx"
     return response
 

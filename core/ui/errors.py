@@ -8,7 +8,9 @@ from django.core.exceptions import ValidationError
 
 def errors_of(exc: ValidationError) -> dict[str, list[str]]:
     if hasattr(exc, "error_dict"):
-        return {key: [str(m) for m in ValidationError(value).messages] for key, value in exc.error_dict.items()}
+        return {
+            key: [str(m) for m in ValidationError(value).messages] for key, value in exc.error_dict.items()
+        }
     return {"__all__": [str(m) for m in exc.messages]}
 
 

@@ -9,8 +9,13 @@ from tests.places import full_items, make_household, new_id
 
 
 def _visit_body(household, **overrides):
-    return {"household": household.pk, "kind": "home", "items": full_items(gas_safety="hazard"),
-            "needs": [{"need_type": "clothing", "quantity": 2, "urgency": "urgent"}], **overrides}
+    return {
+        "household": household.pk,
+        "kind": "home",
+        "items": full_items(gas_safety="hazard"),
+        "needs": [{"need_type": "clothing", "quantity": 2, "urgency": "urgent"}],
+        **overrides,
+    }
 
 
 def test_grid_worker_creates_visit_with_checklist_and_needs_in_one_request(org_a, api_client, users):
@@ -28,11 +33,14 @@ def test_grid_worker_creates_visit_with_checklist_and_needs_in_one_request(org_a
     assert needs["count"] == 1 and problems["count"] == 1
 
 
-@pytest.mark.parametrize("change,detail_key", [
-    (lambda b: b["items"].pop(), "items"),
-    (lambda b: b["needs"][0].update(quantity=-3), "needs"),
-    (lambda b: b.update(household=999999), "household"),
-])
+@pytest.mark.parametrize(
+    "change,detail_key",
+    [
+        (lambda b: b["items"].pop(), "items"),
+        (lambda b: b["needs"][0].update(quantity=-3), "needs"),
+        (lambda b: b.update(household=999999), "household"),
+    ],
+)
 def test_bad_visit_is_400_and_nothing_saved(org_a, api_client, users, change, detail_key):
     household = make_household(org_a)
     body = _visit_body(household)
@@ -52,8 +60,17 @@ def test_person_with_bad_checksum_or_phone_is_400(org_a, api_client, users):
     household = make_household(org_a, persons=0)
     client = api_client(org_a.office, users["street_staff"])
     bad_id = new_id()[:17] + ("0" if new_id()[-1] != "0" else "1")
-    response = client.post("/api/v1/persons/", {"household": household.pk, "name": "甲", "id_number": bad_id[:17] + "Y",
-                                                "categories": ["dibao"], "phone": "123"}, format="json")
+    response = client.post(
+        "/api/v1/persons/",
+        {
+            "household": household.pk,
+            "name": "甲",
+            "id_number": bad_id[:17] + "Y",
+            "categories": ["dibao"],
+            "phone": "123",
+        },
+        format="json",
+    )
     assert response.status_code == 400
     assert {"id_number", "phone"} <= set(response.json()["details"])
     assert Person.objects.filter(household=household).count() == 0
@@ -62,7 +79,8 @@ def test_person_with_bad_checksum_or_phone_is_400(org_a, api_client, users):
 def test_household_with_unknown_grid_is_400(org_a, api_client, users):
     before = Household.objects.count()
     response = api_client(org_a.office, users["street_staff"]).post(
-        "/api/v1/households/", {"community": org_a.c1.pk, "grid": 987654, "address": "x"}, format="json")
+        "/api/v1/households/", {"community": org_a.c1.pk, "grid": 987654, "address": "x"}, format="json"
+    )
     assert response.status_code == 400 and "grid" in response.json()["details"]
     assert Household.objects.count() == before
 
@@ -71,11 +89,17 @@ def test_duplicate_person_in_street_is_400_with_link(org_a, api_client, users):
     number = new_id()
     first = make_household(org_a, persons=0)
     client = api_client(org_a.office, users["street_staff"])
-    created = client.post("/api/v1/persons/", {"household": first.pk, "name": "乙", "id_number": number,
-                                               "categories": ["dibao"]}, format="json").json()
+    created = client.post(
+        "/api/v1/persons/",
+        {"household": first.pk, "name": "乙", "id_number": number, "categories": ["dibao"]},
+        format="json",
+    ).json()
     other = make_household(org_a, persons=0)
-    response = client.post("/api/v1/persons/", {"household": other.pk, "name": "乙", "id_number": number,
-                                                "categories": ["dibao"]}, format="json")
+    response = client.post(
+        "/api/v1/persons/",
+        {"household": other.pk, "name": "乙", "id_number": number, "categories": ["dibao"]},
+        format="json",
+    )
     assert response.status_code == 400
     assert response.json()["details"]["existing_url"] == f"/api/v1/persons/{created['id']}/"
 
@@ -97,8 +121,16 @@ def test_persons_are_masked_and_full_id_is_audited(org_a, api_client, users):
 
 # role -> households visible out of (g1, g2, g3) ; None = 403
 SCOPE = {
-    "street_staff": 3, "street_leader": 3, "community_director": 2, "community_worker": 2, "grid_worker": 1,
-    "building_head": 1, "volunteer": None, "enforcement": None, "district_admin": None, "district_viewer": None,
+    "street_staff": 3,
+    "street_leader": 3,
+    "community_director": 2,
+    "community_worker": 2,
+    "grid_worker": 1,
+    "building_head": 1,
+    "volunteer": None,
+    "enforcement": None,
+    "district_admin": None,
+    "district_viewer": None,
 }
 
 
@@ -116,7 +148,9 @@ def test_household_list_scoping_per_role(org_a, api_client, users, role, expecte
 @pytest.mark.parametrize("role", ["community_director", "grid_worker"])
 def test_visit_outside_reach_is_403_or_404_and_nothing_saved(org_a, api_client, users, role):
     household = make_household(org_a, grid=org_a.g3)
-    response = api_client(org_a.office, users[role]).post("/api/v1/visits/", _visit_body(household), format="json")
+    response = api_client(org_a.office, users[role]).post(
+        "/api/v1/visits/", _visit_body(household), format="json"
+    )
     assert response.status_code in (403, 404)
     assert not Visit.objects.filter(household=household).exists()
 
@@ -131,7 +165,11 @@ def test_district_viewer_sees_coverage_aggregates_but_no_households(org_a, api_c
     client = api_client(org_a.office, users["district_viewer"])
     body = client.get("/api/v1/coverage/", {"include": "not_visited"}).json()
     assert body["street"]["registered"] == 1 and "not_visited" not in body
-    staff = api_client(org_a.office, users["street_staff"]).get("/api/v1/coverage/", {"include": "not_visited"}).json()
+    staff = (
+        api_client(org_a.office, users["street_staff"])
+        .get("/api/v1/coverage/", {"include": "not_visited"})
+        .json()
+    )
     assert len(staff["not_visited"]) == 1
 
 
@@ -140,17 +178,30 @@ def test_org_endpoints_list_and_create(org_a, api_client, users):
     grids = client.get("/api/v1/grids/", {"community": org_a.c1.pk}).json()
     assert grids["count"] == 2
     assert [w["user_id"] for w in grids["results"][0]["workers"]] == [users["grid_worker"].pk]
-    created = client.post("/api/v1/communities/", {"name": "三社区", "hotline": "0355-1234567"}, format="json")
+    created = client.post(
+        "/api/v1/communities/", {"name": "三社区", "hotline": "0355-1234567"}, format="json"
+    )
     assert created.status_code == 201
     bad = client.post("/api/v1/communities/", {"name": "四社区", "hotline": "hello"}, format="json")
     assert bad.status_code == 400 and "hotline" in bad.json()["details"]
-    refused = api_client(org_a.office, users["grid_worker"]).post("/api/v1/communities/", {"name": "五"}, format="json")
+    refused = api_client(org_a.office, users["grid_worker"]).post(
+        "/api/v1/communities/", {"name": "五"}, format="json"
+    )
     assert refused.status_code == 403
 
 
 def test_schema_documents_the_endpoints(org_a, api_client, users):
     response = api_client(org_a.office, users["street_staff"]).get("/api/schema/?format=json")
     paths = response.json()["paths"]
-    for name in ("communities", "grids", "buildings", "households", "persons", "visits", "needs", "problems",
-                 "coverage"):
+    for name in (
+        "communities",
+        "grids",
+        "buildings",
+        "households",
+        "persons",
+        "visits",
+        "needs",
+        "problems",
+        "coverage",
+    ):
         assert f"/api/v1/{name}/" in paths

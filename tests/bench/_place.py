@@ -20,7 +20,8 @@ def fresh_office(prefix: str, *, communities: int = 5, grids_per_community: int 
     n = next(_counter)
     office = street_office_create(district=district, slug=f"{prefix}{n}", name=f"基准街道{prefix}{n}")
     user = User.objects.filter(username="bench_staff").first() or user_create(
-        username="bench_staff", password="Bench-pass-2026", full_name="基准民政")
+        username="bench_staff", password="Bench-pass-2026", full_name="基准民政"
+    )
     membership_grant(user=user, role="street_staff", street_office=office)
     connection.set_tenant(office)
     grids = []

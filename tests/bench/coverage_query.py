@@ -33,16 +33,32 @@ def _populate(grids) -> None:
 
     rng = random.Random(11)
     start, end = inspection_window(None)
-    households = Household.objects.bulk_create([
-        Household(community_id=grids[i % len(grids)].community_id, grid=grids[i % len(grids)], address=f"路{i}号",
-                  phone="13900000000", phone_only=i % 17 == 0, phone_only_reason="外地就医" if i % 17 == 0 else "")
-        for i in range(HOUSEHOLDS)], batch_size=1000)
+    households = Household.objects.bulk_create(
+        [
+            Household(
+                community_id=grids[i % len(grids)].community_id,
+                grid=grids[i % len(grids)],
+                address=f"路{i}号",
+                phone="13900000000",
+                phone_only=i % 17 == 0,
+                phone_only_reason="外地就医" if i % 17 == 0 else "",
+            )
+            for i in range(HOUSEHOLDS)
+        ],
+        batch_size=1000,
+    )
     visits = []
     for h in households:
         for _ in range(rng.choice([0, 0, 1, 1, 1, 2, 3])):
             at = start + dt.timedelta(hours=rng.randrange(-120, 240))
-            visits.append(Visit(household=h, kind=rng.choice(["home", "home", "home", "phone"]), visited_at=at,
-                                visitor_name="基准"))
+            visits.append(
+                Visit(
+                    household=h,
+                    kind=rng.choice(["home", "home", "home", "phone"]),
+                    visited_at=at,
+                    visitor_name="基准",
+                )
+            )
     Visit.objects.bulk_create(visits, batch_size=2000)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE registry_household; ANALYZE inspections_visit")

@@ -17,10 +17,17 @@ ROOT = Path(__file__).resolve().parents[2]
 BUDGET_BYTES, BUDGET_SECONDS = 150 * 1024, 2.0
 PROFILES = {
     # WebPageTest "3G Slow": 400 ms round trip, 400 kbit/s each way.
-    "slow 3G (WebPageTest: 400 ms RTT, 400 kbit/s)": {"latency": 400, "download": 400_000 / 8, "upload": 400_000 / 8},
+    "slow 3G (WebPageTest: 400 ms RTT, 400 kbit/s)": {
+        "latency": 400,
+        "download": 400_000 / 8,
+        "upload": 400_000 / 8,
+    },
     # Chrome DevTools' "Slow 3G" preset adds 2 s to every request by itself.
     "Chrome DevTools 'Slow 3G' preset (2,000 ms per request, 400 kbit/s)": {
-        "latency": 2000, "download": 500_000 / 8 * 0.8, "upload": 500_000 / 8 * 0.8},
+        "latency": 2000,
+        "download": 500_000 / 8 * 0.8,
+        "upload": 500_000 / 8 * 0.8,
+    },
 }
 
 
@@ -40,27 +47,53 @@ def _data():
     office, grids, staff, _user = fresh_office("pg", communities=1, grids_per_community=2)
     grid = grids[0]
     user = User.objects.filter(username="bench_grid").first() or user_create(
-        username="bench_grid", password="Bench-pass-2026", full_name="基准网格员")
+        username="bench_grid", password="Bench-pass-2026", full_name="基准网格员"
+    )
     Membership.objects.filter(user=user).delete()
-    membership_grant(user=user, role="grid_worker", street_office=office, community_id=grid.community_id,
-                     grid_id=grid.pk)
+    membership_grant(
+        user=user, role="grid_worker", street_office=office, community_id=grid.community_id, grid_id=grid.pk
+    )
     first = None
     for i in range(60):
-        household = household_register(actor=staff, community=grid.community, grid=grid,
-                                       address=f"解放东路{i + 1}号{i % 6 + 1}单元{i % 5 + 1}01",
-                                       phone=f"139{i:08d}")
+        household = household_register(
+            actor=staff,
+            community=grid.community,
+            grid=grid,
+            address=f"解放东路{i + 1}号{i % 6 + 1}单元{i % 5 + 1}01",
+            phone=f"139{i:08d}",
+        )
         for j in range(1 + i % 3):
-            person_register(actor=staff, household=household, name=f"王{'桂兰建国玉珍'[j]}{i}", id_number=new_id(),
-                            relation="head" if j == 0 else "child", categories=["dibao"])
+            person_register(
+                actor=staff,
+                household=household,
+                name=f"王{'桂兰建国玉珍'[j]}{i}",
+                id_number=new_id(),
+                relation="head" if j == 0 else "child",
+                categories=["dibao"],
+            )
         first = first or household
     return office, first
 
 
 def _serve(port: int) -> subprocess.Popen:
     log = open(ROOT / "var" / "bench-gunicorn.log", "wb")  # noqa: SIM115 - closed with the process
-    proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "nuandong.wsgi", "--no-control-socket", "-b",
-                             f"127.0.0.1:{port}", "-w", "2"], env=dict(os.environ), cwd=ROOT, stdout=log,
-                            stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "nuandong.wsgi",
+            "--no-control-socket",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-w",
+            "2",
+        ],
+        env=dict(os.environ),
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     from django.conf import settings
 
     probe = urllib.request.Request(f"http://127.0.0.1:{port}/healthz", headers={"Host": settings.BASE_DOMAIN})
@@ -81,15 +114,26 @@ def _measure(context, url: str, profile: dict) -> tuple[int, float]:
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
     cdp.send("Network.setCacheDisabled", {"cacheDisabled": True})
-    cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": profile["latency"],
-                                                  "downloadThroughput": profile["download"],
-                                                  "uploadThroughput": profile["upload"]})
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {
+            "offline": False,
+            "latency": profile["latency"],
+            "downloadThroughput": profile["download"],
+            "uploadThroughput": profile["upload"],
+        },
+    )
     sizes: list[float] = []
     cdp.on("Network.loadingFinished", lambda event: sizes.append(event["encodedDataLength"]))
     page.goto(url, wait_until="load")
     page.wait_for_timeout(300)  # let late loadingFinished events arrive
-    usable = page.evaluate("() => { const n = performance.getEntriesByType('navigation')[0];"
-                           " return n.loadEventEnd - n.startTime; }") / 1000
+    usable = (
+        page.evaluate(
+            "() => { const n = performance.getEntriesByType('navigation')[0];"
+            " return n.loadEventEnd - n.startTime; }"
+        )
+        / 1000
+    )
     page.close()
     return int(sum(sizes)), usable
 
@@ -102,14 +146,17 @@ def run(*, runs: int) -> str:
     port = _free_port()
     proc = _serve(port)
     base = f"http://{office.domains.get(is_primary=True).domain}:{port}"
-    pages = {"my grid (`/my-grid/`)": "/my-grid/", "visit form (`/households/<id>/visit/`)":
-             f"/households/{household.pk}/visit/"}
+    pages = {
+        "my grid (`/my-grid/`)": "/my-grid/",
+        "visit form (`/households/<id>/visit/`)": f"/households/{household.pk}/visit/",
+    }
     results: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
-            context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-                                          locale="zh-CN")
+            context = browser.new_context(
+                viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN"
+            )
             login = context.new_page()
             login.goto(f"{base}/accounts/login/")
             login.fill("#id_username", "bench_grid")
@@ -128,8 +175,11 @@ def run(*, runs: int) -> str:
     finally:
         proc.terminate()
         proc.wait(10)
-    lines = ["| network | page | transferred (compressed, all requests) | time to usable (load event) | "
-             "within 150 KB / 2 s |", "|---|---|---|---|---|"]
+    lines = [
+        "| network | page | transferred (compressed, all requests) | time to usable (load event) | "
+        "within 150 KB / 2 s |",
+        "|---|---|---|---|---|",
+    ]
     for (profile_name, page_name), (sizes, times) in results.items():
         size, seconds = statistics.median(sizes), statistics.median(times)
         ok = "yes" if size <= BUDGET_BYTES and seconds <= BUDGET_SECONDS else "**no**"
@@ -139,7 +189,8 @@ def run(*, runs: int) -> str:
         "(every byte counted: HTML gzip-compressed by the server, CSS, no JavaScript on either page), through "
         "a real gunicorn; Chromium's network emulation over CDP (`Network.emulateNetworkConditions`); "
         f"medians of {max(1, min(runs, 5))} loads. The grid holds 60 households (the list shows 40 per page).\n\n"
-        + "\n".join(lines) + "\n\n"
+        + "\n".join(lines)
+        + "\n\n"
         "Both pages are plain server-rendered HTML with one small stylesheet, so they are usable as soon as the "
         "load event fires. Under DevTools' own 'Slow 3G' preset every request alone waits 2 s (its latency is "
         "per request), so no page that needs a second request (the stylesheet) can meet 2 s there; the budget "

@@ -32,15 +32,23 @@ def _roster(grids) -> bytes:
             household, in_household, size = household + 1, 0, rng.choice([1, 2, 2, 3, 4])
             grid = grids[household % len(grids)]
         while True:
-            number = synthetic_id("140402", dt.date(1930, 1, 1) + dt.timedelta(days=rng.randrange(27000)),
-                                  rng.randrange(1000))
+            number = synthetic_id(
+                "140402", dt.date(1930, 1, 1) + dt.timedelta(days=rng.randrange(27000)), rng.randrange(1000)
+            )
             if number not in issued:
                 issued.add(number)
                 break
-        values = {"户编号": f"H{household:05d}", "社区(村)": grid.community.name, "网格": grid.name,
-                  "住址": f"基准路{household}号", "姓名": f"人员{household}-{in_household}", "身份证号": number,
-                  "手机号码": f"139{rng.randrange(10**8):08d}", "与户主关系": "户主" if in_household == 0 else "子女",
-                  "对象类别": "城乡低保对象"}
+        values = {
+            "户编号": f"H{household:05d}",
+            "社区(村)": grid.community.name,
+            "网格": grid.name,
+            "住址": f"基准路{household}号",
+            "姓名": f"人员{household}-{in_household}",
+            "身份证号": number,
+            "手机号码": f"139{rng.randrange(10**8):08d}",
+            "与户主关系": "户主" if in_household == 0 else "子女",
+            "对象类别": "城乡低保对象",
+        }
         ws.append([values.get(h, "") for h, _k, _r in COLUMNS])
         in_household += 1
     buffer = io.BytesIO()
@@ -80,13 +88,25 @@ def _baseline(content: bytes) -> tuple[float, int]:
         grid = by_name[(row[index["community"]], row[index["grid"]])]
         key = row[index["number"]]
         if key not in households:
-            households[key] = Household(number=key, community_id=grid.community_id, grid=grid,
-                                        address=row[index["address"]])
+            households[key] = Household(
+                number=key, community_id=grid.community_id, grid=grid, address=row[index["address"]]
+            )
         facts = id_parse(row[index["id_number"]])
-        persons.append((key, Person(name=row[index["name"]], id_number_encrypted=id_encrypt(facts.number),
-                                    id_hash=id_hash(facts.number), id_masked=id_mask(facts.number),
-                                    sex=facts.sex, birth_date=facts.birth_date, phone=str(row[index["phone"]]),
-                                    categories=["dibao"])))
+        persons.append(
+            (
+                key,
+                Person(
+                    name=row[index["name"]],
+                    id_number_encrypted=id_encrypt(facts.number),
+                    id_hash=id_hash(facts.number),
+                    id_masked=id_mask(facts.number),
+                    sex=facts.sex,
+                    birth_date=facts.birth_date,
+                    phone=str(row[index["phone"]]),
+                    categories=["dibao"],
+                ),
+            )
+        )
     with transaction.atomic():
         Household.objects.bulk_create(households.values(), batch_size=1000)
         for key, person in persons:

@@ -17,10 +17,21 @@ def test_grid_worker_records_visit_on_phone(live_url, phone_page, artifacts_dir,
         place = committed_office("wt3phone", "手机测试街道")
         marker = new_id()[-5:]
         with schema_context(place.office.schema_name):
-            household = household_register(actor=None, community=place.community, grid=place.grid,
-                                           address=f"光明路{marker}号", phone="13911112222")
-            person_register(actor=None, household=household, name="刘奶奶", id_number=new_id(),
-                            categories=["extreme_poverty"], relation="head")
+            household = household_register(
+                actor=None,
+                community=place.community,
+                grid=place.grid,
+                address=f"光明路{marker}号",
+                phone="13911112222",
+            )
+            person_register(
+                actor=None,
+                household=household,
+                name="刘奶奶",
+                id_number=new_id(),
+                categories=["extreme_poverty"],
+                relation="head",
+            )
         base = live_url.format(host=host_of(place.office))
         username = place.users["grid_worker"].username
 

@@ -12,13 +12,16 @@ from tests.places import make_household
 PAGES = ["/my-grid/", "/coverage/", "/households/", "/needs/", "/problems/", "/org/", "/households/import/"]
 
 
-@pytest.mark.parametrize("role,allowed", [
-    ("street_staff", set(PAGES)),
-    ("grid_worker", {"/my-grid/", "/coverage/", "/households/", "/needs/", "/problems/", "/org/"}),
-    ("community_director", set(PAGES)),
-    ("district_viewer", {"/coverage/", "/org/"}),
-    ("volunteer", set()),
-])
+@pytest.mark.parametrize(
+    "role,allowed",
+    [
+        ("street_staff", set(PAGES)),
+        ("grid_worker", {"/my-grid/", "/coverage/", "/households/", "/needs/", "/problems/", "/org/"}),
+        ("community_director", set(PAGES)),
+        ("district_viewer", {"/coverage/", "/org/"}),
+        ("volunteer", set()),
+    ],
+)
 def test_pages_open_for_roles_that_may_use_them(org_a, web_client, users, role, allowed):
     make_household(org_a)
     client = web_client(org_a.office, users[role])
@@ -43,8 +46,15 @@ def test_visit_form_records_hazard_and_need(org_a, web_client, users):
     client = web_client(org_a.office, users["grid_worker"])
     assert client.get(f"/households/{household.pk}/visit/").status_code == 200
 
-    response = _post_visit(client, household, item_gas_safety="hazard", note_gas_safety="软管老化",
-                           need_type_0="clothing", quantity_0="2", urgency_0="urgent")
+    response = _post_visit(
+        client,
+        household,
+        item_gas_safety="hazard",
+        note_gas_safety="软管老化",
+        need_type_0="clothing",
+        quantity_0="2",
+        urgency_0="urgent",
+    )
 
     assert response.status_code == 302
     visit = Visit.objects.get(household=household)
@@ -54,11 +64,14 @@ def test_visit_form_records_hazard_and_need(org_a, web_client, users):
     assert "御寒衣物" in client.get("/needs/").content.decode()
 
 
-@pytest.mark.parametrize("extra,message", [
-    ({"item_heating_fee": ""}, "缺少排查项"),
-    ({"item_gas_safety": "hazard"}, "请说明情况"),
-    ({"need_type_0": "food", "quantity_0": "-1"}, "数量应为正整数"),
-])
+@pytest.mark.parametrize(
+    "extra,message",
+    [
+        ({"item_heating_fee": ""}, "缺少排查项"),
+        ({"item_gas_safety": "hazard"}, "请说明情况"),
+        ({"need_type_0": "food", "quantity_0": "-1"}, "数量应为正整数"),
+    ],
+)
 def test_visit_form_errors_are_shown_in_chinese_and_nothing_saved(org_a, web_client, users, extra, message):
     household = make_household(org_a)
     client = web_client(org_a.office, users["grid_worker"])
@@ -85,8 +98,14 @@ def test_ledgers_export_to_excel_with_filters(org_a, web_client, users):
     household = make_household(org_a)
     other = make_household(org_a, grid=org_a.g3)
     staff = web_client(org_a.office, users["street_staff"])
-    _post_visit(staff, household, item_wiring_illegal="hazard", note_wiring_illegal="私拉电线",
-                need_type_0="food", quantity_0="3")
+    _post_visit(
+        staff,
+        household,
+        item_wiring_illegal="hazard",
+        note_wiring_illegal="私拉电线",
+        need_type_0="food",
+        quantity_0="3",
+    )
     _post_visit(staff, other, item_structure="hazard", note_structure="墙体开裂")
 
     response = staff.get("/problems/", {"community": org_a.c1.pk, "format": "xlsx"})
@@ -110,14 +129,18 @@ def test_full_id_button_returns_number_and_audits(org_a, web_client, users):
     response = director.post(f"/households/persons/{person.pk}/full-id/")
     assert response.status_code == 200 and "*" not in response.content.decode()
     assert AuditEvent.objects.filter(action="person.view_full_id", object_id=str(person.pk)).count() == 1
-    grid_page = web_client(org_a.office, users["grid_worker"]).get(f"/households/{household.pk}/").content.decode()
+    grid_page = (
+        web_client(org_a.office, users["grid_worker"]).get(f"/households/{household.pk}/").content.decode()
+    )
     assert "查看完整" not in grid_page
 
 
 def test_need_status_and_problem_resolution_from_the_ledgers(org_a, web_client, users):
     household = make_household(org_a)
     staff = web_client(org_a.office, users["street_staff"])
-    _post_visit(staff, household, item_food_stock="hazard", note_food_stock="缺粮", need_type_0="food", quantity_0="1")
+    _post_visit(
+        staff, household, item_food_stock="hazard", note_food_stock="缺粮", need_type_0="food", quantity_0="1"
+    )
     need, problem = Need.objects.get(household=household), Problem.objects.get(household=household)
     assert "更新" in staff.get("/needs/").content.decode()
 

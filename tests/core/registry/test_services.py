@@ -25,8 +25,15 @@ def test_register_household_and_person_derives_sex_and_birth_and_hides_the_numbe
     household = household_register(actor=staff, **_household_data(org_a))
     number = new_id()
 
-    person = person_register(actor=staff, household=household, name="张三", id_number=number, relation="head",
-                             categories=["dibao", "left_behind"], phone="13912345678")
+    person = person_register(
+        actor=staff,
+        household=household,
+        name="张三",
+        id_number=number,
+        relation="head",
+        categories=["dibao", "left_behind"],
+        phone="13912345678",
+    )
 
     person.refresh_from_db()
     assert person.id_masked == number[:6] + "********" + number[-4:]
@@ -38,12 +45,15 @@ def test_register_household_and_person_derives_sex_and_birth_and_hides_the_numbe
     assert events.count() == 1 and number not in str(events.get().after)
 
 
-@pytest.mark.parametrize("field,value,message", [
-    ("id_number", "140402195003040010", "校验位错误"),
-    ("phone", "1391234567", "手机号码格式不正确"),
-    ("categories", ["martian"], "未知对象类别"),
-    ("name", "", "请填写姓名"),
-])
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("id_number", "140402195003040010", "校验位错误"),
+        ("phone", "1391234567", "手机号码格式不正确"),
+        ("categories", ["martian"], "未知对象类别"),
+        ("name", "", "请填写姓名"),
+    ],
+)
 def test_bad_person_input_is_refused_and_nothing_saved(org_a, field, value, message):
     staff = org_a.members["street_staff"]
     household = household_register(actor=staff, **_household_data(org_a))
@@ -67,12 +77,15 @@ def test_vagrant_may_have_no_id_and_no_address(org_a):
     assert "id_number" in exc.value.message_dict
 
 
-@pytest.mark.parametrize("overrides,field", [
-    ({"grid": "g3"}, "grid"),                      # grid of another community
-    ({"address": ""}, "address"),
-    ({"phone": "12345"}, "phone"),
-    ({"phone_only": True, "phone": "13900000000"}, "phone_only_reason"),
-])
+@pytest.mark.parametrize(
+    "overrides,field",
+    [
+        ({"grid": "g3"}, "grid"),  # grid of another community
+        ({"address": ""}, "address"),
+        ({"phone": "12345"}, "phone"),
+        ({"phone_only": True, "phone": "13900000000"}, "phone_only_reason"),
+    ],
+)
 def test_bad_household_input_is_refused(org_a, overrides, field):
     overrides = {k: getattr(org_a, v) if v in ("g3",) else v for k, v in overrides.items()}
     before = Household.objects.count()
@@ -86,11 +99,15 @@ def test_duplicate_within_street_is_refused_pointing_at_existing_person(org_a):
     staff = org_a.members["street_staff"]
     number = new_id()
     first_household = make_household(org_a, persons=0)
-    first = person_register(actor=staff, household=first_household, name="赵六", id_number=number, categories=["dibao"])
+    first = person_register(
+        actor=staff, household=first_household, name="赵六", id_number=number, categories=["dibao"]
+    )
     other = make_household(org_a, persons=0)
 
     with pytest.raises(DuplicatePersonError) as exc:
-        person_register(actor=staff, household=other, name="赵六", id_number=number.lower(), categories=["dibao"])
+        person_register(
+            actor=staff, household=other, name="赵六", id_number=number.lower(), categories=["dibao"]
+        )
 
     assert exc.value.existing == first
     assert other.persons.count() == 0
@@ -99,8 +116,13 @@ def test_duplicate_within_street_is_refused_pointing_at_existing_person(org_a):
 def test_full_id_read_requires_the_action_and_is_audited(org_a):
     number = new_id()
     household = make_household(org_a, persons=0)
-    person = person_register(actor=org_a.members["street_staff"], household=household, name="钱七", id_number=number,
-                             categories=["orphan"])
+    person = person_register(
+        actor=org_a.members["street_staff"],
+        household=household,
+        name="钱七",
+        id_number=number,
+        categories=["orphan"],
+    )
 
     assert person_full_id_read(actor=org_a.members["street_leader"], person=person) == number
     assert AuditEvent.objects.filter(action="person.view_full_id", object_id=str(person.pk)).count() == 1
@@ -121,15 +143,21 @@ def test_cross_street_duplicate_is_seen_by_both_streets_and_the_district(org_a, 
 
     number = new_id()
     in_a = make_household(org_a, persons=0)
-    person_a = person_register(actor=org_a.members["street_staff"], household=in_a, name="孙八", id_number=number,
-                               categories=["dibao"])
+    person_a = person_register(
+        actor=org_a.members["street_staff"],
+        household=in_a,
+        name="孙八",
+        id_number=number,
+        categories=["dibao"],
+    )
     connection.set_tenant(street_a2)
     community = Community.objects.create(name="甲二社区")
     grid = Grid.objects.create(community=community, name="网格")
     staff_a2 = member_for(users["staff_a2"], street_a2)
     household = household_register(actor=staff_a2, community=community, grid=grid, address="某路")
-    person_a2 = person_register(actor=staff_a2, household=household, name="孙八", id_number=number,
-                                categories=["dibao"])
+    person_a2 = person_register(
+        actor=staff_a2, household=household, name="孙八", id_number=number, categories=["dibao"]
+    )
     seen_in_a2 = cross_street_duplicates()
     connection.set_tenant(street_b)  # another district: the same number is not its business
     assert cross_street_duplicates() == []
@@ -140,18 +168,27 @@ def test_cross_street_duplicate_is_seen_by_both_streets_and_the_district(org_a, 
     assert [(d.person_id, d.other_office) for d in seen_in_a2] == [(person_a2.pk, org_a.office.name)]
     groups = district_duplicates(district_id=org_a.office.district_id)
     assert len(groups) == 1
-    assert sorted(c["street_office"] for c in groups[0]["claims"]) == sorted([org_a.office.name, street_a2.name])
+    assert sorted(c["street_office"] for c in groups[0]["claims"]) == sorted(
+        [org_a.office.name, street_a2.name]
+    )
     assert number not in str(groups)
     assert not IdHashClaim.objects.filter(id_hash=number).exists()
 
 
-def test_district_sees_duplicates_page_and_api_without_numbers(org_a, street_a2, users, web_client, api_client):
+def test_district_sees_duplicates_page_and_api_without_numbers(
+    org_a, street_a2, users, web_client, api_client
+):
     from core.org.models import Community, Grid
 
     number = new_id()
     household = make_household(org_a, persons=0)
-    person_register(actor=org_a.members["street_staff"], household=household, name="甲", id_number=number,
-                    categories=["dibao"])
+    person_register(
+        actor=org_a.members["street_staff"],
+        household=household,
+        name="甲",
+        id_number=number,
+        categories=["dibao"],
+    )
     connection.set_tenant(street_a2)
     community = Community.objects.create(name="甲二社区")
     grid = Grid.objects.create(community=community, name="网格")
