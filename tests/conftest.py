@@ -22,6 +22,8 @@ from rest_framework.test import APIClient
 
 from tests.support import DEMO_TEST_PASSWORD, ensure_world, host_of, port_is_free
 
+pytest_plugins = ["tests.registry_places"]  # ``org_a``: communities, grids and placed people in street A
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

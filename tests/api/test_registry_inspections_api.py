@@ -5,7 +5,7 @@ import pytest
 from core.audit.models import AuditEvent
 from core.inspections.models import Need, Problem, Visit
 from core.registry.models import Household, Person
-from tests.places import full_items, make_household, new_id
+from tests.registry_places import full_items, make_household, new_id
 
 
 def _visit_body(household, **overrides):

@@ -42,7 +42,7 @@ def _data():
     from tenants.models import Membership, User
     from tenants.services import membership_grant, user_create
     from tests.bench._place import fresh_office
-    from tests.places import new_id
+    from tests.registry_places import new_id
 
     office, grids, staff, _user = fresh_office("pg", communities=1, grids_per_community=2)
     grid = grids[0]

@@ -4,7 +4,7 @@ and the need then appear in the ledgers. Screenshots go to var/test-output/."""
 import pytest
 from django_tenants.utils import schema_context
 
-from tests.places import committed_office, new_id
+from tests.registry_places import committed_office, new_id
 from tests.support import DEMO_TEST_PASSWORD, host_of
 
 pytestmark = pytest.mark.browser

@@ -3,7 +3,7 @@ import datetime as dt
 from core.inspections.selectors import coverage, not_visited
 from core.inspections.services import visit_record
 from core.inspections.window import LOCAL, inspection_window
-from tests.places import full_items, make_household
+from tests.registry_places import full_items, make_household
 
 IN_WINDOW = dt.datetime(2026, 11, 22, 10, 0, tzinfo=LOCAL)
 BEFORE_WINDOW = dt.datetime(2026, 11, 20, 23, 59, tzinfo=LOCAL)

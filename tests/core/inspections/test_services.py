@@ -7,7 +7,7 @@ from django.utils import timezone
 from core.deadlines.models import Clock
 from core.inspections.models import Need, Problem, Visit, VisitItem
 from core.inspections.services import problem_resolve, visit_record
-from tests.places import full_items, make_household
+from tests.registry_places import full_items, make_household
 
 
 def test_visit_with_hazard_and_need_fills_both_ledgers_and_starts_a_problem_clock(org_a):

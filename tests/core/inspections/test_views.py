@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 
 from core.inspections.checklist import CHECKLIST
 from core.inspections.models import Need, Problem, Visit
-from tests.places import make_household
+from tests.registry_places import make_household
 
 PAGES = ["/my-grid/", "/coverage/", "/households/", "/needs/", "/problems/", "/org/", "/households/import/"]
 

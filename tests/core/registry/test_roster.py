@@ -7,7 +7,7 @@ from openpyxl import Workbook, load_workbook
 
 from core.registry.models import Household, Person, RosterImport
 from core.registry.roster import COLUMNS, roster_import_run, roster_template_xlsx
-from tests.places import new_id
+from tests.registry_places import new_id
 
 HEADERS = [h for h, _k, _r in COLUMNS]
 

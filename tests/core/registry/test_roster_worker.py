@@ -8,7 +8,7 @@ from openpyxl import Workbook
 from core.registry.models import Person, RosterImport
 from core.registry.roster import COLUMNS
 from core.registry.tasks import roster_import_task
-from tests.places import committed_office, new_id
+from tests.registry_places import committed_office, new_id
 
 
 def test_roster_import_runs_in_a_worker_in_the_street_schema(celery_worker_process, django_db_blocker):

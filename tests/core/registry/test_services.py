@@ -13,7 +13,7 @@ from core.registry.services import (
 )
 from tenants.members import member_for
 from tenants.models import IdHashClaim
-from tests.places import make_household, new_id
+from tests.registry_places import make_household, new_id
 
 
 def _household_data(org, **overrides):

@@ -2,7 +2,7 @@
 
 from core.org.models import Community, Grid
 from core.registry.models import Household, Person
-from tests.places import make_household, new_id
+from tests.registry_places import make_household, new_id
 
 
 def test_register_household_then_person_through_the_forms(org_a, web_client, users):

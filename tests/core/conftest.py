@@ -1,1 +1,0 @@
-from tests.places import org_a  # noqa: F401
