@@ -19,7 +19,7 @@ from core.inspections.checklist import (
 from core.inspections.filters import NeedFilter, ProblemFilter, VisitFilter
 from core.inspections.models import Need, Problem, Visit, VisitItem
 from core.inspections.selectors import coverage, need_list, not_visited, problem_list, visit_list
-from core.inspections.services import need_status_set, problem_resolve, visit_record
+from core.inspections.services import need_status_set, problem_assign, problem_resolve, visit_record
 from core.registry.models import Household
 from core.registry.selectors import household_get
 
@@ -189,7 +189,12 @@ class NeedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSe
 class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """The problem ledger (问题台账): one problem per hazard, with responsible person and deadline."""
 
-    required_action = {"list": "problem.view", "retrieve": "problem.view", "resolve": "problem.edit"}
+    required_action = {
+        "list": "problem.view",
+        "retrieve": "problem.view",
+        "resolve": "problem.edit",
+        "assign": "problem.edit",
+    }
     serializer_class = ProblemOut
     filterset_class = ProblemFilter
 
@@ -202,6 +207,19 @@ class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
         problem = problem_resolve(
             actor=request.member, problem=self.get_object(), note=str(request.data.get("note", ""))
         )
+        return Response(ProblemOut(problem).data)
+
+    class AssignIn(serializers.Serializer):
+        responsible_user_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+        responsible_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+        due_at = serializers.DateTimeField()
+
+    @extend_schema(request=AssignIn, responses=ProblemOut)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        """Hand the problem to a responsible person (a member of this street) and set its deadline."""
+        data = self.validated(self.AssignIn, request.data)
+        problem = problem_assign(actor=request.member, problem=self.get_object(), **data)
         return Response(ProblemOut(problem).data)
 
 

@@ -256,6 +256,58 @@ def problem_resolve(*, actor, problem: Problem, note: str) -> Problem:
 
 
 @transaction.atomic
+def problem_assign(
+    *, actor, problem: Problem, responsible_user_id: int | None, responsible_name: str, due_at: dt.datetime
+) -> Problem:
+    """Hand a problem to a responsible person and/or move its deadline; the clock restarts (new round)."""
+    from core.deadlines.services import clock_cancel
+
+    ensure_can(actor, "problem.edit")
+    _ensure_reach(actor, problem.household)
+    errors: dict[str, list[str]] = {}
+    if problem.status != Problem.Status.OPEN:
+        errors["status"] = ["已整改的问题不能再指派 / the problem is already resolved"]
+    if responsible_user_id is not None:
+        from core.org.selectors import street_members
+
+        membership = street_members().filter(user_id=responsible_user_id).first()
+        if membership is None:
+            errors["responsible_user_id"] = ["责任人须为本街道人员 / must be a member of this street office"]
+        else:
+            responsible_name = responsible_name.strip() or membership.user.display_name()
+    if not responsible_name.strip():
+        errors["responsible_name"] = ["请填写责任人 / a responsible person is required"]
+    if due_at <= timezone.now():
+        errors["due_at"] = ["整改时限须晚于现在 / the deadline must be in the future"]
+    if errors:
+        raise ValidationError(errors)
+    before = model_snapshot(problem)
+    problem.responsible_user_id, problem.responsible_name, problem.due_at = (
+        responsible_user_id,
+        responsible_name.strip(),
+        due_at,
+    )
+    problem.save(update_fields=["responsible_user_id", "responsible_name", "due_at", "updated_at"])
+    clock_cancel(subject=problem, kind=PROBLEM_CLOCK_KIND, reason="重新指派 / reassigned", actor=actor)
+    household = problem.household
+    clock_start(
+        subject=problem,
+        kind=PROBLEM_CLOCK_KIND,
+        due_at=due_at,
+        responsible_user_id=responsible_user_id,
+        community_id=household.community_id,
+        grid_id=household.grid_id,
+        title=f"{problem.get_item_display()}：{household}",
+        rule="重新指派",
+        actor=actor,
+    )
+    audit_record(
+        actor=actor, action="problem.assign", obj=problem, before=before, after=model_snapshot(problem)
+    )
+    return problem
+
+
+@transaction.atomic
 def need_status_set(*, actor, need: Need, status: str, note: str = "") -> Need:
     ensure_can(actor, "need.edit")
     _ensure_reach(actor, need.household)

@@ -11,5 +11,6 @@ urlpatterns = [
     path("needs/<int:pk>/status/", views.need_status_view, name="need_status"),
     path("problems/", views.problem_ledger, name="problems"),
     path("problems/<int:pk>/resolve/", views.problem_resolve_view, name="problem_resolve"),
+    path("problems/<int:pk>/assign/", views.problem_assign_view, name="problem_assign"),
     path("coverage/", views.coverage_page, name="coverage"),
 ]

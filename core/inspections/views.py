@@ -169,6 +169,16 @@ def _ledger(
     filterset = filter_class(request.GET, queryset=qs)
     rows = filterset.qs if filterset.is_valid() else qs.none()
     if request.GET.get("format") == "xlsx":
+        from core.audit.services import audit_record
+
+        # A ledger export carries person-level data out of the system: leave a trace of who took what.
+        audit_record(
+            actor=member,
+            action=f"{filename}.export",
+            object_type="ledger",
+            object_id=filename,
+            after={"filters": {k: v for k, v in request.GET.items() if k != "format"}, "rows": rows.count()},
+        )
         stamp = timezone.now().astimezone(LOCAL).strftime("%Y%m%d-%H%M")
         response = HttpResponse(
             export(rows), content_type=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -246,6 +256,45 @@ def problem_resolve_view(request, pk: int):
     else:
         messages.success(request, "已标记整改完成")
     return redirect(_safe_next(request, "inspections:problems"))
+
+
+@member_required("problem.edit")
+def problem_assign_view(request, pk: int):
+    from django import forms
+
+    from core.inspections.services import problem_assign
+    from core.org.selectors import street_members
+
+    problem = get_object_or_404(problem_list(member=request.member), pk=pk)
+    members = [(m.user_id, f"{m.user.display_name()} · {m.get_role_display()}") for m in street_members()]
+
+    class AssignForm(forms.Form):
+        responsible_user_id = forms.TypedChoiceField(label="责任人", choices=members, coerce=int)
+        due_date = forms.DateField(label="整改时限（日期）", widget=forms.DateInput(attrs={"type": "date"}))
+
+    local_due = problem.due_at.astimezone(LOCAL).date()
+    form = AssignForm(
+        request.POST or None,
+        initial={"responsible_user_id": problem.responsible_user_id, "due_date": local_due},
+    )
+    if request.method == "POST" and form.is_valid():
+        due_at = dt.datetime.combine(form.cleaned_data["due_date"], dt.time(23, 59, 59), tzinfo=LOCAL)
+        try:
+            problem_assign(
+                actor=request.member,
+                problem=problem,
+                responsible_name="",
+                due_at=due_at,
+                responsible_user_id=form.cleaned_data["responsible_user_id"],
+            )
+        except ValidationError as exc:
+            from core.ui.errors import apply_errors
+
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "已指派责任人并更新整改时限")
+            return redirect("inspections:problems")
+    return render(request, "registry/form.html", {"form": form, "title": f"指派：{problem}"})
 
 
 @member_required("need.edit")

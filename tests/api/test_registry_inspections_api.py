@@ -205,3 +205,40 @@ def test_schema_documents_the_endpoints(org_a, api_client, users):
         "coverage",
     ):
         assert f"/api/v1/{name}/" in paths
+
+
+def test_problem_assign_restarts_the_clock_and_refuses_outsiders(org_a, api_client, users):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from core.deadlines.models import Clock
+
+    household = make_household(org_a)
+    client = api_client(org_a.office, users["community_director"])
+    visit = client.post("/api/v1/visits/", _visit_body(household), format="json").json()
+    problem_id = visit["problems"][0]["id"]
+    due = (timezone.now() + dt.timedelta(days=5)).isoformat()
+
+    response = client.post(
+        f"/api/v1/problems/{problem_id}/assign/",
+        {"responsible_user_id": users["community_worker"].pk, "due_at": due},
+        format="json",
+    )
+    outsider = client.post(
+        f"/api/v1/problems/{problem_id}/assign/",
+        {"responsible_user_id": users["staff_b"].pk, "due_at": due},
+        format="json",
+    )
+    grid_worker = api_client(org_a.office, users["grid_worker"]).post(
+        f"/api/v1/problems/{problem_id}/assign/", {"responsible_name": "x", "due_at": due}, format="json"
+    )
+
+    assert response.status_code == 200
+    assert response.json()["responsible_name"] == users["community_worker"].display_name()
+    clocks = Clock.objects.filter(subject_type="inspections.problem", subject_id=problem_id).order_by("round")
+    assert [(c.round, c.state) for c in clocks] == [(1, "cancelled"), (2, "on_track")]
+    assert clocks[1].responsible_user_id == users["community_worker"].pk
+    assert outsider.status_code == 400 and "responsible_user_id" in outsider.json()["details"]
+    assert grid_worker.status_code == 403
+    assert Clock.objects.filter(subject_type="inspections.problem", subject_id=problem_id).count() == 2

@@ -156,3 +156,31 @@ def test_need_status_and_problem_resolution_from_the_ledgers(org_a, web_client, 
     assert worker.post(f"/needs/{need.pk}/status/", {"status": "in_progress"}).status_code == 403
     need.refresh_from_db()
     assert need.status == "met"
+
+
+def test_ledger_export_is_audited(org_a, web_client, users):
+    from core.audit.models import AuditEvent
+
+    staff = web_client(org_a.office, users["street_staff"])
+    staff.get("/needs/", {"format": "xlsx", "status": "open"})
+    event = AuditEvent.objects.get(action="winter-needs.export")
+    assert event.actor_id == users["street_staff"].pk and event.after["filters"] == {"status": "open"}
+
+
+def test_problem_assign_page(org_a, web_client, users):
+    household = make_household(org_a)
+    staff = web_client(org_a.office, users["street_staff"])
+    _post_visit(staff, household, item_structure="hazard", note_structure="裂缝")
+    problem = Problem.objects.get(household=household)
+    assert staff.get(f"/problems/{problem.pk}/assign/").status_code == 200
+    response = staff.post(
+        f"/problems/{problem.pk}/assign/",
+        {"responsible_user_id": users["community_director"].pk, "due_date": "2099-01-31"},
+    )
+    problem.refresh_from_db()
+    assert response.status_code == 302 and problem.responsible_user_id == users["community_director"].pk
+    past = staff.post(
+        f"/problems/{problem.pk}/assign/",
+        {"responsible_user_id": users["community_director"].pk, "due_date": "2000-01-01"},
+    )
+    assert "整改时限须晚于现在" in past.content.decode()
