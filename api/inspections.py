@@ -126,6 +126,8 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
     """Home visits (入户核查) and phone follow-ups (电话随访). POST creates a visit with its whole
     checklist and its needs in one atomic request; each hazard opens a problem with a deadline."""
 
+    queryset = Visit.objects.none()  # for the schema; get_queryset() scopes every request
+
     required_action = {"list": "visit.view", "retrieve": "visit.view", "create": "visit.create"}
     serializer_class = VisitOut
     filterset_class = VisitFilter
@@ -158,6 +160,8 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
 class NeedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """The winter-needs ledger (困难群众过冬需求台账)."""
 
+    queryset = Need.objects.none()  # for the schema; get_queryset() scopes every request
+
     required_action = {"list": "need.view", "retrieve": "need.view", "set_status": "need.edit"}
     serializer_class = NeedOut
     filterset_class = NeedFilter
@@ -188,6 +192,8 @@ class NeedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSe
 @extend_schema(tags=["inspections"])
 class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """The problem ledger (问题台账): one problem per hazard, with responsible person and deadline."""
+
+    queryset = Problem.objects.none()  # for the schema; get_queryset() scopes every request
 
     required_action = {
         "list": "problem.view",

@@ -81,6 +81,8 @@ class CommunityIn(serializers.ModelSerializer):
 class CommunityViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """Communities / villages (社区/村) with director and the published civil-affairs hotline."""
 
+    queryset = Community.objects.none()  # for the schema; get_queryset() scopes every request
+
     required_action = READ_WRITE
     serializer_class = Output = CommunityOut
     Input = CommunityIn
@@ -121,6 +123,8 @@ class GridIn(serializers.ModelSerializer):
 class GridViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """Grids (网格) of the communities, with their grid workers (memberships with this grid)."""
 
+    queryset = Grid.objects.none()  # for the schema; get_queryset() scopes every request
+
     required_action = READ_WRITE
     serializer_class = Output = GridOut
     Input = GridIn
@@ -149,6 +153,8 @@ class BuildingIn(serializers.ModelSerializer):
 @extend_schema(tags=["org"], request=BuildingIn, responses=BuildingOut)
 class BuildingViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """Buildings (楼栋) with their building head (楼栋长)."""
+
+    queryset = Building.objects.none()  # for the schema; get_queryset() scopes every request
 
     required_action = READ_WRITE
     serializer_class = Output = BuildingOut
@@ -216,6 +222,8 @@ class HouseholdFilter(django_filters.FilterSet):
 @extend_schema(tags=["registry"], request=HouseholdIn, responses=HouseholdOut)
 class HouseholdViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """Households (户) in the member's reach."""
+
+    queryset = Household.objects.none()  # for the schema; get_queryset() scopes every request
 
     required_action = {
         "list": "household.view",
@@ -314,6 +322,8 @@ class PersonFilter(django_filters.FilterSet):
 class PersonViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """Persons with their target categories. ID numbers are masked; `full-id` returns the full number
     to roles with person.view_full_id and writes an audit event."""
+
+    queryset = Person.objects.none()  # for the schema; get_queryset() scopes every request
 
     required_action = {
         "list": "household.view",
