@@ -397,31 +397,44 @@ def roster_import_run(*, run: RosterImport) -> RosterImport:
     run.save()
     places = _Places()
     counters = {"created": "created_persons", "updated": "updated_persons", "unchanged": "unchanged_persons"}
-    for number, values in rows:
-        outcome, errors, household_created = roster_import_row(values, places, actor)
-        if outcome == "error":
-            run.error_rows += 1
-            run.errors.extend(
-                {"row": number, "column": column, "message": message} for column, message in errors
-            )
-        else:
-            setattr(run, counters[outcome], getattr(run, counters[outcome]) + 1)
-        run.created_households += int(household_created)
-        run.processed_rows += 1
-        if run.processed_rows % PROGRESS_EVERY == 0:
-            run.save(
-                update_fields=[
-                    "processed_rows",
-                    "created_households",
-                    "created_persons",
-                    "updated_persons",
-                    "unchanged_persons",
-                    "error_rows",
-                    "errors",
-                ]
-            )
+    progress_fields = [
+        "processed_rows",
+        "created_households",
+        "created_persons",
+        "updated_persons",
+        "unchanged_persons",
+        "error_rows",
+        "errors",
+    ]
+    # Rows are committed in batches (each row still in its own savepoint, so a bad row rolls back
+    # alone); the progress the page polls is saved with each batch.
+    for batch in _batches(rows, PROGRESS_EVERY):
+        with transaction.atomic():
+            for number, values in batch:
+                outcome, errors, household_created = roster_import_row(values, places, actor)
+                if outcome == "error":
+                    run.error_rows += 1
+                    run.errors.extend(
+                        {"row": number, "column": column, "message": message} for column, message in errors
+                    )
+                else:
+                    setattr(run, counters[outcome], getattr(run, counters[outcome]) + 1)
+                run.created_households += int(household_created)
+                run.processed_rows += 1
+            run.save(update_fields=progress_fields)
     run.total_rows = run.processed_rows
     return _finish(run)
+
+
+def _batches(rows, size: int):
+    batch = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 def _finish(run: RosterImport, failure: str = "") -> RosterImport:
