@@ -131,7 +131,7 @@ class GridViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, 
     filterset_fields = ["community", "is_active"]
 
     def get_queryset(self):
-        return grid_list(member=self.request.member).order_by("community_id", "name")
+        return grid_list(member=self.request.member)
 
     def save(self, actor, instance, data):
         return grid_save(actor=actor, grid=instance, **data)
