@@ -16,8 +16,10 @@ from core.registry.models import CATEGORY_CHOICES, Household, Person
 from core.registry.selectors import cross_street_duplicates, household_list, person_list
 from core.registry.services import (
     DuplicatePersonError,
+    household_deactivate,
     household_register,
     household_update,
+    person_deactivate,
     person_full_id_read,
     person_register,
     person_update,
@@ -168,6 +170,10 @@ class BuildingViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
         return building_save(actor=actor, building=instance, **data)
 
 
+class DeactivateIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
 # --- households -------------------------------------------------------------------------------
 class HouseholdOut(serializers.ModelSerializer):
     person_count = serializers.IntegerField(read_only=True)
@@ -230,6 +236,7 @@ class HouseholdViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         "retrieve": "household.view",
         "create": "household.edit",
         "partial_update": "household.edit",
+        "deactivate": "household.edit",
     }
     serializer_class = Output = HouseholdOut
     Input = HouseholdIn
@@ -244,6 +251,17 @@ class HouseholdViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         else:
             household = household_update(actor=actor, household=instance, **data)
         return self.get_queryset().get(pk=household.pk)
+
+    @extend_schema(request=DeactivateIn, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, pk=None):
+        """Take the household (and its persons) off the roster with a reason; its records stay."""
+        household_deactivate(
+            actor=request.member,
+            household=self.get_object(),
+            reason=self.validated(DeactivateIn, request.data)["reason"],
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 # --- persons ------------------------------------------------------------------------------------
@@ -331,6 +349,7 @@ class PersonViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         "create": "household.edit",
         "partial_update": "household.edit",
         "full_id": "person.view_full_id",
+        "deactivate": "household.edit",
     }
     serializer_class = Output = PersonOut
     Input = PersonIn
@@ -371,6 +390,17 @@ class PersonViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
                     "existing_url": f"/api/v1/persons/{exc.existing.pk}/",
                 }
             ) from None
+
+    @extend_schema(request=DeactivateIn, responses={204: None})
+    @action(detail=True, methods=["post"], url_path="deactivate", url_name="deactivate")
+    def deactivate(self, request, pk=None):
+        """Take one person off the roster (deceased, moved away) with a reason."""
+        person_deactivate(
+            actor=request.member,
+            person=self.get_object(),
+            reason=self.validated(DeactivateIn, request.data)["reason"],
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
         responses=inline_serializer(

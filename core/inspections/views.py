@@ -7,6 +7,7 @@ import datetime as dt
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -38,6 +39,11 @@ def my_grid_page(request):
     grid_id = int(request.GET["grid"]) if request.GET.get("grid", "").isdigit() else None
     show = request.GET.get("show", "pending")
     qs = my_grid(member=member, grid_id=grid_id, pending_only=show == "pending")
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(
+            Q(address__icontains=q) | Q(persons__name__icontains=q, persons__is_active=True)
+        ).distinct()
     page = Paginator(qs, 40).get_page(request.GET.get("page"))
     tree = coverage(member=member)
     start, end = inspection_window(member.district)
@@ -50,6 +56,7 @@ def my_grid_page(request):
             "grids": grid_list(member=member),
             "grid_id": grid_id,
             "show": show,
+            "q": q,
             "window_start": start,
             "window_last": end - dt.timedelta(days=1),
             "can_visit": member.can("visit.create"),

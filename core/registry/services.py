@@ -292,3 +292,61 @@ def person_full_id_read(*, actor, person: Person, reason: str = "") -> str:
         return ""
     audit_record(actor=actor, action="person.view_full_id", obj=person, reason=reason or "查看完整身份证号")
     return id_decrypt(person.id_number_encrypted)
+
+
+@transaction.atomic
+def household_deactivate(*, actor, household: Household, reason: str) -> Household:
+    """Take a household off the roster (moved away, merged, no longer in need) with a stated reason.
+
+    Its persons leave with it (and their claims in the district's duplicate registry); its visits,
+    needs and problems stay on record.
+    """
+    ensure_can(actor, "household.edit")
+    _ensure_reach(actor, community_id=household.community_id, grid_id=household.grid_id)
+    if not reason.strip():
+        raise ValidationError({"reason": ["请说明注销原因 / a reason is required"]})
+    if not household.is_active:
+        raise ValidationError({"status": ["该户已注销 / already off the roster"]})
+    before = model_snapshot(household)
+    household.is_active = False
+    household.save(update_fields=["is_active", "updated_at"])
+    for person in household.persons.filter(is_active=True):
+        _person_off(person=person, actor=actor, reason=reason)
+    audit_record(
+        actor=actor,
+        action="household.deactivate",
+        obj=household,
+        before=before,
+        after=model_snapshot(household),
+        reason=reason.strip(),
+    )
+    return household
+
+
+@transaction.atomic
+def person_deactivate(*, actor, person: Person, reason: str) -> Person:
+    """Take one person off the roster (deceased, moved away) with a stated reason."""
+    ensure_can(actor, "household.edit")
+    household = person.household
+    _ensure_reach(actor, community_id=household.community_id, grid_id=household.grid_id)
+    if not reason.strip():
+        raise ValidationError({"reason": ["请说明注销原因 / a reason is required"]})
+    if not person.is_active:
+        raise ValidationError({"status": ["该人员已注销 / already off the roster"]})
+    return _person_off(person=person, actor=actor, reason=reason)
+
+
+def _person_off(*, person: Person, actor, reason: str) -> Person:
+    before = model_snapshot(person)
+    person.is_active = False
+    person.save(update_fields=["is_active", "updated_at"])
+    _claim_sync(person, person.id_hash)
+    audit_record(
+        actor=actor,
+        action="person.deactivate",
+        obj=person,
+        before=before,
+        after=model_snapshot(person),
+        reason=reason.strip(),
+    )
+    return person

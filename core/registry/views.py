@@ -189,6 +189,36 @@ def person_edit(request, pk: int):
     return _person_form_page(request, household=person.household, person=person)
 
 
+@member_required("household.edit")
+@require_POST
+def household_deactivate_view(request, pk: int):
+    from core.registry.services import household_deactivate
+
+    household = household_get(member=request.member, pk=pk)
+    try:
+        household_deactivate(actor=request.member, household=household, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, "；".join(m.split(" / ")[0] for m in exc.messages))
+        return redirect("registry:household", pk=pk)
+    messages.success(request, f"已注销：{household}")
+    return redirect("registry:households")
+
+
+@member_required("household.edit")
+@require_POST
+def person_deactivate_view(request, pk: int):
+    from core.registry.services import person_deactivate
+
+    person = person_get(member=request.member, pk=pk)
+    try:
+        person_deactivate(actor=request.member, person=person, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, "；".join(m.split(" / ")[0] for m in exc.messages))
+    else:
+        messages.success(request, f"已注销人员：{person.name}")
+    return redirect("registry:household", pk=person.household_id)
+
+
 @member_required("person.view_full_id")
 @require_POST
 def person_full_id(request, pk: int):

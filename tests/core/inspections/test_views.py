@@ -184,3 +184,10 @@ def test_problem_assign_page(org_a, web_client, users):
         {"responsible_user_id": users["community_director"].pk, "due_date": "2000-01-01"},
     )
     assert "整改时限须晚于现在" in past.content.decode()
+
+
+def test_my_grid_search_by_name_or_address(org_a, web_client, users):
+    make_household(org_a, address="幸福路1号")
+    make_household(org_a, address="和谐路2号")
+    page = web_client(org_a.office, users["grid_worker"]).get("/my-grid/", {"q": "幸福"}).content.decode()
+    assert "幸福路1号" in page and "和谐路2号" not in page

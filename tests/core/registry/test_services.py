@@ -205,3 +205,30 @@ def test_district_sees_duplicates_page_and_api_without_numbers(
     assert web_client(None, users["staff_b"]).get("/id-duplicates/").status_code in (403, 404)
     page_a2 = web_client(street_a2, users["staff_a2"]).get("/households/duplicates/").content.decode()
     assert org_a.office.name in page_a2
+
+
+def test_deactivating_a_household_takes_it_out_of_coverage_and_the_duplicate_registry(
+    org_a, api_client, users
+):
+    from core.inspections.selectors import coverage
+    from core.registry.services import household_deactivate
+
+    household = make_household(org_a, persons=2)
+    staff = org_a.members["street_staff"]
+    assert coverage(member=staff).registered == 1
+    with pytest.raises(ValidationError):
+        household_deactivate(actor=staff, household=household, reason=" ")
+
+    household_deactivate(actor=staff, household=household, reason="迁出本街道")
+
+    assert coverage(member=staff).registered == 0
+    assert not IdHashClaim.objects.filter(street_office=org_a.office).exists()
+    assert not Person.objects.filter(household=household, is_active=True).exists()
+    assert AuditEvent.objects.filter(action="person.deactivate").count() == 2
+    person = make_household(org_a, persons=1).persons.get()
+    client = api_client(org_a.office, users["grid_worker"])
+    assert client.post(f"/api/v1/persons/{person.pk}/deactivate/", {}, format="json").status_code == 400
+    response = client.post(f"/api/v1/persons/{person.pk}/deactivate/", {"reason": "去世"}, format="json")
+    assert response.status_code == 204
+    person.refresh_from_db()
+    assert person.is_active is False

@@ -125,3 +125,21 @@ def test_import_page_queues_and_shows_progress(org_a, web_client, users, django_
     assert "排队中" in page and 'hx-trigger="every 1s"' in page
     fragment = client.get(f"/households/import/{run.pk}/", HTTP_HX_REQUEST="true").content.decode()
     assert fragment.lstrip().startswith('<div id="progress"')
+
+
+def test_deactivate_household_and_person_from_the_household_page(org_a, web_client, users):
+    household = make_household(org_a, persons=2)
+    first, second = household.persons.order_by("pk")
+    client = web_client(org_a.office, users["community_worker"])
+    assert "注销该户" in client.get(f"/households/{household.pk}/").content.decode()
+
+    client.post(f"/households/persons/{first.pk}/deactivate/", {"reason": "去世"})
+    refused = client.post(f"/households/{household.pk}/deactivate/", {"reason": ""}, follow=True)
+    client.post(f"/households/{household.pk}/deactivate/", {"reason": "迁出"})
+
+    first.refresh_from_db()
+    household.refresh_from_db()
+    second.refresh_from_db()
+    assert not first.is_active and "请说明注销原因" in refused.content.decode()
+    assert not household.is_active and not second.is_active
+    assert f"/households/{household.pk}/\"" not in client.get("/households/").content.decode()
