@@ -9,7 +9,6 @@ importing the same file again changes nothing.
 from __future__ import annotations
 
 import io
-import re
 from collections.abc import Iterator
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +23,7 @@ from core.org.models import Building, Community, Grid
 from core.registry.idnumbers import id_decrypt, id_normalize
 from core.registry.models import CATEGORY_CHOICES, Household, Person, RosterImport
 from core.registry.services import household_register, person_clean, person_register, person_update
+from core.ui.errors import zh
 from tenants.members import member_for
 from tenants.models import User
 
@@ -80,8 +80,7 @@ PROGRESS_EVERY = 50
 
 
 def _zh(message: str) -> str:
-    """The Chinese half of a "中文 / English" message."""
-    return re.split(r"\s*/\s*(?=[A-Za-z])", message, maxsplit=1)[0].strip()
+    return zh(message)
 
 
 def roster_template_xlsx() -> bytes:

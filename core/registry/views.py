@@ -31,7 +31,7 @@ from core.registry.services import (
     person_update,
 )
 from core.ui.decorators import member_required
-from core.ui.errors import apply_errors
+from core.ui.errors import apply_errors, zh
 
 
 def _household_form(member, data=None, initial=None) -> HouseholdForm:
@@ -198,7 +198,7 @@ def household_deactivate_view(request, pk: int):
     try:
         household_deactivate(actor=request.member, household=household, reason=request.POST.get("reason", ""))
     except ValidationError as exc:
-        messages.error(request, "；".join(m.split(" / ")[0] for m in exc.messages))
+        messages.error(request, "；".join(zh(m) for m in exc.messages))
         return redirect("registry:household", pk=pk)
     messages.success(request, f"已注销：{household}")
     return redirect("registry:households")
@@ -213,7 +213,7 @@ def person_deactivate_view(request, pk: int):
     try:
         person_deactivate(actor=request.member, person=person, reason=request.POST.get("reason", ""))
     except ValidationError as exc:
-        messages.error(request, "；".join(m.split(" / ")[0] for m in exc.messages))
+        messages.error(request, "；".join(zh(m) for m in exc.messages))
     else:
         messages.success(request, f"已注销人员：{person.name}")
     return redirect("registry:household", pk=person.household_id)
@@ -251,7 +251,7 @@ def roster_import_page(request):
             try:
                 run = roster_import_create(actor=request.member, filename=upload.name, content=upload.read())
             except ValidationError as exc:
-                error = "；".join(m.split(" / ")[0] for m in exc.messages)
+                error = "；".join(zh(m) for m in exc.messages)
             else:
                 return redirect("registry:import_run", pk=run.pk)
     runs = RosterImport.objects.defer("content").filter(created_by_user_id=request.user.pk)[:10]
