@@ -85,6 +85,8 @@ TENANT_APPS = [
     "core.audit",
     "core.org",
     "core.deadlines",
+    "core.registry",
+    "core.inspections",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -220,6 +222,15 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI assets are served from our own static files: street offices' networks may not
     # reach a public CDN.
+    # Choice sets that share a field name ("kind", "status") get explicit, stable names.
+    "ENUM_NAME_OVERRIDES": {
+        "SupportStatusEnum": "core.registry.models.Person.SupportStatus",
+        "CommunityKindEnum": "core.org.models.Community.Kind",
+        "VisitKindEnum": "core.inspections.models.Visit.Kind",
+        "NeedStatusEnum": "core.inspections.models.Need.Status",
+        "ProblemStatusEnum": "core.inspections.models.Problem.Status",
+        "RosterImportStatusEnum": "core.registry.models.RosterImport.Status",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -230,6 +241,12 @@ SPECTACULAR_SETTINGS = {
 # Separate keys may be configured; by default both derive from SECRET_KEY.
 NUANDONG_ID_ENCRYPTION_KEY = os.environ.get("NUANDONG_ID_ENCRYPTION_KEY", "")
 NUANDONG_ID_HASH_KEY = os.environ.get("NUANDONG_ID_HASH_KEY", "")
+# The campaign's full-inspection phase (实施步骤 2), local dates, inclusive; read only through
+# core.inspections.window.inspection_window(district) until the district campaign model owns it.
+NUANDONG_INSPECTION_WINDOW = (
+    os.environ.get("NUANDONG_INSPECTION_START", "2026-11-21"),
+    os.environ.get("NUANDONG_INSPECTION_END", "2026-11-30"),
+)
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "nuandong@localhost")

@@ -9,6 +9,7 @@ from tenants import views as tenant_views
 urlpatterns = [
     path("", tenant_views.district_home, name="home"),
     path("streets/new/", tenant_views.street_office_new, name="street_office_new"),
+    path("id-duplicates/", tenant_views.id_duplicates, name="id_duplicates"),
     path("api/v1/", include(common_patterns + district_patterns)),
     *common_urls("nuandong.urls_public"),
 ]

@@ -133,3 +133,23 @@ class LoginHandoff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} -> {self.target} at {self.used_at:%Y-%m-%d %H:%M}"
+
+class IdHashClaim(models.Model):
+    """One street office's claim on a resident ID number, by keyed hash only (never the number).
+
+    Finds the same person registered by two street offices of one district. ``person_id`` points
+    into the street's schema (plain id, no FK).
+    """
+
+    id_hash = models.CharField(max_length=64)
+    district = models.ForeignKey(District, on_delete=models.CASCADE, related_name="id_claims")
+    street_office = models.ForeignKey(StreetOffice, on_delete=models.CASCADE, related_name="id_claims")
+    person_id = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["street_office", "id_hash"], name="idclaim_one_per_street")]
+        indexes = [models.Index(fields=["district", "id_hash"], name="idclaim_district_hash_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.street_office_id}:{self.id_hash[:12]}"

@@ -73,6 +73,7 @@ ACTIONS: dict[str, str] = {
     "household.edit": "登记与修改户、人员 / register and edit households and persons",
     "roster.import": "导入花名册 / import rosters",
     "person.view_full_id": "查看完整身份证号 / see full ID numbers",
+    "coverage.view": "查看排查覆盖率 / view inspection coverage",
     "visit.view": "查看走访记录 / view visits",
     "visit.create": "入户核查、电话随访 / record visits",
     "need.view": "查看过冬需求台账 / view the winter-needs ledger",
@@ -117,12 +118,13 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         {
             "district.view", "district.manage_streets", "district.manage_members",
             "campaign.view", "campaign.manage",
-            "street.view", "org.view", "member.view", "report.view", "report.approve",
+            "street.view", "org.view", "member.view", "report.view", "report.approve", "coverage.view",
             "deadline.view", "notification.view", "audit.view",
         }
     ),
     DISTRICT_VIEWER: frozenset(
-        {"district.view", "campaign.view", "street.view", "org.view", "report.view", "deadline.view", "notification.view"}
+        {"district.view", "campaign.view", "street.view", "org.view", "report.view", "deadline.view", "notification.view",
+         "coverage.view"}
     ),
     STREET_LEADER: frozenset(
         _VIEW_ALL_STREET | {"campaign.view", "person.view_full_id", "report.approve", "relief.approve", "rectification.verify"}
@@ -152,6 +154,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         _SELF
         | {
             "org.view", "household.view", "household.edit", "visit.view", "visit.create", "need.view", "problem.view",
+            "coverage.view",
             "request.view", "request.create", "request.respond", "request.feedback", "rectification.view",
             "rectification.edit",
         }

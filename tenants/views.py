@@ -73,3 +73,11 @@ def site_handoff(request):
         messages.error(request, "登录链接已失效，请重新登录。")
         return redirect(f"{reverse('login')}?next={next_path}")
     return redirect(next_path)
+
+@member_required("district.view")
+def id_duplicates(request):
+    """The same resident ID registered by two street offices of the district (keyed hash only)."""
+    from core.registry.selectors import district_duplicates
+
+    groups = district_duplicates(district_id=request.member.district.pk)
+    return render(request, "tenants/id_duplicates.html", {"groups": groups, "district": request.member.district})

@@ -22,6 +22,8 @@ from rest_framework.test import APIClient
 
 from tests.support import DEMO_TEST_PASSWORD, ensure_world, host_of, port_is_free
 
+pytest_plugins = ["tests.registry_places"]  # ``org_a``: communities, grids and placed people in street A
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -196,6 +198,9 @@ def celery_worker_process(django_db_setup):
 def browser():
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API keeps an asyncio loop running in this thread; without this every ORM
+    # call made afterwards in the session (test setup, later tests) raises SynchronousOnlyOperation.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as pw:
         instance = pw.chromium.launch(
             executable_path="/usr/bin/chromium",

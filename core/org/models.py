@@ -18,6 +18,8 @@ class Community(models.Model):
     kind = models.CharField("类型", max_length=16, choices=Kind.choices, default=Kind.COMMUNITY)
     code = models.CharField("编码", max_length=20, blank=True, default="")
     address = models.CharField("地址", max_length=200, blank=True, default="")
+    director_name = models.CharField("社区(村)主任", max_length=50, blank=True, default="")
+    director_phone = models.CharField("主任电话", max_length=20, blank=True, default="")
     hotline = models.CharField("民政服务热线", max_length=40, blank=True, default="")
     hotline_hours = models.CharField("热线服务时间", max_length=100, blank=True, default="")
     sort_order = models.PositiveIntegerField(default=0)

@@ -28,3 +28,20 @@ def scope_q(member: Member, *, grid: str | None = "grid", community: str | None 
 
 def scope_to_member(qs: QuerySet, member: Member, *, grid: str | None = "grid", community: str | None = None) -> QuerySet:
     return qs.filter(scope_q(member, grid=grid, community=community))
+
+
+def scope_households(qs: QuerySet, member: Member, *, prefix: str = "") -> QuerySet:
+    """Scope a queryset of households (``prefix=""``) or of rows hanging off one (``prefix="household__"``)."""
+    return qs.filter(scope_q(member, grid=f"{prefix}grid", community=f"{prefix}community"))
+
+
+def member_reaches(member: Member, *, community_id: int | None, grid_id: int | None) -> bool:
+    """Whether a place (a community, or a grid of a community) lies inside the member's reach."""
+    scope = member.scope
+    if scope in (SCOPE_STREET, SCOPE_DISTRICT):
+        return True
+    if scope == SCOPE_GRID and member.grid_id is not None:
+        return grid_id is not None and grid_id == member.grid_id
+    if member.community_id is not None:
+        return community_id == member.community_id
+    return False

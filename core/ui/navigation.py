@@ -11,5 +11,12 @@ STREET, DISTRICT = "street", "district"
 
 NAV: list[tuple[str, str, str, str]] = [
     (_("工作台"), "home", "street.view", STREET),
+    (_("我的网格"), "inspections:my_grid", "visit.create", STREET),
+    (_("排查覆盖"), "inspections:coverage", "coverage.view", STREET),
+    (_("户籍台账"), "registry:households", "household.view", STREET),
+    (_("需求台账"), "inspections:needs", "need.view", STREET),
+    (_("问题台账"), "inspections:problems", "problem.view", STREET),
+    (_("社区网格"), "org:index", "org.view", STREET),
     (_("区级总览"), "home", "district.view", DISTRICT),
+    (_("跨街道重复"), "id_duplicates", "district.view", DISTRICT),
 ]

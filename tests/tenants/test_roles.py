@@ -27,6 +27,7 @@ EXPECTED = {
     "household.edit":            "...xxxx...",
     "roster.import":             "...xxx....",
     "person.view_full_id":       "..xxxx....",
+    "coverage.view":              "xxxxxxx...",
     "visit.view":                "..xxxxxx..",
     "visit.create":              "...xxxx...",
     "need.view":                 "..xxxxx...",

@@ -1,0 +1,309 @@
+"""API of inspections: visits (created with checklist and needs in one atomic request), the needs
+and problems ledgers, and coverage."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from api.base import TenantApi, TenantViewSet
+from core.inspections.checklist import (
+    CHECKLIST,
+    ITEM_CHOICES,
+    NEED_TYPE_CHOICES,
+    RESULT_CHOICES,
+    URGENCY_CHOICES,
+)
+from core.inspections.filters import NeedFilter, ProblemFilter, VisitFilter
+from core.inspections.models import Need, Problem, Visit, VisitItem
+from core.inspections.selectors import coverage, need_list, not_visited, problem_list, visit_list
+from core.inspections.services import need_status_set, problem_assign, problem_resolve, visit_record
+from core.registry.models import Household
+from core.registry.selectors import household_get
+
+
+class VisitItemIO(serializers.ModelSerializer):
+    item = serializers.ChoiceField(choices=ITEM_CHOICES)
+    result = serializers.ChoiceField(choices=RESULT_CHOICES)
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+    class Meta:
+        model = VisitItem
+        fields = ["item", "result", "note"]
+
+
+class NeedOut(serializers.ModelSerializer):
+    community = serializers.IntegerField(source="household.community_id", read_only=True)
+    grid = serializers.IntegerField(source="household.grid_id", read_only=True)
+
+    class Meta:
+        model = Need
+        fields = [
+            "id",
+            "visit",
+            "household",
+            "community",
+            "grid",
+            "person",
+            "need_type",
+            "quantity",
+            "urgency",
+            "description",
+            "status",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class ProblemOut(serializers.ModelSerializer):
+    community = serializers.IntegerField(source="household.community_id", read_only=True)
+    grid = serializers.IntegerField(source="household.grid_id", read_only=True)
+
+    class Meta:
+        model = Problem
+        fields = [
+            "id",
+            "visit",
+            "household",
+            "community",
+            "grid",
+            "item",
+            "description",
+            "responsible_user_id",
+            "responsible_name",
+            "due_at",
+            "status",
+            "resolved_at",
+            "created_at",
+        ]
+
+
+class VisitOut(serializers.ModelSerializer):
+    items = VisitItemIO(many=True, read_only=True)
+    needs = NeedOut(many=True, read_only=True)
+    problems = ProblemOut(many=True, read_only=True)
+
+    class Meta:
+        model = Visit
+        fields = [
+            "id",
+            "household",
+            "kind",
+            "visited_at",
+            "visitor_user_id",
+            "visitor_name",
+            "notes",
+            "items",
+            "needs",
+            "problems",
+            "created_at",
+        ]
+
+
+class NeedIn(serializers.Serializer):
+    need_type = serializers.ChoiceField(choices=NEED_TYPE_CHOICES)
+    quantity = serializers.IntegerField(help_text="a positive whole number")
+    urgency = serializers.ChoiceField(choices=URGENCY_CHOICES, default="normal")
+    description = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    person = serializers.IntegerField(required=False, allow_null=True, default=None)
+
+
+class VisitIn(serializers.Serializer):
+    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all())
+    kind = serializers.ChoiceField(choices=Visit.Kind.choices)
+    visited_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    items = VisitItemIO(
+        many=True, help_text="every checklist item exactly once: " + ", ".join(i.code for i in CHECKLIST)
+    )
+    needs = NeedIn(many=True, required=False, default=list)
+
+
+@extend_schema(tags=["inspections"])
+class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """Home visits (入户核查) and phone follow-ups (电话随访). POST creates a visit with its whole
+    checklist and its needs in one atomic request; each hazard opens a problem with a deadline."""
+
+    queryset = Visit.objects.none()  # for the schema; get_queryset() scopes every request
+
+    required_action = {"list": "visit.view", "retrieve": "visit.view", "create": "visit.create"}
+    serializer_class = VisitOut
+    filterset_class = VisitFilter
+
+    def get_queryset(self):
+        return (
+            visit_list(member=self.request.member)
+            .prefetch_related("items", "needs__household", "problems__household")
+            .order_by("-visited_at", "-id")
+        )
+
+    @extend_schema(request=VisitIn, responses={201: VisitOut})
+    def create(self, request, *args, **kwargs):
+        data = self.validated(VisitIn, request.data)
+        household = household_get(member=request.member, pk=data["household"].pk)
+        needs = [{**n, "person_id": n.pop("person", None)} for n in data["needs"]]
+        visit = visit_record(
+            actor=request.member,
+            household=household,
+            kind=data["kind"],
+            items=data["items"],
+            needs=needs,
+            notes=data["notes"],
+            visited_at=data["visited_at"],
+        )
+        return Response(VisitOut(self.get_queryset().get(pk=visit.pk)).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=["inspections"])
+class NeedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """The winter-needs ledger (困难群众过冬需求台账)."""
+
+    queryset = Need.objects.none()  # for the schema; get_queryset() scopes every request
+
+    required_action = {"list": "need.view", "retrieve": "need.view", "set_status": "need.edit"}
+    serializer_class = NeedOut
+    filterset_class = NeedFilter
+
+    def get_queryset(self):
+        return need_list(member=self.request.member)
+
+    @extend_schema(
+        request=inline_serializer(
+            "NeedStatusIn",
+            {
+                "status": serializers.ChoiceField(choices=Need.Status.choices),
+                "note": serializers.CharField(required=False),
+            },
+        )
+    )
+    @action(detail=True, methods=["post"], url_path="status")
+    def set_status(self, request, pk=None):
+        need = need_status_set(
+            actor=request.member,
+            need=self.get_object(),
+            status=request.data.get("status", ""),
+            note=str(request.data.get("note", "")),
+        )
+        return Response(NeedOut(need).data)
+
+
+@extend_schema(tags=["inspections"])
+class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """The problem ledger (问题台账): one problem per hazard, with responsible person and deadline."""
+
+    queryset = Problem.objects.none()  # for the schema; get_queryset() scopes every request
+
+    required_action = {
+        "list": "problem.view",
+        "retrieve": "problem.view",
+        "resolve": "problem.edit",
+        "assign": "problem.edit",
+    }
+    serializer_class = ProblemOut
+    filterset_class = ProblemFilter
+
+    def get_queryset(self):
+        return problem_list(member=self.request.member)
+
+    @extend_schema(request=inline_serializer("ProblemResolveIn", {"note": serializers.CharField()}))
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        problem = problem_resolve(
+            actor=request.member, problem=self.get_object(), note=str(request.data.get("note", ""))
+        )
+        return Response(ProblemOut(problem).data)
+
+    class AssignIn(serializers.Serializer):
+        responsible_user_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+        responsible_name = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
+        due_at = serializers.DateTimeField()
+
+    @extend_schema(request=AssignIn, responses=ProblemOut)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        """Hand the problem to a responsible person (a member of this street) and set its deadline."""
+        data = self.validated(self.AssignIn, request.data)
+        problem = problem_assign(actor=request.member, problem=self.get_object(), **data)
+        return Response(ProblemOut(problem).data)
+
+
+def _row(node) -> dict:
+    return {
+        "id": node.key,
+        "name": node.name,
+        "registered": node.registered,
+        "covered": node.covered,
+        "remaining": node.remaining,
+        "percent": node.percent,
+    }
+
+
+class CoverageApi(TenantApi):
+    """Coverage (不漏一户、不落一人): registered and covered households per street, community and grid.
+    With ``?include=not_visited`` (roles that may see households) also the households not yet visited."""
+
+    required_action = "coverage.view"
+
+    @extend_schema(
+        tags=["inspections"],
+        parameters=[
+            OpenApiParameter("include", str, enum=["not_visited"], required=False),
+            OpenApiParameter("community", int, required=False),
+            OpenApiParameter("grid", int, required=False),
+        ],
+        responses=inline_serializer(
+            "Coverage",
+            {
+                "street": serializers.DictField(),
+                "communities": serializers.ListField(),
+                "not_visited": serializers.ListField(required=False),
+            },
+        ),
+    )
+    def get(self, request):
+        member = request.member
+        tree = coverage(member=member)
+        body = {
+            "street": _row(tree),
+            "communities": [_row(c) | {"grids": [_row(g) for g in c.children]} for c in tree.children],
+        }
+        if request.query_params.get("include") == "not_visited" and member.can("household.view"):
+            community = request.query_params.get("community")
+            grid = request.query_params.get("grid")
+            qs = not_visited(
+                member=member,
+                community_id=int(community) if str(community).isdigit() else None,
+                grid_id=int(grid) if str(grid).isdigit() else None,
+            )
+            body["not_visited"] = [
+                {
+                    "id": h.pk,
+                    "address": str(h),
+                    "community": h.community_id,
+                    "grid": h.grid_id,
+                    "phone_only": h.phone_only,
+                }
+                for h in qs[:5000]
+            ]
+        return Response(body)
+
+
+class DistrictIdDuplicatesApi(TenantApi):
+    """District: resident IDs registered by more than one street office (hash prefix, offices, person ids)."""
+
+    required_action = "district.view"
+
+    @extend_schema(
+        tags=["district"],
+        responses=inline_serializer(
+            "IdDuplicate",
+            {"key": serializers.CharField(), "claims": serializers.ListField(child=serializers.DictField())},
+            many=True,
+        ),
+    )
+    def get(self, request):
+        from core.registry.selectors import district_duplicates
+
+        return Response(district_duplicates(district_id=request.member.district.pk))

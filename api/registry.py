@@ -1,0 +1,419 @@
+"""API of the street's organisation and registry: communities, grids, buildings, households, persons."""
+
+from __future__ import annotations
+
+import django_filters
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from api.base import TenantViewSet
+from core.org.models import Building, Community, Grid
+from core.org.selectors import building_list, community_list, grid_list, street_members
+from core.org.services import building_save, community_save, grid_save
+from core.registry.models import CATEGORY_CHOICES, Household, Person
+from core.registry.selectors import cross_street_duplicates, household_list, person_list
+from core.registry.services import (
+    DuplicatePersonError,
+    household_deactivate,
+    household_register,
+    household_update,
+    person_deactivate,
+    person_full_id_read,
+    person_register,
+    person_update,
+)
+from tenants.roles import GRID_WORKER
+
+READ_WRITE = {"list": "org.view", "retrieve": "org.view", "create": "org.edit", "partial_update": "org.edit"}
+
+
+class _SaveMixin:
+    """create / partial_update through a service: ``save(actor, instance_or_None, data)``."""
+
+    Input: type[serializers.Serializer]
+    Output: type[serializers.Serializer]
+
+    def _write(self, request, instance=None):
+        partial = instance is not None
+        serializer = self.Input(data=request.data, partial=partial, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        obj = self.save(request.member, instance, dict(serializer.validated_data))
+        return Response(
+            self.Output(obj, context={"request": request}).data,
+            status=status.HTTP_200_OK if partial else status.HTTP_201_CREATED,
+        )
+
+    def create(self, request, *args, **kwargs):
+        return self._write(request)
+
+    def partial_update(self, request, *args, **kwargs):
+        return self._write(request, self.get_object())
+
+
+# --- communities, grids, buildings --------------------------------------------------------------
+class CommunityOut(serializers.ModelSerializer):
+    class Meta:
+        model = Community
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "code",
+            "address",
+            "director_name",
+            "director_phone",
+            "hotline",
+            "hotline_hours",
+            "sort_order",
+            "is_active",
+        ]
+
+
+class CommunityIn(serializers.ModelSerializer):
+    class Meta:
+        model = Community
+        fields = [f for f in CommunityOut.Meta.fields if f != "id"]
+        validators: list = []
+        extra_kwargs = {"name": {"validators": []}}
+
+
+@extend_schema(tags=["org"], request=CommunityIn, responses=CommunityOut)
+class CommunityViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """Communities / villages (社区/村) with director and the published civil-affairs hotline."""
+
+    queryset = Community.objects.none()  # for the schema; get_queryset() scopes every request
+
+    required_action = READ_WRITE
+    serializer_class = Output = CommunityOut
+    Input = CommunityIn
+    filterset_fields = ["kind", "is_active"]
+
+    def get_queryset(self):
+        return community_list(member=self.request.member).order_by("sort_order", "name")
+
+    def save(self, actor, instance, data):
+        return community_save(actor=actor, community=instance, **data)
+
+
+class GridOut(serializers.ModelSerializer):
+    community_name = serializers.CharField(source="community.name", read_only=True)
+    workers = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Grid
+        fields = ["id", "community", "community_name", "name", "code", "is_active", "workers"]
+
+    def get_workers(self, grid) -> list[dict]:
+        cache = self.context.setdefault("_workers", {})
+        if not cache:
+            for m in street_members(roles=[GRID_WORKER]).exclude(grid_id=None):
+                cache.setdefault(m.grid_id, []).append({"user_id": m.user_id, "name": m.user.display_name()})
+            cache.setdefault(0, [])
+        return cache.get(grid.pk, [])
+
+
+class GridIn(serializers.ModelSerializer):
+    class Meta:
+        model = Grid
+        fields = ["community", "name", "code", "is_active"]
+        validators: list = []
+
+
+@extend_schema(tags=["org"], request=GridIn, responses=GridOut)
+class GridViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """Grids (网格) of the communities, with their grid workers (memberships with this grid)."""
+
+    queryset = Grid.objects.none()  # for the schema; get_queryset() scopes every request
+
+    required_action = READ_WRITE
+    serializer_class = Output = GridOut
+    Input = GridIn
+    filterset_fields = ["community", "is_active"]
+
+    def get_queryset(self):
+        return grid_list(member=self.request.member)
+
+    def save(self, actor, instance, data):
+        return grid_save(actor=actor, grid=instance, **data)
+
+
+class BuildingOut(serializers.ModelSerializer):
+    class Meta:
+        model = Building
+        fields = ["id", "grid", "name", "address", "head_user_id", "head_name", "head_phone"]
+
+
+class BuildingIn(serializers.ModelSerializer):
+    class Meta:
+        model = Building
+        fields = ["grid", "name", "address", "head_user_id", "head_name", "head_phone"]
+        validators: list = []
+
+
+@extend_schema(tags=["org"], request=BuildingIn, responses=BuildingOut)
+class BuildingViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """Buildings (楼栋) with their building head (楼栋长)."""
+
+    queryset = Building.objects.none()  # for the schema; get_queryset() scopes every request
+
+    required_action = READ_WRITE
+    serializer_class = Output = BuildingOut
+    Input = BuildingIn
+    filterset_fields = ["grid", "grid__community"]
+
+    def get_queryset(self):
+        return building_list(member=self.request.member).order_by("grid_id", "name")
+
+    def save(self, actor, instance, data):
+        return building_save(actor=actor, building=instance, **data)
+
+
+class DeactivateIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+# --- households -------------------------------------------------------------------------------
+class HouseholdOut(serializers.ModelSerializer):
+    person_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Household
+        fields = [
+            "id",
+            "number",
+            "community",
+            "grid",
+            "building",
+            "address",
+            "no_fixed_address",
+            "phone",
+            "phone_only",
+            "phone_only_reason",
+            "notes",
+            "person_count",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class HouseholdIn(serializers.Serializer):
+    number = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    community = serializers.PrimaryKeyRelatedField(queryset=Community.objects.all())
+    grid = serializers.PrimaryKeyRelatedField(queryset=Grid.objects.all())
+    building = serializers.PrimaryKeyRelatedField(
+        queryset=Building.objects.all(), required=False, allow_null=True, default=None
+    )
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    no_fixed_address = serializers.BooleanField(required=False, default=False)
+    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    phone_only = serializers.BooleanField(required=False, default=False)
+    phone_only_reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class HouseholdFilter(django_filters.FilterSet):
+    category = django_filters.ChoiceFilter(choices=CATEGORY_CHOICES, method="by_category")
+    address = django_filters.CharFilter(lookup_expr="icontains")
+
+    class Meta:
+        model = Household
+        fields = ["community", "grid", "building", "phone_only", "number"]
+
+    def by_category(self, qs, _name, value):
+        return qs.filter(persons__categories__contains=[value]).distinct()
+
+
+@extend_schema(tags=["registry"], request=HouseholdIn, responses=HouseholdOut)
+class HouseholdViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """Households (户) in the member's reach."""
+
+    queryset = Household.objects.none()  # for the schema; get_queryset() scopes every request
+
+    required_action = {
+        "list": "household.view",
+        "retrieve": "household.view",
+        "create": "household.edit",
+        "partial_update": "household.edit",
+        "deactivate": "household.edit",
+    }
+    serializer_class = Output = HouseholdOut
+    Input = HouseholdIn
+    filterset_class = HouseholdFilter
+
+    def get_queryset(self):
+        return household_list(member=self.request.member).order_by("id")
+
+    def save(self, actor, instance, data):
+        if instance is None:
+            household = household_register(actor=actor, **data)
+        else:
+            household = household_update(actor=actor, household=instance, **data)
+        return self.get_queryset().get(pk=household.pk)
+
+    @extend_schema(request=DeactivateIn, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request, pk=None):
+        """Take the household (and its persons) off the roster with a reason; its records stay."""
+        household_deactivate(
+            actor=request.member,
+            household=self.get_object(),
+            reason=self.validated(DeactivateIn, request.data)["reason"],
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- persons ------------------------------------------------------------------------------------
+class PersonOut(serializers.ModelSerializer):
+    id_number = serializers.CharField(
+        source="id_masked", read_only=True, help_text="masked: 140402********1234"
+    )
+    duplicate_in = serializers.SerializerMethodField(
+        help_text="other street offices of the district with this ID"
+    )
+
+    class Meta:
+        model = Person
+        fields = [
+            "id",
+            "household",
+            "name",
+            "id_number",
+            "sex",
+            "birth_date",
+            "phone",
+            "relation",
+            "categories",
+            "dibao_status",
+            "extreme_poverty_status",
+            "notes",
+            "duplicate_in",
+            "created_at",
+            "updated_at",
+        ]
+
+    def get_duplicate_in(self, person) -> list[str]:
+        dupes = self.context.get("duplicates")
+        if dupes is None:
+            dupes = {}
+            for d in cross_street_duplicates(person_ids=[person.pk]):
+                dupes.setdefault(d.person_id, []).append(d.other_office)
+        return dupes.get(person.pk, [])
+
+
+class PersonIn(serializers.Serializer):
+    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all())
+    name = serializers.CharField(max_length=50)
+    id_number = serializers.CharField(max_length=18, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=11, required=False, allow_blank=True, default="")
+    relation = serializers.ChoiceField(choices=Person.Relation.choices, default="head")
+    categories = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    dibao_status = serializers.ChoiceField(choices=Person.SupportStatus.choices, default="none")
+    extreme_poverty_status = serializers.ChoiceField(choices=Person.SupportStatus.choices, default="none")
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PersonFilter(django_filters.FilterSet):
+    community = django_filters.NumberFilter(field_name="household__community_id")
+    grid = django_filters.NumberFilter(field_name="household__grid_id")
+    category = django_filters.ChoiceFilter(choices=CATEGORY_CHOICES, method="by_category")
+    name = django_filters.CharFilter(lookup_expr="icontains")
+
+    class Meta:
+        model = Person
+        fields = [
+            "household",
+            "community",
+            "grid",
+            "relation",
+            "dibao_status",
+            "extreme_poverty_status",
+            "sex",
+        ]
+
+    def by_category(self, qs, _name, value):
+        return qs.filter(categories__contains=[value])
+
+
+@extend_schema(tags=["registry"], request=PersonIn, responses=PersonOut)
+class PersonViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """Persons with their target categories. ID numbers are masked; `full-id` returns the full number
+    to roles with person.view_full_id and writes an audit event."""
+
+    queryset = Person.objects.none()  # for the schema; get_queryset() scopes every request
+
+    required_action = {
+        "list": "household.view",
+        "retrieve": "household.view",
+        "create": "household.edit",
+        "partial_update": "household.edit",
+        "full_id": "person.view_full_id",
+        "deactivate": "household.edit",
+    }
+    serializer_class = Output = PersonOut
+    Input = PersonIn
+    filterset_class = PersonFilter
+
+    def get_queryset(self):
+        return person_list(member=self.request.member).order_by("id")
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if getattr(self, "action", None) == "list" and hasattr(self.request, "member"):
+            dupes: dict[int, list[str]] = {}
+            for d in cross_street_duplicates():
+                dupes.setdefault(d.person_id, []).append(d.other_office)
+            context["duplicates"] = dupes
+        return context
+
+    def save(self, actor, instance, data):
+        household = data.pop("household", None)
+        try:
+            if instance is None:
+                from core.registry.selectors import household_get
+
+                household = household_get(member=actor, pk=household.pk)
+                return person_register(actor=actor, household=household, **data)
+            if household is not None and household.pk != instance.household_id:
+                raise serializers.ValidationError(
+                    {"household": ["不能通过修改人员更换户 / cannot move a person"]}
+                )
+            if not data.get("id_number"):
+                data.pop("id_number", None)
+            return person_update(actor=actor, person=instance, **data)
+        except DuplicatePersonError as exc:
+            raise serializers.ValidationError(
+                {
+                    "id_number": exc.messages,
+                    "existing_person": exc.existing.pk,
+                    "existing_url": f"/api/v1/persons/{exc.existing.pk}/",
+                }
+            ) from None
+
+    @extend_schema(request=DeactivateIn, responses={204: None})
+    @action(detail=True, methods=["post"], url_path="deactivate", url_name="deactivate")
+    def deactivate(self, request, pk=None):
+        """Take one person off the roster (deceased, moved away) with a reason."""
+        person_deactivate(
+            actor=request.member,
+            person=self.get_object(),
+            reason=self.validated(DeactivateIn, request.data)["reason"],
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        responses=inline_serializer(
+            "FullId", {"id": serializers.IntegerField(), "id_number": serializers.CharField()}
+        )
+    )
+    @action(detail=True, methods=["get"], url_path="full-id")
+    def full_id(self, request, pk=None):
+        person = self.get_object()
+        reason = request.query_params.get("reason", "")
+        return Response(
+            {
+                "id": person.pk,
+                "id_number": person_full_id_read(actor=request.member, person=person, reason=reason),
+            }
+        )

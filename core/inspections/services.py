@@ -1,0 +1,328 @@
+"""Writes of inspections: a visit with its whole checklist, its needs and the problems its hazards raise.
+
+``visit_record`` is one transaction: the visit, every checklist answer, every need (winter-needs
+ledger), every hazard as a problem (problem ledger) with its responsible person and a deadline
+clock (kind "problem"), and the audit events — or nothing at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from core.audit.services import audit_record, model_snapshot
+from core.common import ensure_can
+from core.deadlines.services import clock_meet, clock_start
+from core.inspections.checklist import (
+    CHECKLIST,
+    CHECKLIST_BY_CODE,
+    NEED_TYPE_CHOICES,
+    RESULT_CHOICES,
+    RESULT_HAZARD,
+    URGENCY_CHOICES,
+)
+from core.inspections.models import Need, Problem, Visit, VisitItem, VisitPhoto
+from core.inspections.window import LOCAL
+from core.org.scope import member_reaches
+from core.registry.models import Household, Person
+
+PROBLEM_CLOCK_KIND = "problem"
+NEED_TRANSITIONS = {
+    "open": {"in_progress", "met", "cancelled"},
+    "in_progress": {"met", "cancelled", "open"},
+    "met": {"in_progress"},
+    "cancelled": {"open"},
+}
+PROBLEM_TRANSITIONS = {"open": {"resolved"}, "resolved": {"open"}}
+MAX_PHOTOS, MAX_PHOTO_BYTES = 6, 8 * 1024 * 1024
+_RESULTS = {c for c, _ in RESULT_CHOICES}
+_NEED_TYPES = {c for c, _ in NEED_TYPE_CHOICES}
+_URGENCIES = {c for c, _ in URGENCY_CHOICES}
+
+
+@dataclass(frozen=True)
+class ProblemAssignment:
+    responsible_user_id: int | None
+    responsible_name: str
+
+
+def _ensure_reach(actor, household: Household) -> None:
+    if hasattr(actor, "scope") and not member_reaches(
+        actor, community_id=household.community_id, grid_id=household.grid_id
+    ):
+        raise PermissionDenied("不在您的管辖范围 / outside your reach")
+
+
+def problem_due_at(visited_at: dt.datetime, days: int) -> dt.datetime:
+    """End of the local day ``days`` days after the visit."""
+    local_day = visited_at.astimezone(LOCAL).date() + dt.timedelta(days=days)
+    return dt.datetime.combine(local_day, dt.time(23, 59, 59), tzinfo=LOCAL)
+
+
+def _validate_items(items: list[dict], errors: dict[str, list[str]]) -> list[dict]:
+    seen: dict[str, dict] = {}
+    for index, raw in enumerate(items or []):
+        code = (raw or {}).get("item")
+        if code not in CHECKLIST_BY_CODE:
+            errors.setdefault("items", []).append(
+                f"第{index + 1}项：未知排查项 {code!r} / unknown checklist item"
+            )
+            continue
+        if code in seen:
+            errors.setdefault(f"items.{code}", []).append("排查项重复 / item answered twice")
+            continue
+        result = raw.get("result")
+        note = (raw.get("note") or "").strip()
+        if result not in _RESULTS:
+            errors.setdefault(f"items.{code}", []).append(
+                f"“{CHECKLIST_BY_CODE[code].label}”请选择：正常 / 存在问题 / 不适用 / choose ok, hazard or n/a"
+            )
+        elif result == RESULT_HAZARD and not note:
+            errors.setdefault(f"items.{code}", []).append(
+                f"“{CHECKLIST_BY_CODE[code].label}”存在问题，请说明情况 / describe the hazard"
+            )
+        if len(note) > 500:
+            errors.setdefault(f"items.{code}", []).append("说明不超过500字 / note: at most 500 characters")
+        seen[code] = {"item": code, "result": result, "note": note}
+    missing = [item for item in CHECKLIST if item.code not in seen and f"items.{item.code}" not in errors]
+    for item in missing:
+        errors.setdefault(f"items.{item.code}", []).append(
+            f"缺少排查项“{item.label}” / checklist item missing"
+        )
+    return [seen[item.code] for item in CHECKLIST if item.code in seen]
+
+
+def _validate_needs(needs: list[dict], household: Household, errors: dict[str, list[str]]) -> list[dict]:
+    clean = []
+    person_ids = set(household.persons.values_list("pk", flat=True))
+    for index, raw in enumerate(needs or []):
+        raw = raw or {}
+        key = f"needs.{index}"
+        need_type, urgency = raw.get("need_type"), raw.get("urgency") or "normal"
+        if need_type not in _NEED_TYPES:
+            errors.setdefault(key, []).append(f"第{index + 1}条需求：请选择需求类型 / choose a need type")
+        if urgency not in _URGENCIES:
+            errors.setdefault(key, []).append(f"第{index + 1}条需求：紧急程度无效 / invalid urgency")
+        try:
+            quantity = int(raw.get("quantity"))
+        except (TypeError, ValueError):
+            quantity = None
+        if quantity is None or quantity < 1 or quantity > 100000:
+            errors.setdefault(key, []).append(
+                f"第{index + 1}条需求：数量应为正整数 / quantity must be a positive whole number"
+            )
+        person_id = raw.get("person_id") or None
+        if person_id is not None and int(person_id) not in person_ids:
+            errors.setdefault(key, []).append(
+                f"第{index + 1}条需求：人员不属于该户 / person is not in this household"
+            )
+        clean.append(
+            {
+                "need_type": need_type,
+                "quantity": quantity,
+                "urgency": urgency,
+                "description": (raw.get("description") or "").strip()[:500],
+                "person_id": int(person_id) if person_id else None,
+            }
+        )
+    return clean
+
+
+def _validate_photos(photos: list[UploadedFile], errors: dict[str, list[str]]) -> None:
+    if len(photos) > MAX_PHOTOS:
+        errors.setdefault("photos", []).append(f"照片最多{MAX_PHOTOS}张 / at most {MAX_PHOTOS} photos")
+    for photo in photos:
+        if not (getattr(photo, "content_type", "") or "").startswith("image/"):
+            errors.setdefault("photos", []).append(f"{photo.name} 不是图片 / not an image")
+        elif photo.size > MAX_PHOTO_BYTES:
+            errors.setdefault("photos", []).append(f"{photo.name} 超过8MB / larger than 8 MB")
+
+
+@transaction.atomic
+def visit_record(
+    *,
+    actor,
+    household: Household,
+    kind: str,
+    items: list[dict],
+    needs: list[dict] | None = None,
+    notes: str = "",
+    visited_at: dt.datetime | None = None,
+    photos: list[UploadedFile] | None = None,
+    problem_assignment: ProblemAssignment | None = None,
+) -> Visit:
+    """Record a home visit or phone follow-up with the whole checklist; atomic."""
+    ensure_can(actor, "visit.create")
+    _ensure_reach(actor, household)
+    errors: dict[str, list[str]] = {}
+    if kind not in Visit.Kind.values:
+        errors["kind"] = ["请选择走访方式：入户核查或电话随访 / kind: home or phone"]
+    now = timezone.now()
+    visited_at = visited_at or now
+    if visited_at > now + dt.timedelta(minutes=10):
+        errors["visited_at"] = ["走访时间不能晚于现在 / visit time is in the future"]
+    clean_items = _validate_items(items, errors)
+    clean_needs = _validate_needs(needs or [], household, errors)
+    _validate_photos(photos or [], errors)
+    if errors:
+        raise ValidationError(errors)
+    user = getattr(actor, "user", actor)
+    visit = Visit.objects.create(
+        household=household,
+        kind=kind,
+        visited_at=visited_at,
+        visitor_user_id=getattr(user, "pk", None),
+        visitor_name=user.display_name() if user else "system",
+        notes=notes.strip(),
+    )
+    VisitItem.objects.bulk_create([VisitItem(visit=visit, **item) for item in clean_items])
+    for photo in photos or []:
+        VisitPhoto.objects.create(visit=visit, image=photo)
+    created_needs = [Need.objects.create(visit=visit, household=household, **need) for need in clean_needs]
+    assignment = problem_assignment or ProblemAssignment(getattr(user, "pk", None), visit.visitor_name)
+    problems = [
+        _problem_open(visit=visit, item=item["item"], note=item["note"], assignment=assignment, actor=actor)
+        for item in clean_items
+        if item["result"] == RESULT_HAZARD
+    ]
+    audit_record(
+        actor=actor,
+        action="visit.record",
+        obj=visit,
+        after=model_snapshot(visit)
+        | {
+            "items": clean_items,
+            "needs": [n.pk for n in created_needs],
+            "problems": [p.pk for p in problems],
+        },
+    )
+    return visit
+
+
+def _problem_open(*, visit: Visit, item: str, note: str, assignment: ProblemAssignment, actor) -> Problem:
+    spec = CHECKLIST_BY_CODE[item]
+    household = visit.household
+    problem = Problem.objects.create(
+        visit=visit,
+        household=household,
+        item=item,
+        description=note,
+        responsible_user_id=assignment.responsible_user_id,
+        responsible_name=assignment.responsible_name,
+        due_at=problem_due_at(visit.visited_at, spec.fix_days),
+    )
+    clock_start(
+        subject=problem,
+        kind=PROBLEM_CLOCK_KIND,
+        due_at=problem.due_at,
+        started_at=visit.visited_at,
+        responsible_user_id=problem.responsible_user_id,
+        community_id=household.community_id,
+        grid_id=household.grid_id,
+        title=f"{spec.label}：{household}",
+        rule=f"{spec.fix_days} 天内整改",
+        actor=actor,
+    )
+    audit_record(actor=actor, action="problem.open", obj=problem, after=model_snapshot(problem))
+    return problem
+
+
+@transaction.atomic
+def problem_resolve(*, actor, problem: Problem, note: str) -> Problem:
+    ensure_can(actor, "problem.edit")
+    _ensure_reach(actor, problem.household)
+    if "resolved" not in PROBLEM_TRANSITIONS[problem.status]:
+        raise ValidationError({"status": ["该问题已整改 / already resolved"]})
+    if not note.strip():
+        raise ValidationError({"note": ["请说明整改情况 / describe how it was fixed"]})
+    before = model_snapshot(problem)
+    problem.status, problem.resolved_at = Problem.Status.RESOLVED, timezone.now()
+    problem.save(update_fields=["status", "resolved_at", "updated_at"])
+    clock_meet(subject=problem, kind=PROBLEM_CLOCK_KIND, at=problem.resolved_at, actor=actor)
+    audit_record(
+        actor=actor,
+        action="problem.resolve",
+        obj=problem,
+        before=before,
+        after=model_snapshot(problem),
+        reason=note.strip(),
+    )
+    return problem
+
+
+@transaction.atomic
+def problem_assign(
+    *, actor, problem: Problem, responsible_user_id: int | None, responsible_name: str, due_at: dt.datetime
+) -> Problem:
+    """Hand a problem to a responsible person and/or move its deadline; the clock restarts (new round)."""
+    from core.deadlines.services import clock_cancel
+
+    ensure_can(actor, "problem.edit")
+    _ensure_reach(actor, problem.household)
+    errors: dict[str, list[str]] = {}
+    if problem.status != Problem.Status.OPEN:
+        errors["status"] = ["已整改的问题不能再指派 / the problem is already resolved"]
+    if responsible_user_id is not None:
+        from core.org.selectors import street_members
+
+        membership = street_members().filter(user_id=responsible_user_id).first()
+        if membership is None:
+            errors["responsible_user_id"] = ["责任人须为本街道人员 / must be a member of this street office"]
+        else:
+            responsible_name = responsible_name.strip() or membership.user.display_name()
+    if not responsible_name.strip():
+        errors["responsible_name"] = ["请填写责任人 / a responsible person is required"]
+    if due_at <= timezone.now():
+        errors["due_at"] = ["整改时限须晚于现在 / the deadline must be in the future"]
+    if errors:
+        raise ValidationError(errors)
+    before = model_snapshot(problem)
+    problem.responsible_user_id, problem.responsible_name, problem.due_at = (
+        responsible_user_id,
+        responsible_name.strip(),
+        due_at,
+    )
+    problem.save(update_fields=["responsible_user_id", "responsible_name", "due_at", "updated_at"])
+    clock_cancel(subject=problem, kind=PROBLEM_CLOCK_KIND, reason="重新指派 / reassigned", actor=actor)
+    household = problem.household
+    clock_start(
+        subject=problem,
+        kind=PROBLEM_CLOCK_KIND,
+        due_at=due_at,
+        responsible_user_id=responsible_user_id,
+        community_id=household.community_id,
+        grid_id=household.grid_id,
+        title=f"{problem.get_item_display()}：{household}",
+        rule="重新指派",
+        actor=actor,
+    )
+    audit_record(
+        actor=actor, action="problem.assign", obj=problem, before=before, after=model_snapshot(problem)
+    )
+    return problem
+
+
+@transaction.atomic
+def need_status_set(*, actor, need: Need, status: str, note: str = "") -> Need:
+    ensure_can(actor, "need.edit")
+    _ensure_reach(actor, need.household)
+    if status not in NEED_TRANSITIONS.get(need.status, set()):
+        raise ValidationError(
+            {"status": [f"不能从“{need.get_status_display()}”改为该状态 / transition not allowed"]}
+        )
+    before = model_snapshot(need)
+    need.status = status
+    need.save(update_fields=["status", "updated_at"])
+    audit_record(
+        actor=actor, action="need.status", obj=need, before=before, after=model_snapshot(need), reason=note
+    )
+    return need
+
+
+def person_in_household(household: Household, person_id: int | None) -> Person | None:
+    return household.persons.filter(pk=person_id).first() if person_id else None

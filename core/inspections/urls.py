@@ -1,0 +1,16 @@
+from django.urls import path
+
+from core.inspections import views
+
+app_name = "inspections"
+urlpatterns = [
+    path("my-grid/", views.my_grid_page, name="my_grid"),
+    path("households/<int:household_id>/visit/", views.visit_new, name="visit_new"),
+    path("visits/<int:pk>/", views.visit_detail, name="visit"),
+    path("needs/", views.need_ledger, name="needs"),
+    path("needs/<int:pk>/status/", views.need_status_view, name="need_status"),
+    path("problems/", views.problem_ledger, name="problems"),
+    path("problems/<int:pk>/resolve/", views.problem_resolve_view, name="problem_resolve"),
+    path("problems/<int:pk>/assign/", views.problem_assign_view, name="problem_assign"),
+    path("coverage/", views.coverage_page, name="coverage"),
+]

@@ -1,0 +1,350 @@
+"""Inspection pages: my grid, the visit form, ledgers with Excel export, coverage."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from core.inspections.checklist import NEED_TYPE_CHOICES, URGENCY_CHOICES, sections
+from core.inspections.export import needs_xlsx, problems_xlsx
+from core.inspections.filters import NeedFilter, ProblemFilter
+from core.inspections.models import Need, Visit
+from core.inspections.selectors import coverage, my_grid, need_list, not_visited, problem_list, visit_get
+from core.inspections.services import NEED_TRANSITIONS, need_status_set, problem_resolve, visit_record
+from core.inspections.window import LOCAL, inspection_window
+from core.org.selectors import community_list, grid_list
+from core.registry.selectors import household_get
+from core.ui.decorators import member_required
+from core.ui.errors import errors_of
+
+NEED_ROWS = 3
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next", "")
+    return target if target.startswith("/") and not target.startswith("//") else default
+
+
+@member_required("household.view")
+def my_grid_page(request):
+    member = request.member
+    grid_id = int(request.GET["grid"]) if request.GET.get("grid", "").isdigit() else None
+    show = request.GET.get("show", "pending")
+    qs = my_grid(member=member, grid_id=grid_id, pending_only=show == "pending")
+    q = request.GET.get("q", "").strip()
+    if q:
+        qs = qs.filter(
+            Q(address__icontains=q) | Q(persons__name__icontains=q, persons__is_active=True)
+        ).distinct()
+    page = Paginator(qs, 40).get_page(request.GET.get("page"))
+    tree = coverage(member=member)
+    start, end = inspection_window(member.district)
+    return render(
+        request,
+        "inspections/my_grid.html",
+        {
+            "page": page,
+            "tree": tree,
+            "grids": grid_list(member=member),
+            "grid_id": grid_id,
+            "show": show,
+            "q": q,
+            "window_start": start,
+            "window_last": end - dt.timedelta(days=1),
+            "can_visit": member.can("visit.create"),
+        },
+    )
+
+
+def _posted_visit(post) -> tuple[list[dict], list[dict]]:
+    items = []
+    for _key, _label, section_items in sections():
+        for item in section_items:
+            result = post.get(f"item_{item.code}")
+            if result is not None:
+                items.append({"item": item.code, "result": result, "note": post.get(f"note_{item.code}", "")})
+    needs = []
+    for i in range(NEED_ROWS):
+        need_type, quantity = post.get(f"need_type_{i}", ""), post.get(f"quantity_{i}", "").strip()
+        if not need_type and not quantity:
+            continue
+        needs.append(
+            {
+                "need_type": need_type,
+                "quantity": quantity,
+                "urgency": post.get(f"urgency_{i}", "normal"),
+                "description": post.get(f"need_description_{i}", ""),
+                "person_id": post.get(f"need_person_{i}") or None,
+            }
+        )
+    return items, needs
+
+
+@member_required("visit.create")
+def visit_new(request, household_id: int):
+    member = request.member
+    household = household_get(member=member, pk=household_id)
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        items, needs = _posted_visit(request.POST)
+        try:
+            visit = visit_record(
+                actor=member,
+                household=household,
+                kind=request.POST.get("kind", ""),
+                items=items,
+                needs=needs,
+                notes=request.POST.get("notes", ""),
+                photos=request.FILES.getlist("photos"),
+            )
+        except ValidationError as exc:
+            errors = errors_of(exc)
+        else:
+            n_problems, n_needs = visit.problems.count(), visit.needs.count()
+            messages.success(
+                request, f"已保存{visit.get_kind_display()}：发现问题 {n_problems} 项，需求 {n_needs} 条"
+            )
+            return redirect("inspections:visit", pk=visit.pk)
+    post = request.POST
+    checklist = [
+        (
+            label,
+            [
+                {
+                    "item": i,
+                    "value": post.get(f"item_{i.code}", ""),
+                    "note": post.get(f"note_{i.code}", ""),
+                    "errors": errors.get(f"items.{i.code}", []),
+                }
+                for i in items
+            ],
+        )
+        for _key, label, items in sections()
+    ]
+    need_rows = [
+        {
+            "i": i,
+            "need_type": post.get(f"need_type_{i}", ""),
+            "quantity": post.get(f"quantity_{i}", ""),
+            "urgency": post.get(f"urgency_{i}", "normal"),
+            "description": post.get(f"need_description_{i}", ""),
+            "person": post.get(f"need_person_{i}", ""),
+            "errors": errors.get(f"needs.{i}", []),
+        }
+        for i in range(NEED_ROWS)
+    ]
+    other_errors = [m for k, msgs in errors.items() if not k.startswith(("items.", "needs.")) for m in msgs]
+    default_kind = "phone" if household.phone_only else "home"
+    return render(
+        request,
+        "inspections/visit_form.html",
+        {
+            "household": household,
+            "checklist": checklist,
+            "need_rows": need_rows,
+            "other_errors": other_errors,
+            "has_errors": bool(errors),
+            "kind": post.get("kind", default_kind),
+            "notes": post.get("notes", ""),
+            "need_types": NEED_TYPE_CHOICES,
+            "urgencies": URGENCY_CHOICES,
+            "persons": household.persons.filter(is_active=True),
+            "kinds": Visit.Kind.choices,
+        },
+        status=400 if errors else 200,
+    )
+
+
+@member_required("visit.view")
+def visit_detail(request, pk: int):
+    visit = visit_get(member=request.member, pk=pk)
+    return render(request, "inspections/visit_detail.html", {"visit": visit})
+
+
+def _ledger(
+    request, *, qs, filter_class, template, export, filename, title, extra_filters, can_edit, decorate=None
+):
+    member = request.member
+    filterset = filter_class(request.GET, queryset=qs)
+    rows = filterset.qs if filterset.is_valid() else qs.none()
+    if request.GET.get("format") == "xlsx":
+        from core.audit.services import audit_record
+
+        # A ledger export carries person-level data out of the system: leave a trace of who took what.
+        audit_record(
+            actor=member,
+            action=f"{filename}.export",
+            object_type="ledger",
+            object_id=filename,
+            after={"filters": {k: v for k, v in request.GET.items() if k != "format"}, "rows": rows.count()},
+        )
+        stamp = timezone.now().astimezone(LOCAL).strftime("%Y%m%d-%H%M")
+        response = HttpResponse(
+            export(rows), content_type=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        )
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}-{stamp}.xlsx"
+        return response
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    if decorate is not None:
+        for row in page:
+            decorate(row)
+    export_query = request.GET.copy()
+    export_query["format"] = "xlsx"
+    export_query.pop("page", None)
+    return render(
+        request,
+        template,
+        {
+            "page": page,
+            "filter": filterset,
+            "title": title,
+            "export_query": export_query.urlencode(),
+            "communities": community_list(member=member),
+            "grids": grid_list(member=member),
+            "extra_filters": extra_filters,
+            "can_edit": can_edit,
+            "now": timezone.now(),
+        },
+    )
+
+
+@member_required("need.view")
+def need_ledger(request):
+    return _ledger(
+        request,
+        qs=need_list(member=request.member),
+        filter_class=NeedFilter,
+        template="inspections/need_ledger.html",
+        export=needs_xlsx,
+        filename="winter-needs",
+        title="困难群众过冬需求台账",
+        extra_filters=["need_type", "urgency", "status"],
+        can_edit=request.member.can("need.edit"),
+        decorate=_need_next,
+    )
+
+
+def _need_next(need) -> None:
+    labels = dict(Need.Status.choices)
+    need.next_statuses = [(s, labels[s]) for s in sorted(NEED_TRANSITIONS.get(need.status, ()))]
+
+
+@member_required("problem.view")
+def problem_ledger(request):
+    return _ledger(
+        request,
+        qs=problem_list(member=request.member),
+        filter_class=ProblemFilter,
+        template="inspections/problem_ledger.html",
+        export=problems_xlsx,
+        filename="problems",
+        title="问题台账",
+        extra_filters=["item", "status"],
+        can_edit=request.member.can("problem.edit"),
+    )
+
+
+@member_required("problem.edit")
+@require_POST
+def problem_resolve_view(request, pk: int):
+    problem = get_object_or_404(problem_list(member=request.member), pk=pk)
+    try:
+        problem_resolve(actor=request.member, problem=problem, note=request.POST.get("note", ""))
+    except ValidationError as exc:
+        messages.error(request, "；".join(m for msgs in errors_of(exc).values() for m in msgs))
+    else:
+        messages.success(request, "已标记整改完成")
+    return redirect(_safe_next(request, "inspections:problems"))
+
+
+@member_required("problem.edit")
+def problem_assign_view(request, pk: int):
+    from django import forms
+
+    from core.inspections.services import problem_assign
+    from core.org.selectors import street_members
+
+    problem = get_object_or_404(problem_list(member=request.member), pk=pk)
+    members = [(m.user_id, f"{m.user.display_name()} · {m.get_role_display()}") for m in street_members()]
+
+    class AssignForm(forms.Form):
+        responsible_user_id = forms.TypedChoiceField(label="责任人", choices=members, coerce=int)
+        due_date = forms.DateField(label="整改时限（日期）", widget=forms.DateInput(attrs={"type": "date"}))
+
+    local_due = problem.due_at.astimezone(LOCAL).date()
+    form = AssignForm(
+        request.POST or None,
+        initial={"responsible_user_id": problem.responsible_user_id, "due_date": local_due},
+    )
+    if request.method == "POST" and form.is_valid():
+        due_at = dt.datetime.combine(form.cleaned_data["due_date"], dt.time(23, 59, 59), tzinfo=LOCAL)
+        try:
+            problem_assign(
+                actor=request.member,
+                problem=problem,
+                responsible_name="",
+                due_at=due_at,
+                responsible_user_id=form.cleaned_data["responsible_user_id"],
+            )
+        except ValidationError as exc:
+            from core.ui.errors import apply_errors
+
+            apply_errors(form, exc)
+        else:
+            messages.success(request, "已指派责任人并更新整改时限")
+            return redirect("inspections:problems")
+    return render(request, "registry/form.html", {"form": form, "title": f"指派：{problem}"})
+
+
+@member_required("need.edit")
+@require_POST
+def need_status_view(request, pk: int):
+    need = get_object_or_404(need_list(member=request.member), pk=pk)
+    try:
+        need_status_set(
+            actor=request.member,
+            need=need,
+            status=request.POST.get("status", ""),
+            note=request.POST.get("note", ""),
+        )
+    except ValidationError as exc:
+        messages.error(request, "；".join(m for msgs in errors_of(exc).values() for m in msgs))
+    else:
+        messages.success(request, "已更新需求状态")
+    return redirect(_safe_next(request, "inspections:needs"))
+
+
+@member_required("coverage.view")
+def coverage_page(request):
+    member = request.member
+    tree = coverage(member=member)
+    community_id = int(request.GET["community"]) if request.GET.get("community", "").isdigit() else None
+    grid_id = int(request.GET["grid"]) if request.GET.get("grid", "").isdigit() else None
+    show_list = member.can("household.view")  # district members see aggregates only
+    page = None
+    if show_list:
+        page = Paginator(not_visited(member=member, community_id=community_id, grid_id=grid_id), 50).get_page(
+            request.GET.get("page")
+        )
+    start, end = inspection_window(member.district)
+    return render(
+        request,
+        "inspections/coverage.html",
+        {
+            "tree": tree,
+            "page": page,
+            "show_list": show_list,
+            "community_id": community_id,
+            "grid_id": grid_id,
+            "window_start": start,
+            "window_last": end - dt.timedelta(days=1),
+        },
+    )
