@@ -75,6 +75,8 @@ SHARED_APPS = [
     "django_htmx",
     "core.audit",
     "core.ui",
+    "core.notifications",
+    "tenants.campaigns",
     "api",
     "reports",
 ]
@@ -83,6 +85,8 @@ TENANT_APPS = [
     "core.audit",
     "core.org",
     "core.deadlines",
+    "core.requests",
+    "core.rectification",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -159,7 +163,11 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("NUANDONG_CELERY_QUEUE", "celery")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # The clock scanner (due soon / overdue / escalation) and the notification outbox safety net.
+    "deadlines-scan": {"task": "deadlines.scan", "schedule": 60.0},
+    "notifications-dispatch": {"task": "notifications.outbox_dispatch", "schedule": 60.0},
+}
 CELERY_TIMEZONE = "Asia/Shanghai"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -222,6 +230,10 @@ SPECTACULAR_SETTINGS = {
 # Separate keys may be configured; by default both derive from SECRET_KEY.
 NUANDONG_ID_ENCRYPTION_KEY = os.environ.get("NUANDONG_ID_ENCRYPTION_KEY", "")
 NUANDONG_ID_HASH_KEY = os.environ.get("NUANDONG_ID_HASH_KEY", "")
+
+# Notification channels besides the in-app inbox; SMS provider (the default only logs).
+NUANDONG_NOTIFY_CHANNELS = [c for c in os.environ.get("NUANDONG_NOTIFY_CHANNELS", "email,sms").split(",") if c]
+NUANDONG_SMS_BACKEND = os.environ.get("NUANDONG_SMS_BACKEND", "core.notifications.channels.LoggingSmsBackend")
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "nuandong@localhost")

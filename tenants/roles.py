@@ -62,6 +62,7 @@ ACTIONS: dict[str, str] = {
     "district.manage_members": "管理区级与街道账号 / manage accounts",
     "campaign.view": "查看工作方案与时限 / view the campaign",
     "campaign.manage": "设置工作方案、阶段与时限 / set the campaign, phases and SLA",
+    "campaign.street_edit": "街道收紧时限、登记阶段任务完成 / tighten the street's SLA, check off phase tasks",
     # street level (tenant schema)
     "street.view": "进入街道工作台 / open the street workspace",
     "member.view": "查看人员 / view staff",
