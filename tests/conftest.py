@@ -120,9 +120,8 @@ def live_url(django_db_setup):
     port = 18000 + os.getpid() % 1000
     while not port_is_free(port):
         port += 1
-    bin_dir = Path(sys.executable).parent
     proc = subprocess.Popen(
-        [str(bin_dir / "gunicorn"), "nuandong.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2", "--threads", "4"],
+        [sys.executable, "-m", "gunicorn", "nuandong.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2", "--threads", "4"],
         env=_child_env(), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     import urllib.request
@@ -144,12 +143,11 @@ def live_url(django_db_setup):
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup):
     """A real Celery worker (separate process) on the configured broker and the test database."""
-    bin_dir = Path(sys.executable).parent
     queue = f"test-{os.getpid()}"
     env = _child_env()
     env["NUANDONG_CELERY_QUEUE"] = queue
     proc = subprocess.Popen(
-        [str(bin_dir / "celery"), "-A", "nuandong", "worker", "-Q", queue, "-c", "2", "-l", "WARNING", "--without-heartbeat",
+        [sys.executable, "-m", "celery", "-A", "nuandong", "worker", "-Q", queue, "-c", "2", "-l", "WARNING", "--without-heartbeat",
          "--without-gossip", "--without-mingle", "-n", f"{queue}@%h"],
         env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )

@@ -13,11 +13,21 @@ TIER_LABELS = ("网格员", "社区(村)主任", "街道民政办", "街道领�
 TOP_TIER = len(TIERS) - 1
 # The tier a responsible person sits on; escalation starts one tier above it.
 ROLE_TIER = {
-    "grid_worker": 0, "building_head": 0, "community_worker": 0, "volunteer": 0,
-    "community_director": 1, "street_staff": 2, "enforcement": 2, "street_leader": 3,
+    "grid_worker": 0,
+    "building_head": 0,
+    "community_worker": 0,
+    "volunteer": 0,
+    "community_director": 1,
+    "street_staff": 2,
+    "enforcement": 2,
+    "street_leader": 3,
 }
 KIND_LABELS = {
-    "respond": "响应", "handle": "处置", "feedback": "反馈", "rectify": "整改", "lookback": "回头看",
+    "respond": "响应",
+    "handle": "处置",
+    "feedback": "反馈",
+    "rectify": "整改",
+    "lookback": "回头看",
     "deliverable": "阶段任务",
 }
 
@@ -39,11 +49,18 @@ class StreetPeople:
     @classmethod
     def load(cls, office: StreetOffice) -> StreetPeople:
         members = list(Membership.objects.filter(street_office=office, is_active=True))
-        admins = list(
-            Membership.objects.filter(district_id=office.district_id, role="district_admin", is_active=True)
-            .values_list("user_id", flat=True)
-        ) if office.district_id else []
-        return cls(office=office, by_user={m.user_id: m for m in members}, members=members, district_admins=admins)
+        admins = (
+            list(
+                Membership.objects.filter(
+                    district_id=office.district_id, role="district_admin", is_active=True
+                ).values_list("user_id", flat=True)
+            )
+            if office.district_id
+            else []
+        )
+        return cls(
+            office=office, by_user={m.user_id: m for m in members}, members=members, district_admins=admins
+        )
 
     def start_tier(self, clock) -> int:
         member = self.by_user.get(clock.responsible_user_id or -1)
@@ -61,7 +78,9 @@ class StreetPeople:
                 continue
             if role == "grid_worker" and (clock.grid_id is None or m.grid_id != clock.grid_id):
                 continue
-            if role == "community_director" and (clock.community_id is None or m.community_id != clock.community_id):
+            if role == "community_director" and (
+                clock.community_id is None or m.community_id != clock.community_id
+            ):
                 continue
             found.add(m.user_id)
         return found

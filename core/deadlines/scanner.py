@@ -54,8 +54,9 @@ def clock_scan(*, now: dt.datetime | None = None, batch: int = 500) -> dict:
     return totals
 
 
-def clock_scan_street(*, office: StreetOffice, now: dt.datetime, batch: int = 500,
-                      ensure_deliverables: bool = True) -> dict:
+def clock_scan_street(
+    *, office: StreetOffice, now: dt.datetime, batch: int = 500, ensure_deliverables: bool = True
+) -> dict:
     """Scan one street office (call inside its schema)."""
     if ensure_deliverables and office.district_id:
         from tenants.campaigns.services import deliverable_checks_ensure
@@ -95,10 +96,16 @@ def _turn_due_soon(people: StreetPeople, now: dt.datetime, batch: int) -> int:
     )
     for clock in clocks:
         if clock.responsible_user_id:
-            notify(user_ids=[clock.responsible_user_id], kind="due_soon", now=now,
-                   title=f"即将到期：{_describe(clock)}", body=f"截止时间 {_local(clock.due_at)}",
-                   url=subject_url(clock), dedupe_key=f"{people.office.schema_name}:clock:{clock.pk}:due_soon",
-                   street_office=people.office)
+            notify(
+                user_ids=[clock.responsible_user_id],
+                kind="due_soon",
+                now=now,
+                title=f"即将到期：{_describe(clock)}",
+                body=f"截止时间 {_local(clock.due_at)}",
+                url=subject_url(clock),
+                dedupe_key=f"{people.office.schema_name}:clock:{clock.pk}:due_soon",
+                street_office=people.office,
+            )
     return len(clocks)
 
 
@@ -137,16 +144,29 @@ def _step_up(people: StreetPeople, clock: Clock, now: dt.datetime, *, overdue: b
     key = f"{people.office.schema_name}:clock:{clock.pk}"
     url = subject_url(clock)
     if overdue and clock.responsible_user_id:
-        notify(user_ids=[clock.responsible_user_id], kind="overdue", now=now, url=url,
-               title=f"已超时：{_describe(clock)}", body=f"截止时间 {_local(clock.due_at)}，请尽快办理",
-               dedupe_key=f"{key}:overdue", street_office=people.office)
+        notify(
+            user_ids=[clock.responsible_user_id],
+            kind="overdue",
+            now=now,
+            url=url,
+            title=f"已超时：{_describe(clock)}",
+            body=f"截止时间 {_local(clock.due_at)}，请尽快办理",
+            dedupe_key=f"{key}:overdue",
+            street_office=people.office,
+        )
     level, tier, users = people.escalate_to(clock, clock.escalation_level + 1)
     users.discard(clock.responsible_user_id or -1)
     if users:
-        notify(user_ids=users, kind="escalated", now=now, url=url,
-               title=f"超时督办（{TIER_LABELS[tier]}）：{_describe(clock)}",
-               body=f"截止时间 {_local(clock.due_at)} 已过，责任人尚未办结。",
-               dedupe_key=f"{key}:escalate:{level}", street_office=people.office)
+        notify(
+            user_ids=users,
+            kind="escalated",
+            now=now,
+            url=url,
+            title=f"超时督办（{TIER_LABELS[tier]}）：{_describe(clock)}",
+            body=f"截止时间 {_local(clock.due_at)} 已过，责任人尚未办结。",
+            dedupe_key=f"{key}:escalate:{level}",
+            street_office=people.office,
+        )
     clock.escalation_level = level
     clock.updated_at = now
     if tier >= TOP_TIER:

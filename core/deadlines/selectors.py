@@ -23,7 +23,9 @@ def clocks_for_member(*, member: Member, mine: bool = True) -> QuerySet[Clock]:
     return qs.filter(scope_q(member, grid="grid", community="community"))
 
 
-def my_deadlines(*, member: Member, now: dt.datetime | None = None, met_days: int = 14) -> dict[str, list[Clock]]:
+def my_deadlines(
+    *, member: Member, now: dt.datetime | None = None, met_days: int = 14
+) -> dict[str, list[Clock]]:
     """The member's clocks grouped as the page shows them: overdue, due soon, on track, recently met."""
     now = now or timezone.now()
     qs = clocks_for_member(member=member)
@@ -33,9 +35,7 @@ def my_deadlines(*, member: Member, now: dt.datetime | None = None, met_days: in
 
     for clock in open_clocks:
         groups[clock_state_at(clock, now)].append(clock)
-    groups["met"] = list(
-        qs.filter(met_at__gte=now - dt.timedelta(days=met_days)).order_by("-met_at")[:100]
-    )
+    groups["met"] = list(qs.filter(met_at__gte=now - dt.timedelta(days=met_days)).order_by("-met_at")[:100])
     return groups
 
 
@@ -57,8 +57,12 @@ class OnTimeRate:
 
 
 def on_time_rates(
-    *, by: str = "community", now: dt.datetime | None = None, kinds: list[str] | None = None,
-    since: dt.datetime | None = None, member: Member | None = None,
+    *,
+    by: str = "community",
+    now: dt.datetime | None = None,
+    kinds: list[str] | None = None,
+    since: dt.datetime | None = None,
+    member: Member | None = None,
 ) -> list[OnTimeRate]:
     """On-time rate grouped ``by`` "grid", "community" or "street" (one row for the whole street).
 
@@ -84,5 +88,7 @@ def on_time_rates(
         return [OnTimeRate(key=None, **row)]
     field = {"grid": "grid_id", "community": "community_id"}[by]
     rows = qs.values(field).annotate(**aggregates).order_by(field)
-    return [OnTimeRate(key=r[field], on_time=r["on_time"], late=r["late"], open_not_due=r["open_not_due"])
-            for r in rows]
+    return [
+        OnTimeRate(key=r[field], on_time=r["on_time"], late=r["late"], open_not_due=r["open_not_due"])
+        for r in rows
+    ]

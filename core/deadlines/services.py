@@ -70,7 +70,9 @@ def clock_start(
         warn_at = min(started_at + span * 0.8, due_at - min(span, dt.timedelta(minutes=15)))
     subject_type, subject_id = subject_key(subject)
     previous = (
-        Clock.objects.filter(subject_type=subject_type, subject_id=subject_id, kind=kind).order_by("-round").first()
+        Clock.objects.filter(subject_type=subject_type, subject_id=subject_id, kind=kind)
+        .order_by("-round")
+        .first()
     )
     clock = Clock(
         subject_type=subject_type,
@@ -90,8 +92,12 @@ def clock_start(
     if clock.state == ClockState.OVERDUE:
         clock.next_escalation_at = now  # started late: the scanner tells the responsible person at once
     clock.save()
-    audit_record(actor=actor, action="clock.start", obj=clock,
-                 after={"kind": kind, "due_at": due_at, "warn_at": warn_at, "subject": f"{subject_type}#{subject_id}"})
+    audit_record(
+        actor=actor,
+        action="clock.start",
+        obj=clock,
+        after={"kind": kind, "due_at": due_at, "warn_at": warn_at, "subject": f"{subject_type}#{subject_id}"},
+    )
     return clock
 
 
@@ -106,7 +112,9 @@ def clock_open(*, subject: models.Model, kind: str) -> Clock | None:
 
 
 @transaction.atomic
-def clock_meet(*, subject: models.Model, kind: str, at: dt.datetime | None = None, actor=None) -> Clock | None:
+def clock_meet(
+    *, subject: models.Model, kind: str, at: dt.datetime | None = None, actor=None
+) -> Clock | None:
     """Mark the open clock of this kind met at ``at``; returns it (None if no clock was open)."""
     clock = clock_open(subject=subject, kind=kind)
     if clock is None:
@@ -116,8 +124,13 @@ def clock_meet(*, subject: models.Model, kind: str, at: dt.datetime | None = Non
     clock.state = clock_state_at(clock, clock.met_at)
     clock.next_escalation_at = None
     clock.save(update_fields=["met_at", "state", "next_escalation_at", "updated_at"])
-    audit_record(actor=actor, action="clock.meet", obj=clock, before={"state": before},
-                 after={"state": clock.state, "met_at": clock.met_at})
+    audit_record(
+        actor=actor,
+        action="clock.meet",
+        obj=clock,
+        before={"state": before},
+        after={"state": clock.state, "met_at": clock.met_at},
+    )
     return clock
 
 
@@ -129,8 +142,14 @@ def clock_cancel(*, subject: models.Model, kind: str, reason: str, actor=None) -
     before = clock.state
     clock.state = ClockState.CANCELLED
     clock.save(update_fields=["state", "updated_at"])
-    audit_record(actor=actor, action="clock.cancel", obj=clock, before={"state": before},
-                 after={"state": clock.state}, reason=reason)
+    audit_record(
+        actor=actor,
+        action="clock.cancel",
+        obj=clock,
+        before={"state": before},
+        after={"state": clock.state},
+        reason=reason,
+    )
     return clock
 
 
@@ -150,6 +169,11 @@ def clock_retime(*, subject: models.Model, kind: str, due_at: dt.datetime, actor
     elif before["state"] != ClockState.OVERDUE:
         clock.next_escalation_at = timezone.now()
     clock.save()
-    audit_record(actor=actor, action="clock.retime", obj=clock, before=before,
-                 after={"due_at": clock.due_at, "state": clock.state})
+    audit_record(
+        actor=actor,
+        action="clock.retime",
+        obj=clock,
+        before=before,
+        after={"due_at": clock.due_at, "state": clock.state},
+    )
     return clock

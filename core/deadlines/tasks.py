@@ -7,8 +7,9 @@ from django_tenants.utils import schema_context
 from core.deadlines.scanner import clock_scan
 
 
-@shared_task(name="deadlines.scan", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3,
-             expires=55)
+@shared_task(
+    name="deadlines.scan", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3, expires=55
+)
 def clock_scan_task() -> dict:
     """Beat, every minute: clocks turning due-soon / overdue, notifications and escalation."""
     with schema_context("public"):

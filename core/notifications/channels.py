@@ -32,7 +32,9 @@ class LoggingSmsBackend(SmsBackend):
 
 
 def sms_backend() -> SmsBackend:
-    return import_string(getattr(settings, "NUANDONG_SMS_BACKEND", "core.notifications.channels.LoggingSmsBackend"))()
+    return import_string(
+        getattr(settings, "NUANDONG_SMS_BACKEND", "core.notifications.channels.LoggingSmsBackend")
+    )()
 
 
 def enabled_channels() -> list[str]:

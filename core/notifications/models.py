@@ -15,7 +15,9 @@ from tenants.models import StreetOffice, User
 
 class Notification(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
-    street_office = models.ForeignKey(StreetOffice, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    street_office = models.ForeignKey(
+        StreetOffice, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     kind = models.CharField(max_length=40)  # due_soon / overdue / escalated / request.assigned / ...
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True, default="")
@@ -27,8 +29,13 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["user", "dedupe_key"], name="notification_once")]
-        indexes = [models.Index(fields=["user", "-created_at"], name="notification_inbox_idx",
-                                condition=Q(read_at__isnull=True))]
+        indexes = [
+            models.Index(
+                fields=["user", "-created_at"],
+                name="notification_inbox_idx",
+                condition=Q(read_at__isnull=True),
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -52,5 +59,12 @@ class Outbox(models.Model):
 
     class Meta:
         ordering = ["id"]
-        constraints = [models.UniqueConstraint(fields=["notification", "channel"], name="outbox_once_per_channel")]
-        indexes = [models.Index(fields=["next_attempt_at"], name="outbox_pending_idx", condition=Q(status="pending"))]
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "channel"], name="outbox_once_per_channel")
+        ]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], name="outbox_pending_idx", condition=Q(status="pending"))
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.address} {self.status}"

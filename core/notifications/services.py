@@ -43,8 +43,14 @@ def notify(
         try:
             with transaction.atomic():
                 notification = Notification.objects.create(
-                    user=user, street_office=office, kind=kind, title=title[:200], body=body, url=url[:300],
-                    dedupe_key=dedupe_key[:160], created_at=now,
+                    user=user,
+                    street_office=office,
+                    kind=kind,
+                    title=title[:200],
+                    body=body,
+                    url=url[:300],
+                    dedupe_key=dedupe_key[:160],
+                    created_at=now,
                 )
         except IntegrityError:
             continue  # already told this user this thing
@@ -52,17 +58,22 @@ def notify(
         for channel in channels:
             address = address_for(user, channel)
             if address:
-                Outbox.objects.create(notification=notification, channel=channel, address=address, next_attempt_at=now)
+                Outbox.objects.create(
+                    notification=notification, channel=channel, address=address, next_attempt_at=now
+                )
     outbox_ids = list(Outbox.objects.filter(notification__in=created).values_list("id", flat=True))
     if outbox_ids:
-        from core.notifications.tasks import outbox_deliver_task
         from nuandong.tasks import queue_on_commit_or_later
+
+        from core.notifications.tasks import outbox_deliver_task
 
         queue_on_commit_or_later(outbox_deliver_task, outbox_ids=outbox_ids)
     return created
 
 
-def notification_mark_read(*, user: User, ids: list[int] | None = None, now: dt.datetime | None = None) -> int:
+def notification_mark_read(
+    *, user: User, ids: list[int] | None = None, now: dt.datetime | None = None
+) -> int:
     """Mark the user's notifications read (all unread ones when ``ids`` is None). Returns how many."""
     qs = Notification.objects.filter(user=user, read_at__isnull=True)
     if ids is not None:
@@ -93,7 +104,7 @@ def outbox_deliver(*, outbox_ids: list[int], now: dt.datetime | None = None) -> 
                     row.status = Outbox.Status.FAILED
                     result["failed"] += 1
                 else:
-                    row.next_attempt_at = moment + dt.timedelta(minutes=2 ** row.attempts)
+                    row.next_attempt_at = moment + dt.timedelta(minutes=2**row.attempts)
                     result["retry"] += 1
                 logger.warning("delivery of outbox %s failed: %s", row.pk, exc)
             else:
@@ -106,7 +117,11 @@ def outbox_deliver(*, outbox_ids: list[int], now: dt.datetime | None = None) -> 
 def _body(notification: Notification) -> str:
     parts = [notification.title, notification.body]
     if notification.url and notification.street_office_id:
-        domain = notification.street_office.domains.filter(is_primary=True).values_list("domain", flat=True).first()
+        domain = (
+            notification.street_office.domains.filter(is_primary=True)
+            .values_list("domain", flat=True)
+            .first()
+        )
         if domain:
             parts.append(f"https://{domain}{notification.url}")
     return "\n\n".join(p for p in parts if p)
@@ -117,6 +132,7 @@ def outbox_dispatch_pending(*, now: dt.datetime | None = None, limit: int = 500)
     now = now or timezone.now()
     ids = list(
         Outbox.objects.filter(status=Outbox.Status.PENDING, next_attempt_at__lte=now)
-        .order_by("next_attempt_at").values_list("id", flat=True)[:limit]
+        .order_by("next_attempt_at")
+        .values_list("id", flat=True)[:limit]
     )
     return outbox_deliver(outbox_ids=ids, now=now) | {"picked": len(ids)}

@@ -34,15 +34,23 @@ class Rectification(models.Model):
     source_note = models.CharField("来源说明", max_length=300, blank=True, default="")
     title = models.CharField("问题", max_length=200)
     description = models.TextField("问题描述及整改要求", blank=True, default="")
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="rectifications",
-                                  verbose_name="社区")
-    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, null=True, blank=True, related_name="rectifications",
-                             verbose_name="网格")
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="rectifications", verbose_name="社区"
+    )
+    grid = models.ForeignKey(
+        Grid,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rectifications",
+        verbose_name="网格",
+    )
     household_id = models.BigIntegerField(null=True, blank=True)
     responsible_user_id = models.BigIntegerField("责任人")
     responsible_name = models.CharField(max_length=150, blank=True, default="")
-    status = models.CharField("状态", max_length=16, choices=RectificationStatus.choices,
-                              default=RectificationStatus.OPEN)
+    status = models.CharField(
+        "状态", max_length=16, choices=RectificationStatus.choices, default=RectificationStatus.OPEN
+    )
     round = models.PositiveSmallIntegerField(default=1)
     relapse_count = models.PositiveSmallIntegerField("反弹次数", default=0)
     lookback_days = models.PositiveSmallIntegerField("回头看间隔（天）", default=14)
@@ -91,6 +99,9 @@ class RectificationEvidence(models.Model):
     class Meta:
         ordering = ["added_at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.added_at:%Y-%m-%d}"
+
 
 class RectificationEvent(models.Model):
     rectification = models.ForeignKey(Rectification, on_delete=models.CASCADE, related_name="events")
@@ -101,8 +112,15 @@ class RectificationEvent(models.Model):
     actor_name = models.CharField(max_length=150, blank=True, default="")
     note = models.TextField(blank=True, default="")
 
-    STEP_LABELS = {"created": "立项", "fixed": "整改完成", "verified": "验收通过", "rejected": "验收不通过",
-                   "confirmed": "回头看通过", "relapsed": "回头看发现反弹", "evidence": "补充佐证"}
+    STEP_LABELS = {
+        "created": "立项",
+        "fixed": "整改完成",
+        "verified": "验收通过",
+        "rejected": "验收不通过",
+        "confirmed": "回头看通过",
+        "relapsed": "回头看发现反弹",
+        "evidence": "补充佐证",
+    }
 
     class Meta:
         ordering = ["at", "id"]
@@ -110,3 +128,6 @@ class RectificationEvent(models.Model):
     @property
     def step_label(self) -> str:
         return self.STEP_LABELS.get(self.step, self.step)
+
+    def __str__(self) -> str:
+        return f"{self.step_label} {self.at:%Y-%m-%d %H:%M}"

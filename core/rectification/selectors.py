@@ -37,16 +37,26 @@ class RectificationFilters:
 
 
 def _scoped(member: Member) -> QuerySet[Rectification]:
-    return scope_to_member(Rectification.objects.select_related("community", "grid"), member, grid="grid",
-                           community="community")
+    return scope_to_member(
+        Rectification.objects.select_related("community", "grid"), member, grid="grid", community="community"
+    )
 
 
-def rectification_list(*, member: Member, filters: RectificationFilters | None = None) -> QuerySet[Rectification]:
-    clocks = Clock.objects.filter(subject_type="rectification.rectification", subject_id=OuterRef("pk"),
-                                  state__in=OPEN_STATES).order_by("due_at")
-    return (filters or RectificationFilters()).apply(_scoped(member)).annotate(
-        next_due_at=Subquery(clocks.values("due_at")[:1]), next_clock_kind=Subquery(clocks.values("kind")[:1]),
-    ).order_by(F("next_due_at").asc(nulls_last=True), "-created_at")
+def rectification_list(
+    *, member: Member, filters: RectificationFilters | None = None
+) -> QuerySet[Rectification]:
+    clocks = Clock.objects.filter(
+        subject_type="rectification.rectification", subject_id=OuterRef("pk"), state__in=OPEN_STATES
+    ).order_by("due_at")
+    return (
+        (filters or RectificationFilters())
+        .apply(_scoped(member))
+        .annotate(
+            next_due_at=Subquery(clocks.values("due_at")[:1]),
+            next_clock_kind=Subquery(clocks.values("kind")[:1]),
+        )
+        .order_by(F("next_due_at").asc(nulls_last=True), "-created_at")
+    )
 
 
 def rectification_get(*, member: Member, pk: int) -> Rectification:
@@ -57,18 +67,23 @@ def rectification_get(*, member: Member, pk: int) -> Rectification:
 
 
 def rectification_clocks(item: Rectification) -> list[Clock]:
-    return list(Clock.objects.filter(subject_type="rectification.rectification", subject_id=item.pk)
-                .order_by("started_at", "id"))
+    return list(
+        Clock.objects.filter(subject_type="rectification.rectification", subject_id=item.pk).order_by(
+            "started_at", "id"
+        )
+    )
 
 
 def rectification_summary(*, member: Member) -> dict:
     qs = _scoped(member)
     row = qs.aggregate(
-        total=Count("id"), open=Count("id", filter=Q(status=RectificationStatus.OPEN)),
+        total=Count("id"),
+        open=Count("id", filter=Q(status=RectificationStatus.OPEN)),
         fixed=Count("id", filter=Q(status=RectificationStatus.FIXED)),
         verified=Count("id", filter=Q(status=RectificationStatus.VERIFIED)),
         confirmed=Count("id", filter=Q(status=RectificationStatus.CONFIRMED)),
-        relapsed_items=Count("id", filter=Q(relapse_count__gt=0)), relapses=Sum("relapse_count"),
+        relapsed_items=Count("id", filter=Q(relapse_count__gt=0)),
+        relapses=Sum("relapse_count"),
     )
     row["relapses"] = row["relapses"] or 0
     return row

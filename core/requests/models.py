@@ -46,11 +46,18 @@ class CitizenRequest(models.Model):
     requester_name = models.CharField("诉求人", max_length=50)
     requester_phone = models.CharField("联系电话", max_length=20, blank=True, default="")
     address = models.CharField("地址", max_length=200, blank=True, default="")
-    household_id = models.BigIntegerField("关联户", null=True, blank=True)  # core.registry household, when known
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="requests", verbose_name="社区")
-    grid = models.ForeignKey(Grid, on_delete=models.PROTECT, null=True, blank=True, related_name="requests",
-                             verbose_name="网格")
-    status = models.CharField("状态", max_length=16, choices=RequestStatus.choices, default=RequestStatus.RECEIVED)
+    household_id = models.BigIntegerField(
+        "关联户", null=True, blank=True
+    )  # core.registry household, when known
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="requests", verbose_name="社区"
+    )
+    grid = models.ForeignKey(
+        Grid, on_delete=models.PROTECT, null=True, blank=True, related_name="requests", verbose_name="网格"
+    )
+    status = models.CharField(
+        "状态", max_length=16, choices=RequestStatus.choices, default=RequestStatus.RECEIVED
+    )
     round = models.PositiveSmallIntegerField(default=1)  # 2 after the first reopen, ...
     assignee_user_id = models.BigIntegerField("承办人", null=True, blank=True)
     assignee_name = models.CharField(max_length=150, blank=True, default="")
@@ -66,7 +73,9 @@ class CitizenRequest(models.Model):
     feedback_at = models.DateTimeField(null=True, blank=True)
     feedback_by_name = models.CharField(max_length=150, blank=True, default="")
     feedback_note = models.TextField(blank=True, default="")
-    satisfaction = models.CharField("满意度", max_length=16, choices=Satisfaction.choices, blank=True, default="")
+    satisfaction = models.CharField(
+        "满意度", max_length=16, choices=Satisfaction.choices, blank=True, default=""
+    )
     closed_at = models.DateTimeField(null=True, blank=True)
     closed_by_name = models.CharField(max_length=150, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -97,9 +106,19 @@ class RequestEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
-    STEP_LABELS = {"received": "受理", "responded": "响应", "handled": "处置", "feedback_given": "反馈",
-                   "closed": "办结", "reopened": "重新办理", "assigned": "指派"}
+    STEP_LABELS = {
+        "received": "受理",
+        "responded": "响应",
+        "handled": "处置",
+        "feedback_given": "反馈",
+        "closed": "办结",
+        "reopened": "重新办理",
+        "assigned": "指派",
+    }
 
     @property
     def step_label(self) -> str:
         return self.STEP_LABELS.get(self.step, self.step)
+
+    def __str__(self) -> str:
+        return f"{self.step_label} {self.at:%Y-%m-%d %H:%M}"

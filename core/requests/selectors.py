@@ -16,10 +16,9 @@ OPEN_REQUEST_STATUSES = (RequestStatus.RECEIVED, RequestStatus.RESPONDED, Reques
 
 
 def _next_clock(field: str) -> Subquery:
-    open_clocks = (
-        Clock.objects.filter(subject_type="requests.citizenrequest", subject_id=OuterRef("pk"), state__in=OPEN_STATES)
-        .order_by("due_at")
-    )
+    open_clocks = Clock.objects.filter(
+        subject_type="requests.citizenrequest", subject_id=OuterRef("pk"), state__in=OPEN_STATES
+    ).order_by("due_at")
     return Subquery(open_clocks.values(field)[:1])
 
 
@@ -51,33 +50,49 @@ class RequestFilters:
         if self.mine_user_id:
             qs = qs.filter(assignee_user_id=self.mine_user_id)
         if self.q:
-            qs = qs.filter(requester_name__icontains=self.q) | qs.filter(number__icontains=self.q) | qs.filter(
-                requester_phone__contains=self.q
+            qs = (
+                qs.filter(requester_name__icontains=self.q)
+                | qs.filter(number__icontains=self.q)
+                | qs.filter(requester_phone__contains=self.q)
             )
         return qs
 
 
 def request_list(*, member: Member, filters: RequestFilters | None = None) -> QuerySet[CitizenRequest]:
     """Requests in the member's reach, the most urgent first (overdue, then the nearest deadline)."""
-    qs = scope_to_member(CitizenRequest.objects.select_related("community", "grid"), member, grid="grid",
-                         community="community")
+    qs = scope_to_member(
+        CitizenRequest.objects.select_related("community", "grid"), member, grid="grid", community="community"
+    )
     qs = (filters or RequestFilters()).apply(qs)
     return qs.annotate(
-        next_due_at=_next_clock("due_at"), next_clock_kind=_next_clock("kind"), next_clock_rule=_next_clock("rule"),
+        next_due_at=_next_clock("due_at"),
+        next_clock_kind=_next_clock("kind"),
+        next_clock_rule=_next_clock("rule"),
     ).order_by(F("next_due_at").asc(nulls_last=True), "-received_at")
 
 
 def request_get(*, member: Member, pk: int) -> CitizenRequest:
-    obj = scope_to_member(CitizenRequest.objects.select_related("community", "grid"), member, grid="grid",
-                          community="community").filter(pk=pk).first()
+    obj = (
+        scope_to_member(
+            CitizenRequest.objects.select_related("community", "grid"),
+            member,
+            grid="grid",
+            community="community",
+        )
+        .filter(pk=pk)
+        .first()
+    )
     if obj is None:
         raise Http404("诉求不存在 / no such request")
     return obj
 
 
 def request_clocks(request: CitizenRequest) -> list[Clock]:
-    return list(Clock.objects.filter(subject_type="requests.citizenrequest", subject_id=request.pk)
-                .order_by("round", "started_at", "due_at"))
+    return list(
+        Clock.objects.filter(subject_type="requests.citizenrequest", subject_id=request.pk).order_by(
+            "round", "started_at", "due_at"
+        )
+    )
 
 
 def request_counts(*, member: Member) -> dict:

@@ -45,8 +45,15 @@ def _ensure(request: CitizenRequest, target: str) -> None:
 
 def _event(request: CitizenRequest, step: str, actor: Member | None, at: dt.datetime, note: str = "") -> None:
     user = getattr(actor, "user", None)
-    RequestEvent.objects.create(request=request, step=step, round=request.round, at=at,
-                                actor_id=getattr(user, "pk", None), actor_name=_name(actor), note=note)
+    RequestEvent.objects.create(
+        request=request,
+        step=step,
+        round=request.round,
+        at=at,
+        actor_id=getattr(user, "pk", None),
+        actor_name=_name(actor),
+        note=note,
+    )
 
 
 def _name(actor: Member | None) -> str:
@@ -68,7 +75,11 @@ def default_assignee(*, actor: Member | None, community: Community, grid: Grid |
     office = current_street_office()
     people = Membership.objects.filter(street_office=office, is_active=True)
     if grid is not None:
-        worker = people.filter(role="grid_worker", grid_id=grid.pk).order_by("id").values_list("user_id", flat=True)
+        worker = (
+            people.filter(role="grid_worker", grid_id=grid.pk)
+            .order_by("id")
+            .values_list("user_id", flat=True)
+        )
         if worker.first():
             return worker.first()
     director = people.filter(role="community_director", community_id=community.pk).order_by("id")
@@ -78,16 +89,28 @@ def default_assignee(*, actor: Member | None, community: Community, grid: Grid |
     return actor.user.pk if actor is not None else None
 
 
-def _start_clocks(request: CitizenRequest, kinds: tuple[str, ...], started_at: dt.datetime, actor, now) -> None:
+def _start_clocks(
+    request: CitizenRequest, kinds: tuple[str, ...], started_at: dt.datetime, actor, now
+) -> None:
     from tenants.campaigns.services import calendar_for, sla_for_street
 
     office = current_street_office()
     policy = sla_for_street(office)
     calendar = calendar_for(office.district)
     for kind in kinds:
-        clock_start(subject=request, kind=kind, duration=policy[kind], calendar=calendar, started_at=started_at,
-                    now=now, responsible_user_id=request.assignee_user_id, community_id=request.community_id,
-                    grid_id=request.grid_id, title=f"诉求 {request.number} {request.requester_name}", actor=actor)
+        clock_start(
+            subject=request,
+            kind=kind,
+            duration=policy[kind],
+            calendar=calendar,
+            started_at=started_at,
+            now=now,
+            responsible_user_id=request.assignee_user_id,
+            community_id=request.community_id,
+            grid_id=request.grid_id,
+            title=f"诉求 {request.number} {request.requester_name}",
+            actor=actor,
+        )
 
 
 @transaction.atomic
@@ -129,11 +152,20 @@ def request_receive(
         assignee_user_id = default_assignee(actor=actor, community=community, grid=grid)
     assignee = User.objects.filter(pk=assignee_user_id).first() if assignee_user_id else None
     request = CitizenRequest.objects.create(
-        channel=channel, category=category, description=description.strip(), requester_name=requester_name.strip(),
-        requester_phone=(requester_phone or "").strip(), address=(address or "").strip(), community=community,
-        grid=grid, household_id=household_id, received_at=received_at,
-        received_by_id=getattr(getattr(actor, "user", None), "pk", None), received_by_name=_name(actor),
-        assignee_user_id=assignee.pk if assignee else None, assignee_name=assignee.display_name() if assignee else "",
+        channel=channel,
+        category=category,
+        description=description.strip(),
+        requester_name=requester_name.strip(),
+        requester_phone=(requester_phone or "").strip(),
+        address=(address or "").strip(),
+        community=community,
+        grid=grid,
+        household_id=household_id,
+        received_at=received_at,
+        received_by_id=getattr(getattr(actor, "user", None), "pk", None),
+        received_by_name=_name(actor),
+        assignee_user_id=assignee.pk if assignee else None,
+        assignee_name=assignee.display_name() if assignee else "",
     )
     request.number = f"SQ{timezone.localtime(received_at):%Y%m%d}-{request.pk:05d}"
     request.save(update_fields=["number"])
@@ -141,14 +173,21 @@ def request_receive(
     _start_clocks(request, CLOCK_KINDS, received_at, actor, now)
     audit_record(actor=actor, action="request.receive", obj=request, after=model_snapshot(request))
     if assignee and assignee.pk != getattr(getattr(actor, "user", None), "pk", None):
-        notify(user_ids=[assignee.pk], kind="request.assigned", now=now, url=f"/requests/{request.pk}/",
-               title=f"新诉求待响应：{request.number} {request.get_category_display()}",
-               body=f"{request.requester_name}：{request.description[:100]}",
-               dedupe_key=f"request:{request.pk}:assigned:{assignee.pk}:{request.round}")
+        notify(
+            user_ids=[assignee.pk],
+            kind="request.assigned",
+            now=now,
+            url=f"/requests/{request.pk}/",
+            title=f"新诉求待响应：{request.number} {request.get_category_display()}",
+            body=f"{request.requester_name}：{request.description[:100]}",
+            dedupe_key=f"request:{request.pk}:assigned:{assignee.pk}:{request.round}",
+        )
     return request
 
 
-def _step(request: CitizenRequest, actor: Member, target: str, at: dt.datetime | None, fields: dict, note: str):
+def _step(
+    request: CitizenRequest, actor: Member, target: str, at: dt.datetime | None, fields: dict, note: str
+):
     at = at or timezone.now()
     before = model_snapshot(request)
     _ensure(request, target)
@@ -157,7 +196,9 @@ def _step(request: CitizenRequest, actor: Member, target: str, at: dt.datetime |
         setattr(request, name, value)
     request.save()
     _event(request, target, actor, at, note)
-    audit_record(actor=actor, action=f"request.{target}", obj=request, before=before, after=model_snapshot(request))
+    audit_record(
+        actor=actor, action=f"request.{target}", obj=request, before=before, after=model_snapshot(request)
+    )
     return at
 
 
@@ -166,8 +207,14 @@ def request_respond(*, request: CitizenRequest, actor: Member, note: str, at: dt
     """First contact with the requester; meets the 'respond' clock."""
     note = _required(note, "note", "响应情况")
     at = at or timezone.now()
-    _step(request, actor, S.RESPONDED, at, {"responded_at": at, "responded_by_name": _name(actor),
-                                             "response_note": note}, note)
+    _step(
+        request,
+        actor,
+        S.RESPONDED,
+        at,
+        {"responded_at": at, "responded_by_name": _name(actor), "response_note": note},
+        note,
+    )
     clock_meet(subject=request, kind="respond", at=at, actor=actor)
     return request
 
@@ -177,22 +224,40 @@ def request_handle(*, request: CitizenRequest, actor: Member, note: str, at: dt.
     """The problem is dealt with; meets the 'handle' clock."""
     note = _required(note, "note", "处置情况")
     at = at or timezone.now()
-    _step(request, actor, S.HANDLED, at, {"handled_at": at, "handled_by_name": _name(actor),
-                                           "handling_note": note}, note)
+    _step(
+        request,
+        actor,
+        S.HANDLED,
+        at,
+        {"handled_at": at, "handled_by_name": _name(actor), "handling_note": note},
+        note,
+    )
     clock_meet(subject=request, kind="handle", at=at, actor=actor)
     return request
 
 
 @transaction.atomic
-def request_feedback(*, request: CitizenRequest, actor: Member, note: str, satisfaction: str,
-                     at: dt.datetime | None = None):
+def request_feedback(
+    *, request: CitizenRequest, actor: Member, note: str, satisfaction: str, at: dt.datetime | None = None
+):
     """The requester was told the result and said how satisfied they are; meets the 'feedback' clock."""
     note = _required(note, "note", "反馈情况")
     if satisfaction not in Satisfaction.values:
         raise ValidationError({"satisfaction": ["请选择诉求人满意度 / choose the requester's satisfaction"]})
     at = at or timezone.now()
-    _step(request, actor, S.FEEDBACK_GIVEN, at, {"feedback_at": at, "feedback_by_name": _name(actor),
-                                                  "feedback_note": note, "satisfaction": satisfaction}, note)
+    _step(
+        request,
+        actor,
+        S.FEEDBACK_GIVEN,
+        at,
+        {
+            "feedback_at": at,
+            "feedback_by_name": _name(actor),
+            "feedback_note": note,
+            "satisfaction": satisfaction,
+        },
+        note,
+    )
     clock_meet(subject=request, kind="feedback", at=at, actor=actor)
     return request
 
@@ -206,8 +271,14 @@ def request_close(*, request: CitizenRequest, actor: Member, note: str = "", at:
 
 
 @transaction.atomic
-def request_reopen(*, request: CitizenRequest, actor: Member, reason: str, at: dt.datetime | None = None,
-                   now: dt.datetime | None = None):
+def request_reopen(
+    *,
+    request: CitizenRequest,
+    actor: Member,
+    reason: str,
+    at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+):
     """Reopen after feedback or closure: handled again, with new handle and feedback clocks (next round)."""
     reason = _required(reason, "reason", "重新办理原因")
     now = now or timezone.now()
@@ -221,8 +292,14 @@ def request_reopen(*, request: CitizenRequest, actor: Member, reason: str, at: d
     request.save()
     _event(request, "reopened", actor, at, reason)
     _start_clocks(request, ("handle", "feedback"), at, actor, now)
-    audit_record(actor=actor, action="request.reopen", obj=request, before=before, after=model_snapshot(request),
-                 reason=reason)
+    audit_record(
+        actor=actor,
+        action="request.reopen",
+        obj=request,
+        before=before,
+        after=model_snapshot(request),
+        reason=reason,
+    )
     return request
 
 
@@ -232,18 +309,29 @@ def request_assign(*, request: CitizenRequest, actor: Member, assignee_user_id: 
     from core.deadlines.models import OPEN_STATES, Clock
 
     office = current_street_office()
-    membership = Membership.objects.filter(street_office=office, user_id=assignee_user_id, is_active=True).first()
+    membership = Membership.objects.filter(
+        street_office=office, user_id=assignee_user_id, is_active=True
+    ).first()
     if membership is None:
-        raise ValidationError({"assignee_user_id": ["承办人不是本街道人员 / not a member of this street office"]})
+        raise ValidationError(
+            {"assignee_user_id": ["承办人不是本街道人员 / not a member of this street office"]}
+        )
     before = model_snapshot(request)
     request.assignee_user_id = assignee_user_id
     request.assignee_name = membership.user.display_name()
     request.save(update_fields=["assignee_user_id", "assignee_name", "updated_at"])
-    Clock.objects.filter(subject_type="requests.citizenrequest", subject_id=request.pk,
-                         state__in=OPEN_STATES).update(responsible_user_id=assignee_user_id)
+    Clock.objects.filter(
+        subject_type="requests.citizenrequest", subject_id=request.pk, state__in=OPEN_STATES
+    ).update(responsible_user_id=assignee_user_id)
     _event(request, "assigned", actor, timezone.now(), request.assignee_name)
-    audit_record(actor=actor, action="request.assign", obj=request, before=before, after=model_snapshot(request))
-    notify(user_ids=[assignee_user_id], kind="request.assigned", url=f"/requests/{request.pk}/",
-           title=f"诉求指派给您：{request.number} {request.get_category_display()}",
-           dedupe_key=f"request:{request.pk}:assigned:{assignee_user_id}:{request.round}")
+    audit_record(
+        actor=actor, action="request.assign", obj=request, before=before, after=model_snapshot(request)
+    )
+    notify(
+        user_ids=[assignee_user_id],
+        kind="request.assigned",
+        url=f"/requests/{request.pk}/",
+        title=f"诉求指派给您：{request.number} {request.get_category_display()}",
+        dedupe_key=f"request:{request.pk}:assigned:{assignee_user_id}:{request.round}",
+    )
     return request

@@ -39,8 +39,12 @@ class Campaign(models.Model):
     class Meta:
         ordering = ["-starts_on"]
         constraints = [
-            models.UniqueConstraint(fields=["district"], condition=Q(is_active=True), name="campaign_one_active"),
-            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="campaign_window_order"),
+            models.UniqueConstraint(
+                fields=["district"], condition=Q(is_active=True), name="campaign_one_active"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="campaign_window_order"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -63,7 +67,9 @@ class Phase(models.Model):
         ordering = ["sort_order", "starts_on"]
         constraints = [
             models.UniqueConstraint(fields=["campaign", "key"], name="phase_unique_key"),
-            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="phase_window_order"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="phase_window_order"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -97,7 +103,9 @@ class DeliverableCheck(models.Model):
     """One street's one instance of a deliverable (monthly items: one per month)."""
 
     deliverable = models.ForeignKey(Deliverable, on_delete=models.CASCADE, related_name="checks")
-    street_office = models.ForeignKey(StreetOffice, on_delete=models.CASCADE, related_name="deliverable_checks")
+    street_office = models.ForeignKey(
+        StreetOffice, on_delete=models.CASCADE, related_name="deliverable_checks"
+    )
     period_due_on = models.DateField("截止日期")
     due_at = models.DateTimeField()  # moved to a working day (see core.deadlines.durations)
     done_at = models.DateTimeField(null=True, blank=True)
@@ -109,7 +117,9 @@ class DeliverableCheck(models.Model):
     class Meta:
         ordering = ["period_due_on", "deliverable__sort_order"]
         constraints = [
-            models.UniqueConstraint(fields=["deliverable", "street_office", "period_due_on"], name="check_unique_period")
+            models.UniqueConstraint(
+                fields=["deliverable", "street_office", "period_due_on"], name="check_unique_period"
+            )
         ]
 
     def __str__(self) -> str:
@@ -133,6 +143,9 @@ class TrainingAttendance(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["check_item", "user"], name="attendance_unique_user")]
 
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.attended}"
+
 
 class StreetSla(models.Model):
     """A street office's tightened SLA; empty fields follow the district."""
@@ -149,6 +162,9 @@ class StreetSla(models.Model):
     def duration(self, kind: str) -> Duration | None:
         amount = getattr(self, f"{kind}_amount")
         return Duration(amount, getattr(self, f"{kind}_unit")) if amount else None
+
+    def __str__(self) -> str:
+        return f"SLA {self.street_office_id}"
 
 
 class CalendarDay(models.Model):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -57,11 +56,15 @@ def calendar_parse_csv(text: str) -> list[tuple[dt.date, str, str]]:
         try:
             day = dt.date.fromisoformat(row.get("date", ""))
         except ValueError:
-            errors.append(f"第{number}行：日期格式应为 2026-01-01 / row {number}: bad date {row.get('date')!r}")
+            errors.append(
+                f"第{number}行：日期格式应为 2026-01-01 / row {number}: bad date {row.get('date')!r}"
+            )
             continue
         kind = row.get("kind", "")
         if kind not in CalendarDay.Kind.values:
-            errors.append(f"第{number}行：类型应为 holiday 或 workday / row {number}: kind must be holiday or workday")
+            errors.append(
+                f"第{number}行：类型应为 holiday 或 workday / row {number}: kind must be holiday or workday"
+            )
             continue
         if day in seen:
             errors.append(f"第{number}行：日期重复 / row {number}: duplicate date {day}")
@@ -85,13 +88,19 @@ def calendar_import(*, district: District, text: str, actor=None) -> dict:
         created += was_created
         updated += not was_created
     years = sorted({d.year for d, _k, _n in rows})
-    audit_record(actor=actor, action="calendar.import", obj=district,
-                 after={"created": created, "updated": updated, "years": years})
+    audit_record(
+        actor=actor,
+        action="calendar.import",
+        obj=district,
+        after={"created": created, "updated": updated, "years": years},
+    )
     return {"created": created, "updated": updated, "years": years}
 
 
 @transaction.atomic
-def calendar_day_set(*, district: District, date: dt.date, kind: str, name: str = "", actor=None) -> CalendarDay:
+def calendar_day_set(
+    *, district: District, date: dt.date, kind: str, name: str = "", actor=None
+) -> CalendarDay:
     if kind not in CalendarDay.Kind.values:
         raise ValidationError({"kind": ["类型应为节假日或调休上班 / kind must be holiday or workday"]})
     day, _created = CalendarDay.objects.update_or_create(
@@ -105,12 +114,19 @@ def calendar_day_set(*, district: District, date: dt.date, kind: str, name: str 
 def calendar_day_delete(*, day: CalendarDay, actor=None) -> None:
     before = model_snapshot(day)
     day.delete()
-    audit_record(actor=actor, action="calendar.delete", object_type="campaigns.calendarday",
-                 object_id=before["id"], before=before)
+    audit_record(
+        actor=actor,
+        action="calendar.delete",
+        object_type="campaigns.calendarday",
+        object_id=before["id"],
+        before=before,
+    )
 
 
 def calendar_years(district: District) -> list[int]:
-    return sorted({d.year for d in CalendarDay.objects.filter(district=district).values_list("date", flat=True)})
+    return sorted(
+        {d.year for d in CalendarDay.objects.filter(district=district).values_list("date", flat=True)}
+    )
 
 
 # --- campaign and its defaults (from the plan) -----------------------------------------------------
@@ -126,17 +142,58 @@ def _default_plan(year: int) -> dict:
         "starts_on": d(year, 11, 1),
         "ends_on": d(year + 1, 3, 15),
         "phases": [
-            (Phase.MOBILISATION, "动员部署阶段", d(year, 11, 1), d(year, 11, 20), [
-                ("deployment_meeting", "召开街道专题部署会", Deliverable.Kind.MEETING, d(year, 11, 20), False),
-                ("inspection_training", "开展排查培训（民政工作人员、网格员逐人签到）", Deliverable.Kind.TRAINING,
-                 d(year, 11, 20), False),
-            ]),
-            (Phase.INSPECTION, "全面排查阶段", d(year, 11, 21), d(year, 11, 30), [
-                ("problem_ledgers", "各社区(村)《问题台账》报街道民政科", Deliverable.Kind.LEDGER, d(year, 11, 30), False),
-            ]),
-            (Phase.RELIEF, "精准救助与整改阶段", d(year, 12, 1), d(year + 1, 3, 31), [
-                ("monthly_progress", "每月20日前报送救助进展、整改情况", Deliverable.Kind.REPORT, d(year, 12, 20), True),
-            ]),
+            (
+                Phase.MOBILISATION,
+                "动员部署阶段",
+                d(year, 11, 1),
+                d(year, 11, 20),
+                [
+                    (
+                        "deployment_meeting",
+                        "召开街道专题部署会",
+                        Deliverable.Kind.MEETING,
+                        d(year, 11, 20),
+                        False,
+                    ),
+                    (
+                        "inspection_training",
+                        "开展排查培训（民政工作人员、网格员逐人签到）",
+                        Deliverable.Kind.TRAINING,
+                        d(year, 11, 20),
+                        False,
+                    ),
+                ],
+            ),
+            (
+                Phase.INSPECTION,
+                "全面排查阶段",
+                d(year, 11, 21),
+                d(year, 11, 30),
+                [
+                    (
+                        "problem_ledgers",
+                        "各社区(村)《问题台账》报街道民政科",
+                        Deliverable.Kind.LEDGER,
+                        d(year, 11, 30),
+                        False,
+                    ),
+                ],
+            ),
+            (
+                Phase.RELIEF,
+                "精准救助与整改阶段",
+                d(year, 12, 1),
+                d(year + 1, 3, 31),
+                [
+                    (
+                        "monthly_progress",
+                        "每月20日前报送救助进展、整改情况",
+                        Deliverable.Kind.REPORT,
+                        d(year, 12, 20),
+                        True,
+                    ),
+                ],
+            ),
         ],
     }
 
@@ -146,14 +203,23 @@ def campaign_create_default(*, district: District, today: dt.date | None = None,
     """The plan's campaign with its phases, deliverables and SLA; seeds the calendar when empty."""
     today = today or timezone.localdate()
     plan = _default_plan(default_campaign_year(today))
-    campaign = Campaign.objects.create(district=district, name=plan["name"], starts_on=plan["starts_on"],
-                                       ends_on=plan["ends_on"])
+    campaign = Campaign.objects.create(
+        district=district, name=plan["name"], starts_on=plan["starts_on"], ends_on=plan["ends_on"]
+    )
     for order, (key, name, starts_on, ends_on, deliverables) in enumerate(plan["phases"]):
-        phase = Phase.objects.create(campaign=campaign, key=key, name=name, starts_on=starts_on, ends_on=ends_on,
-                                     sort_order=order)
+        phase = Phase.objects.create(
+            campaign=campaign, key=key, name=name, starts_on=starts_on, ends_on=ends_on, sort_order=order
+        )
         for d_order, (d_key, d_name, kind, due_on, monthly) in enumerate(deliverables):
-            Deliverable.objects.create(phase=phase, key=d_key, name=d_name, kind=kind, due_on=due_on, monthly=monthly,
-                                       sort_order=d_order)
+            Deliverable.objects.create(
+                phase=phase,
+                key=d_key,
+                name=d_name,
+                kind=kind,
+                due_on=due_on,
+                monthly=monthly,
+                sort_order=d_order,
+            )
     if not CalendarDay.objects.filter(district=district).exists():
         calendar_import(district=district, text=DEFAULT_CALENDAR.read_text(encoding="utf-8"), actor=actor)
     audit_record(actor=actor, action="campaign.create", obj=campaign, after=model_snapshot(campaign))
@@ -172,8 +238,20 @@ def campaign_ensure(district: District) -> Campaign:
     return campaign
 
 
-CAMPAIGN_FIELDS = ("name", "starts_on", "ends_on", "respond_amount", "respond_unit", "handle_amount", "handle_unit",
-                   "feedback_amount", "feedback_unit", "rectify_amount", "rectify_unit", "lookback_days")
+CAMPAIGN_FIELDS = (
+    "name",
+    "starts_on",
+    "ends_on",
+    "respond_amount",
+    "respond_unit",
+    "handle_amount",
+    "handle_unit",
+    "feedback_amount",
+    "feedback_unit",
+    "rectify_amount",
+    "rectify_unit",
+    "lookback_days",
+)
 
 
 @transaction.atomic
@@ -196,7 +274,9 @@ def campaign_update(*, campaign: Campaign, actor=None, **changes) -> Campaign:
         raise ValidationError(errors)
     campaign.full_clean()
     campaign.save()
-    audit_record(actor=actor, action="campaign.update", obj=campaign, before=before, after=model_snapshot(campaign))
+    audit_record(
+        actor=actor, action="campaign.update", obj=campaign, before=before, after=model_snapshot(campaign)
+    )
     return campaign
 
 
@@ -217,8 +297,13 @@ def deliverable_update(*, deliverable: Deliverable, due_on: dt.date, actor=None)
     before = model_snapshot(deliverable)
     deliverable.due_on = due_on
     deliverable.save()
-    audit_record(actor=actor, action="deliverable.update", obj=deliverable, before=before,
-                 after=model_snapshot(deliverable))
+    audit_record(
+        actor=actor,
+        action="deliverable.update",
+        obj=deliverable,
+        before=before,
+        after=model_snapshot(deliverable),
+    )
     return deliverable
 
 
@@ -290,7 +375,9 @@ def _periods(deliverable: Deliverable) -> list[dt.date]:
 def _street_responsible(office: StreetOffice) -> int | None:
     return (
         Membership.objects.filter(street_office=office, role="street_staff", is_active=True)
-        .order_by("id").values_list("user_id", flat=True).first()
+        .order_by("id")
+        .values_list("user_id", flat=True)
+        .first()
     )
 
 
@@ -338,35 +425,57 @@ def deliverable_checks_ensure(*, office: StreetOffice, now: dt.datetime | None =
                     deliverable=deliverable, street_office=office, period_due_on=period, due_at=due_at
                 )
                 if deliverable.kind == Deliverable.Kind.TRAINING:
-                    TrainingAttendance.objects.bulk_create([
-                        TrainingAttendance(check_item=check, user_id=m.user_id, role=m.role)
-                        for m in Membership.objects.filter(street_office=office, is_active=True,
-                                                           role__in=ATTENDANCE_ROLES)
-                    ])
-                period_start = deliverable.phase.starts_on if index == 0 else periods[index - 1] + dt.timedelta(days=1)
-                started_at = dt.datetime.combine(period_start, dt.time(0, 0), tzinfo=LOCAL_TZ).astimezone(dt.UTC)
+                    TrainingAttendance.objects.bulk_create(
+                        [
+                            TrainingAttendance(check_item=check, user_id=m.user_id, role=m.role)
+                            for m in Membership.objects.filter(
+                                street_office=office, is_active=True, role__in=ATTENDANCE_ROLES
+                            )
+                        ]
+                    )
+                period_start = (
+                    deliverable.phase.starts_on if index == 0 else periods[index - 1] + dt.timedelta(days=1)
+                )
+                started_at = dt.datetime.combine(period_start, dt.time(0, 0), tzinfo=LOCAL_TZ).astimezone(
+                    dt.UTC
+                )
                 if started_at >= due_at:
                     started_at = due_at - dt.timedelta(days=1)
                 if responsible is None:
                     responsible = _street_responsible(office)
-                if not Clock.objects.filter(subject_type="campaigns.deliverablecheck", subject_id=check.pk).exists():
-                    clock_start(subject=check, kind="deliverable", started_at=started_at, due_at=due_at,
-                                responsible_user_id=responsible, title=f"{deliverable.name}（{period:%m月%d日}前）",
-                                rule=f"{period:%m月%d日}前，遇节假日顺延", now=now)
+                if not Clock.objects.filter(
+                    subject_type="campaigns.deliverablecheck", subject_id=check.pk
+                ).exists():
+                    clock_start(
+                        subject=check,
+                        kind="deliverable",
+                        started_at=started_at,
+                        due_at=due_at,
+                        responsible_user_id=responsible,
+                        title=f"{deliverable.name}（{period:%m月%d日}前）",
+                        rule=f"{period:%m月%d日}前，遇节假日顺延",
+                        now=now,
+                    )
             created += 1
     return created
 
 
 @transaction.atomic
 def deliverable_check_done(
-    *, check: DeliverableCheck, evidence: str, actor, attended_user_ids: list[int] | None = None,
+    *,
+    check: DeliverableCheck,
+    evidence: str,
+    actor,
+    attended_user_ids: list[int] | None = None,
     done_at: dt.datetime | None = None,
 ) -> DeliverableCheck:
     """Mark a deliverable done with its evidence (and, for a training, who attended); meets its clock."""
     from core.deadlines.services import clock_meet
 
     if not evidence.strip():
-        raise ValidationError({"evidence": ["请填写佐证材料（时间、地点、参加人员、文号等） / evidence is required"]})
+        raise ValidationError(
+            {"evidence": ["请填写佐证材料（时间、地点、参加人员、文号等） / evidence is required"]}
+        )
     if check.done_at is not None:
         raise ValidationError({"non_field_errors": ["该任务已完成 / already done"]})
     before = model_snapshot(check)
@@ -384,8 +493,13 @@ def deliverable_check_done(
         check.attendance.filter(user_id__in=attended).update(attended=True)
         check.attendance.exclude(user_id__in=attended).update(attended=False)
     clock_meet(subject=check, kind="deliverable", at=check.done_at, actor=actor)
-    audit_record(actor=actor, action="deliverable.done", obj=check, before=before,
-                 after=model_snapshot(check) | {"attended": sorted(attended_user_ids or [])})
+    audit_record(
+        actor=actor,
+        action="deliverable.done",
+        obj=check,
+        before=before,
+        after=model_snapshot(check) | {"attended": sorted(attended_user_ids or [])},
+    )
     return check
 
 

@@ -39,9 +39,16 @@ def place(street_a, users, in_street):
     other_grid = Grid.objects.create(community=other, name="二网格")
     for role in ("grid_worker", "building_head"):
         Membership.objects.filter(user=users[role], street_office=street_a).update(
-            community_id=community.pk, grid_id=grid.pk)
+            community_id=community.pk, grid_id=grid.pk
+        )
     for role in ("community_director", "community_worker", "volunteer"):
         Membership.objects.filter(user=users[role], street_office=street_a).update(community_id=community.pk)
-    yield Place(office=street_a, community=community, grid=grid, other_community=other, other_grid=other_grid,
-                users=users)
+    yield Place(
+        office=street_a,
+        community=community,
+        grid=grid,
+        other_community=other,
+        other_grid=other_grid,
+        users=users,
+    )
     ctx.__exit__(None, None, None)

@@ -21,8 +21,10 @@ from tenants.campaigns.services import DEFAULT_CALENDAR, calendar_parse_csv
 @pytest.fixture(scope="module")
 def cal_2026() -> WorkCalendar:
     rows = calendar_parse_csv(DEFAULT_CALENDAR.read_text(encoding="utf-8"))
-    return WorkCalendar(holidays=frozenset(d for d, k, _ in rows if k == "holiday"),
-                        workdays=frozenset(d for d, k, _ in rows if k == "workday"))
+    return WorkCalendar(
+        holidays=frozenset(d for d, k, _ in rows if k == "holiday"),
+        workdays=frozenset(d for d, k, _ in rows if k == "workday"),
+    )
 
 
 def local(*args) -> dt.datetime:
@@ -45,8 +47,12 @@ def test_spring_festival_make_up_saturday_is_a_working_day_and_the_holiday_is_no
 def test_new_year_sunday_0104_is_a_working_day(cal_2026):
     assert cal_2026.is_working_day(dt.date(2026, 1, 4)) is True
     # Received on Wednesday 12-31: 01-01..01-03 off, Sunday 01-04 counts as the first working day.
-    assert due_after(local(2025, 12, 31, 16, 0), Duration(1, WORKING_DAYS), cal_2026) == local(2026, 1, 4, 23, 59, 59)
-    assert due_after(local(2025, 12, 31, 16, 0), Duration(2, WORKING_DAYS), cal_2026) == local(2026, 1, 5, 23, 59, 59)
+    assert due_after(local(2025, 12, 31, 16, 0), Duration(1, WORKING_DAYS), cal_2026) == local(
+        2026, 1, 4, 23, 59, 59
+    )
+    assert due_after(local(2025, 12, 31, 16, 0), Duration(2, WORKING_DAYS), cal_2026) == local(
+        2026, 1, 5, 23, 59, 59
+    )
 
 
 def test_hours_ignore_the_calendar(cal_2026):
@@ -74,6 +80,8 @@ def test_csv_errors_name_every_bad_row():
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError) as exc:
-        calendar_parse_csv("date,kind,name\n2027-01-01,holiday,元旦\n2027-13-01,holiday,x\n2027-01-02,party,y\n")
+        calendar_parse_csv(
+            "date,kind,name\n2027-01-01,holiday,元旦\n2027-13-01,holiday,x\n2027-01-02,party,y\n"
+        )
     messages = exc.value.message_dict["file"]
     assert len(messages) == 2 and "第3行" in messages[0] and "第4行" in messages[1]

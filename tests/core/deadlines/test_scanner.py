@@ -28,9 +28,17 @@ def inbox(user) -> list[tuple[str, str]]:
 
 def receive(place, **kw):
     return request_receive(
-        actor=place.member("street_staff"), channel="hotline", category="heating", description="暖气不热",
-        requester_name="张大爷", requester_phone="13900000001", community=place.community, grid=place.grid,
-        received_at=T0, now=T0, **kw,
+        actor=place.member("street_staff"),
+        channel="hotline",
+        category="heating",
+        description="暖气不热",
+        requester_name="张大爷",
+        requester_phone="13900000001",
+        community=place.community,
+        grid=place.grid,
+        received_at=T0,
+        now=T0,
+        **kw,
     )
 
 
@@ -41,7 +49,11 @@ def clock(request, kind) -> Clock:
 def test_three_clocks_start_at_receipt_from_the_policy(place):
     request = receive(place)
 
-    respond, handle, feedback = clock(request, "respond"), clock(request, "handle"), clock(request, "feedback")
+    respond, handle, feedback = (
+        clock(request, "respond"),
+        clock(request, "handle"),
+        clock(request, "feedback"),
+    )
     assert (respond.due_at, handle.due_at) == (at(hours=1), at(hours=24))
     # 3 working days, receipt day not counted: Tue 03-03, Wed 03-04, Thu 03-05.
     assert feedback.due_at == dt.datetime(2026, 3, 5, 23, 59, 59, tzinfo=LOCAL_TZ)
@@ -53,7 +65,11 @@ def test_three_clocks_start_at_receipt_from_the_policy(place):
 def test_on_track_then_due_soon_then_overdue_with_every_escalation_step(place):
     request = receive(place)
     grid, director = place.users["grid_worker"], place.users["community_director"]
-    staff, leader, district = place.users["street_staff"], place.users["street_leader"], place.users["district_admin"]
+    staff, leader, district = (
+        place.users["street_staff"],
+        place.users["street_leader"],
+        place.users["district_admin"],
+    )
     respond = clock(request, "respond")
     assert respond.warn_at == at(minutes=45)  # 80% of the hour, but at least 15 minutes ahead
 
@@ -65,7 +81,11 @@ def test_on_track_then_due_soon_then_overdue_with_every_escalation_step(place):
 
     assert scan(place, at(minutes=60)) == {"due_soon": 0, "overdue": 1, "escalated": 0}
     respond = clock(request, "respond")
-    assert (respond.state, respond.escalation_level, respond.next_escalation_at) == ("overdue", 1, at(hours=2))
+    assert (respond.state, respond.escalation_level, respond.next_escalation_at) == (
+        "overdue",
+        1,
+        at(hours=2),
+    )
     assert inbox(grid)[-1] == ("overdue", "已超时")
     assert inbox(director) == [("escalated", "超时督办（社区(村)主任）")]
 
@@ -80,7 +100,9 @@ def test_on_track_then_due_soon_then_overdue_with_every_escalation_step(place):
     assert (respond.escalation_level, respond.next_escalation_at) == (4, None)
     assert scan(place, at(hours=9))["escalated"] == 0  # at the top: nothing more
 
-    request_respond(request=request, actor=place.member("grid_worker"), note="已电话联系", at=at(hours=9, minutes=5))
+    request_respond(
+        request=request, actor=place.member("grid_worker"), note="已电话联系", at=at(hours=9, minutes=5)
+    )
     assert clock(request, "respond").state == "met_late"
 
 
@@ -111,7 +133,8 @@ def test_an_empty_tier_is_passed_over(place):
     from tenants.models import Membership
 
     Membership.objects.filter(user=place.users["community_director"], street_office=place.office).update(
-        community_id=place.other_community.pk)
+        community_id=place.other_community.pk
+    )
     receive(place)
 
     scan(place, at(minutes=61))
@@ -125,8 +148,16 @@ def test_on_time_rate_counts_open_but_overdue_as_late(place):
     request_respond(request=on_time, actor=place.member("grid_worker"), note="已联系", at=at(minutes=20))
     receive(place)  # never responded: overdue after an hour
     other = request_receive(
-        actor=place.member("street_staff"), channel="walk_in", category="food", description="缺米面",
-        requester_name="李奶奶", community=place.other_community, grid=place.other_grid, received_at=T0, now=T0)
+        actor=place.member("street_staff"),
+        channel="walk_in",
+        category="food",
+        description="缺米面",
+        requester_name="李奶奶",
+        community=place.other_community,
+        grid=place.other_grid,
+        received_at=T0,
+        now=T0,
+    )
     assert other.pk
 
     now = at(hours=2)  # not scanned: the rate must not depend on the scanner having run
