@@ -122,22 +122,8 @@ def live_url(django_db_setup):
     while not port_is_free(port):
         port += 1
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "nuandong.wsgi",
-            "-b",
-            f"127.0.0.1:{port}",
-            "-w",
-            "2",
-            "--threads",
-            "4",
-        ],
-        env=_child_env(),
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        [sys.executable, "-m", "gunicorn", "nuandong.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2", "--threads", "4"],
+        env=_child_env(), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     import urllib.request
 
@@ -148,9 +134,7 @@ def live_url(django_db_setup):
             break
         except Exception:  # noqa: BLE001
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(
-                    "test server did not start: " + proc.stderr.read().decode()[-2000:]
-                ) from None
+                raise RuntimeError("test server did not start: " + proc.stderr.read().decode()[-2000:]) from None
             time.sleep(0.2)
     yield "http://{host}:%d" % port
     proc.terminate()
@@ -164,29 +148,9 @@ def celery_worker_process(django_db_setup):
     env = _child_env()
     env["NUANDONG_CELERY_QUEUE"] = queue
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "nuandong",
-            "worker",
-            "-Q",
-            queue,
-            "-c",
-            "2",
-            "-l",
-            "WARNING",
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "-n",
-            f"{queue}@%h",
-        ],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "celery", "-A", "nuandong", "worker", "-Q", queue, "-c", "2", "-l", "WARNING", "--without-heartbeat",
+         "--without-gossip", "--without-mingle", "-n", f"{queue}@%h"],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     from nuandong.celery import app
 
@@ -208,15 +172,8 @@ def browser():
     with sync_playwright() as pw:
         instance = pw.chromium.launch(
             executable_path="/usr/bin/chromium",
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         )
         yield instance
         instance.close()
@@ -224,13 +181,8 @@ def browser():
 
 @pytest.fixture
 def phone_page(browser):
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        locale="zh-CN",
-    )
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True, locale="zh-CN")
     page = context.new_page()
     yield page
     context.close()

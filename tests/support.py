@@ -12,11 +12,7 @@ from tenants.roles import DISTRICT_ADMIN, DISTRICT_VIEWER, STREET_ROLES
 
 DEMO_TEST_PASSWORD = "Test-pass-2026"
 DISTRICT_A, DISTRICT_B = ("140403", "潞州区"), ("140404", "上党区")
-STREETS = {
-    "street_a": ("ta", "甲街道", "a"),
-    "street_a2": ("ta2", "甲二街道", "a"),
-    "street_b": ("tb", "乙街道", "b"),
-}
+STREETS = {"street_a": ("ta", "甲街道", "a"), "street_a2": ("ta2", "甲二街道", "a"), "street_b": ("tb", "乙街道", "b")}
 
 
 def host_of(office: StreetOffice | None) -> str:
@@ -32,25 +28,15 @@ def port_is_free(port: int) -> bool:
 
 def ensure_world() -> None:
     """Create the session's districts, street offices and accounts (committed, once)."""
-    from tenants.services import (
-        district_create,
-        membership_grant,
-        platform_setup,
-        street_office_create,
-        user_create,
-    )
+    from tenants.services import district_create, membership_grant, platform_setup, street_office_create, user_create
 
     platform_setup()
     if District.objects.filter(code=DISTRICT_A[0]).exists():
         return
-    districts = {
-        "a": district_create(code=DISTRICT_A[0], name=DISTRICT_A[1]),
-        "b": district_create(code=DISTRICT_B[0], name=DISTRICT_B[1]),
-    }
-    offices = {
-        key: street_office_create(district=districts[d], slug=slug, name=name)
-        for key, (slug, name, d) in STREETS.items()
-    }
+    districts = {"a": district_create(code=DISTRICT_A[0], name=DISTRICT_A[1]),
+                 "b": district_create(code=DISTRICT_B[0], name=DISTRICT_B[1])}
+    offices = {key: street_office_create(district=districts[d], slug=slug, name=name)
+               for key, (slug, name, d) in STREETS.items()}
 
     def account(username: str, role: str, **where) -> None:
         user = user_create(username=username, password=DEMO_TEST_PASSWORD, full_name=username)
