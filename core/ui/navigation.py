@@ -11,5 +11,14 @@ STREET, DISTRICT = "street", "district"
 
 NAV: list[tuple[str, str, str, str]] = [
     (_("工作台"), "home", "street.view", STREET),
+    (_("诉求"), "request_board", "request.view", STREET),
+    (_("整改台账"), "rectification_ledger", "rectification.view", STREET),
+    (_("我的时限"), "my_deadlines", "deadline.view", STREET),
+    (_("工作方案"), "street_campaign", "campaign.view", STREET),
+    (_("通知"), "notifications", "notification.view", STREET),
     (_("区级总览"), "home", "district.view", DISTRICT),
+    (_("工作方案与时限"), "campaign_settings", "campaign.view", DISTRICT),
+    (_("阶段进度"), "campaign_progress", "campaign.view", DISTRICT),
+    (_("工作日历"), "campaign_calendar", "campaign.view", DISTRICT),
+    (_("通知"), "notifications", "notification.view", DISTRICT),
 ]
