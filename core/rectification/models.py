@@ -125,9 +125,9 @@ class RectificationEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.step_label} {self.at:%Y-%m-%d %H:%M}"
+
     @property
     def step_label(self) -> str:
         return self.STEP_LABELS.get(self.step, self.step)
-
-    def __str__(self) -> str:
-        return f"{self.step_label} {self.at:%Y-%m-%d %H:%M}"

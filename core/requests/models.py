@@ -116,9 +116,9 @@ class RequestEvent(models.Model):
         "assigned": "指派",
     }
 
+    def __str__(self) -> str:
+        return f"{self.step_label} {self.at:%Y-%m-%d %H:%M}"
+
     @property
     def step_label(self) -> str:
         return self.STEP_LABELS.get(self.step, self.step)
-
-    def __str__(self) -> str:
-        return f"{self.step_label} {self.at:%Y-%m-%d %H:%M}"

@@ -159,12 +159,12 @@ class StreetSla(models.Model):
     feedback_unit = models.CharField(max_length=16, choices=UNIT_CHOICES, blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
 
+    def __str__(self) -> str:
+        return f"SLA {self.street_office_id}"
+
     def duration(self, kind: str) -> Duration | None:
         amount = getattr(self, f"{kind}_amount")
         return Duration(amount, getattr(self, f"{kind}_unit")) if amount else None
-
-    def __str__(self) -> str:
-        return f"SLA {self.street_office_id}"
 
 
 class CalendarDay(models.Model):
