@@ -55,7 +55,9 @@ def committed_place(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         office = StreetOffice.objects.filter(slug=SLUG).first()
         if office is None:
-            office = street_office_create(district=District.objects.get(code="140403"), slug=SLUG, name="提交数据街道")
+            office = street_office_create(
+                district=District.objects.get(code="140403"), slug=SLUG, name="提交数据街道"
+            )
         with tenant_context(office):
             community, _ = Community.objects.get_or_create(name="测试社区", defaults={"hotline": "0355-1"})
             grid, _ = Grid.objects.get_or_create(community=community, name="测试网格")
@@ -64,15 +66,20 @@ def committed_place(django_db_setup, django_db_blocker):
         for role in ("street_staff", "street_leader", "community_director", "grid_worker"):
             username = f"{SLUG}_{role}"
             user = User.objects.filter(username=username).first() or user_create(
-                username=username, password=DEMO_TEST_PASSWORD, full_name=role, mobile="13800000000")
+                username=username, password=DEMO_TEST_PASSWORD, full_name=role, mobile="13800000000"
+            )
             if not user.email:
                 user.email = f"{username}@example.org"
                 user.save(update_fields=["email"])
             users[role] = user
             if not Membership.objects.filter(user=user, street_office=office).exists():
-                membership_grant(user=user, role=role, street_office=office,
-                                 community_id=community.pk if role in ("community_director", "grid_worker") else None,
-                                 grid_id=grid.pk if role == "grid_worker" else None)
+                membership_grant(
+                    user=user,
+                    role=role,
+                    street_office=office,
+                    community_id=community.pk if role in ("community_director", "grid_worker") else None,
+                    grid_id=grid.pk if role == "grid_worker" else None,
+                )
         place = CommittedPlace(office=office, community_id=community.pk, grid_id=grid.pk, users=users)
         place.cleanup()
     yield place

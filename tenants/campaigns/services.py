@@ -478,18 +478,19 @@ def deliverable_check_done(
         )
     if check.done_at is not None:
         raise ValidationError({"non_field_errors": ["该任务已完成 / already done"]})
+    is_training = check.deliverable.kind == Deliverable.Kind.TRAINING
+    attended = set(attended_user_ids or [])
+    if is_training:
+        if not attended:
+            raise ValidationError({"attendance": ["培训至少应有一人签到 / tick who attended the training"]})
+        if attended - set(check.attendance.values_list("user_id", flat=True)):
+            raise ValidationError({"attendance": ["签到人员不在本街道名单中 / unknown attendee"]})
     before = model_snapshot(check)
     check.done_at = done_at or timezone.now()
     check.done_by = actor.user
     check.evidence = evidence.strip()
     check.save(update_fields=["done_at", "done_by", "evidence", "updated_at"])
-    if check.deliverable.kind == Deliverable.Kind.TRAINING:
-        attended = set(attended_user_ids or [])
-        if not attended:
-            raise ValidationError({"attendance": ["培训至少应有一人签到 / tick who attended the training"]})
-        known = set(check.attendance.values_list("user_id", flat=True))
-        if attended - known:
-            raise ValidationError({"attendance": ["签到人员不在本街道名单中 / unknown attendee"]})
+    if is_training:
         check.attendance.filter(user_id__in=attended).update(attended=True)
         check.attendance.exclude(user_id__in=attended).update(attended=False)
     clock_meet(subject=check, kind="deliverable", at=check.done_at, actor=actor)

@@ -24,7 +24,9 @@ def _run_two_scanners(place, now, results):
         try:
             barrier.wait(timeout=10)
             with tenant_context(place.office):
-                results[index] = clock_scan_street(office=place.office, now=now, batch=7, ensure_deliverables=False)
+                results[index] = clock_scan_street(
+                    office=place.office, now=now, batch=7, ensure_deliverables=False
+                )
         finally:
             connection.close()
 
@@ -48,9 +50,17 @@ def test_two_concurrent_scanners_change_each_clock_once_and_notify_once(committe
                 community = Community.objects.get(pk=place.community_id)
                 grid = Grid.objects.get(pk=place.grid_id)
                 for i in range(REQUESTS):
-                    request_receive(actor=place.member("street_staff"), channel="hotline", category="food",
-                                    description=f"第{i}号", requester_name=f"居民{i}", community=community, grid=grid,
-                                    received_at=T0, now=T0)
+                    request_receive(
+                        actor=place.member("street_staff"),
+                        channel="hotline",
+                        category="food",
+                        description=f"第{i}号",
+                        requester_name=f"居民{i}",
+                        community=community,
+                        grid=grid,
+                        received_at=T0,
+                        now=T0,
+                    )
             connection.set_schema_to_public()
 
             due_soon_results, overdue_results = [None, None], [None, None]
@@ -61,8 +71,9 @@ def test_two_concurrent_scanners_change_each_clock_once_and_notify_once(committe
             assert sum(r["overdue"] for r in overdue_results) == REQUESTS
             # overdue -> director; then one catch-up tier -> street staff: exactly one escalation each
             assert sum(r["escalated"] for r in overdue_results) == REQUESTS
-            grid_worker, director, staff = (place.users[k] for k in ("grid_worker", "community_director",
-                                                                      "street_staff"))
+            grid_worker, director, staff = (
+                place.users[k] for k in ("grid_worker", "community_director", "street_staff")
+            )
             assert Notification.objects.filter(user=grid_worker, kind="due_soon").count() == REQUESTS
             assert Notification.objects.filter(user=grid_worker, kind="overdue").count() == REQUESTS
             assert Notification.objects.filter(user=director, kind="escalated").count() == REQUESTS

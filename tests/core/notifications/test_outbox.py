@@ -32,7 +32,10 @@ def test_notify_writes_inbox_and_one_outbox_row_per_channel_once(db, reader, set
 
     assert len(first) == 1 and again == []
     rows = Outbox.objects.filter(notification__user=reader)
-    assert sorted(rows.values_list("channel", "address")) == [("email", "staff@example.org"), ("sms", "13700000000")]
+    assert sorted(rows.values_list("channel", "address")) == [
+        ("email", "staff@example.org"),
+        ("sms", "13700000000"),
+    ]
     result = outbox_dispatch_pending()
     assert result == {"sent": 2, "retry": 0, "failed": 0, "picked": 2}
     assert [m.to for m in mail.outbox] == [["staff@example.org"]]
@@ -93,7 +96,10 @@ def broker_down():
 
 
 def test_broker_down_request_saved_and_notification_delivered_after_broker_returns(
-    committed_place, celery_worker_process, django_db_blocker, caplog  # noqa: F811
+    committed_place,
+    celery_worker_process,
+    django_db_blocker,
+    caplog,  # noqa: F811
 ):
     from core.notifications.tasks import outbox_dispatch_task
     from core.org.models import Community, Grid
@@ -105,22 +111,31 @@ def test_broker_down_request_saved_and_notification_delivered_after_broker_retur
         try:
             with broker_down(), tenant_context(place.office):
                 request = request_receive(
-                    actor=place.member("street_staff"), channel="hotline", category="heating", description="断暖",
-                    requester_name="孙大爷", community=Community.objects.get(pk=place.community_id),
-                    grid=Grid.objects.get(pk=place.grid_id))
+                    actor=place.member("street_staff"),
+                    channel="hotline",
+                    category="heating",
+                    description="断暖",
+                    requester_name="孙大爷",
+                    community=Community.objects.get(pk=place.community_id),
+                    grid=Grid.objects.get(pk=place.grid_id),
+                )
                 assert CitizenRequest.objects.filter(pk=request.pk).exists()  # saved, despite the broker
             assert "broker unavailable, notifications.outbox_deliver left for the dispatcher" in caplog.text
             connection.set_schema_to_public()
             notification = Notification.objects.get(user=place.users["grid_worker"], kind="request.assigned")
             assert set(notification.deliveries.values_list("channel", "status")) == {
-                ("email", "pending"), ("sms", "pending")}
+                ("email", "pending"),
+                ("sms", "pending"),
+            }
 
             # The broker is back: the periodic dispatcher, run by a real worker, sends what was left.
             result = outbox_dispatch_task.apply_async().get(timeout=30)
 
             assert result["sent"] >= 2
             assert set(notification.deliveries.values_list("channel", "status")) == {
-                ("email", "sent"), ("sms", "sent")}
+                ("email", "sent"),
+                ("sms", "sent"),
+            }
         finally:
             connection.set_schema_to_public()
             place.cleanup()
