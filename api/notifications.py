@@ -33,7 +33,7 @@ class NotificationListApi(TenantApi):
 class NotificationReadApi(TenantApi):
     """Mark notifications read: the given ids, or all unread when ``ids`` is omitted."""
 
-    required_action = "notification.view"
+    required_action = "notification.read"
 
     class Input(serializers.Serializer):
         ids = serializers.ListField(

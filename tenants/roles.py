@@ -102,6 +102,7 @@ ACTIONS: dict[str, str] = {
     "report.approve": "审核报表 / approve reports",
     "deadline.view": "查看时限 / view deadlines",
     "notification.view": "查看通知 / view notifications",
+    "notification.read": "标记通知已读 / mark notifications read",
     "audit.view": "查看操作日志 / view the audit trail",
 }
 
@@ -111,7 +112,7 @@ def is_read_action(action: str) -> bool:
 
 
 _VIEW_ALL_STREET = {a for a in ACTIONS if is_read_action(a) and not a.startswith(("district.",))}
-_SELF = {"deadline.view", "notification.view", "street.view"}
+_SELF = {"deadline.view", "notification.view", "notification.read", "street.view"}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     DISTRICT_ADMIN: frozenset(
@@ -119,14 +120,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "district.view", "district.manage_streets", "district.manage_members",
             "campaign.view", "campaign.manage",
             "street.view", "org.view", "member.view", "report.view", "report.approve",
-            "deadline.view", "notification.view", "audit.view",
+            "deadline.view", "notification.view", "notification.read", "audit.view",
         }
     ),
     DISTRICT_VIEWER: frozenset(
-        {"district.view", "campaign.view", "street.view", "org.view", "report.view", "deadline.view", "notification.view"}
+        {"district.view", "campaign.view", "street.view", "org.view", "report.view", "deadline.view", "notification.view",
+         "notification.read"}
     ),
     STREET_LEADER: frozenset(
-        _VIEW_ALL_STREET | {"campaign.view", "person.view_full_id", "report.approve", "relief.approve", "rectification.verify"}
+        _VIEW_ALL_STREET | {"campaign.view", "person.view_full_id", "report.approve", "relief.approve", "rectification.verify",
+                            "notification.read"}
     ),
     STREET_STAFF: frozenset(
         (set(ACTIONS) - {"district.view", "district.manage_streets", "district.manage_members", "campaign.manage",
@@ -138,7 +141,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "household.edit", "roster.import", "person.view_full_id", "visit.create", "need.edit", "problem.edit",
             "request.create", "request.respond", "request.handle", "request.feedback", "request.close",
             "rectification.edit", "rectification.verify", "relief.edit", "material.edit",
-            "report.compile", "report.submit", "hotline.edit", "campaign.view",
+            "report.compile", "report.submit", "hotline.edit", "campaign.view", "notification.read",
         }
     ),
     COMMUNITY_WORKER: frozenset(
@@ -147,6 +150,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "household.edit", "roster.import", "person.view_full_id", "visit.create", "need.edit", "problem.edit",
             "request.create", "request.respond", "request.handle", "request.feedback",
             "rectification.edit", "relief.edit", "material.edit", "report.compile", "campaign.view",
+            "notification.read",
         }
     ),
     GRID_WORKER: frozenset(

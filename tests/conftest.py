@@ -23,7 +23,7 @@ from rest_framework.test import APIClient
 from tests.support import DEMO_TEST_PASSWORD, ensure_world, host_of, port_is_free
 
 ROOT = Path(__file__).resolve().parent.parent
-pytest_plugins = ["tests.places"]  # the ``place`` fixture: a community and grid with people placed in them
+pytest_plugins = ["tests.places", "tests.committed"]  # ``place`` (rolled back) and ``committed_place`` fixtures
 
 
 @pytest.fixture(scope="session")
@@ -72,7 +72,7 @@ def in_street(world):
 
 
 @pytest.fixture
-def web_client():
+def web_client(db):
     """``web_client(office_or_None, user_or_None)``: a browser-like client on that site's host."""
 
     def make(office=None, user=None) -> Client:
@@ -85,7 +85,7 @@ def web_client():
 
 
 @pytest.fixture
-def api_client():
+def api_client(db):
     """``api_client(office_or_None, user_or_None)``: a DRF client with the user's token on that host."""
     from rest_framework.authtoken.models import Token
 
@@ -118,51 +118,79 @@ def _child_env() -> dict:
 @pytest.fixture(scope="session")
 def live_url(django_db_setup):
     """Base URL template of a real gunicorn serving the test database: ``live_url.format(host=...)``."""
+    from django.conf import settings
+
     port = 18000 + os.getpid() % 1000
     while not port_is_free(port):
         port += 1
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "nuandong.wsgi", "-b", f"127.0.0.1:{port}", "-w", "2", "--threads", "4"],
-        env=_child_env(), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    # Its output goes to a file: a pipe nobody reads fills up and stalls the server.
+    log = ROOT / "var" / "test-output" / f"gunicorn-{port}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "wb") as log_file:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "nuandong.wsgi", "--no-control-socket", "-b", f"127.0.0.1:{port}",
+             "-w", "2", "--threads", "4"],
+            env=_child_env(), cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT,
+        )
     import urllib.request
 
+    # Routing is by host name: ask the district site, as a browser would.
+    probe = urllib.request.Request(f"http://127.0.0.1:{port}/healthz", headers={"Host": settings.BASE_DOMAIN})
     deadline = time.monotonic() + 30
     while True:
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            urllib.request.urlopen(probe, timeout=2)
             break
         except Exception:  # noqa: BLE001
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("test server did not start: " + proc.stderr.read().decode()[-2000:]) from None
+                proc.kill()
+                raise RuntimeError("test server did not start: " + log.read_text()[-2000:]) from None
             time.sleep(0.2)
-    yield "http://{host}:%d" % port
+    yield "http://{host}:" + str(port)
     proc.terminate()
-    proc.wait(10)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup):
-    """A real Celery worker (separate process) on the configured broker and the test database."""
+    """A real Celery worker (separate process) on the configured broker and the test database.
+
+    It consumes a queue of its own, so it never takes tasks of a developer's running worker.
+    """
+    import socket
+
     queue = f"test-{os.getpid()}"
+    node = f"{queue}@{socket.gethostname()}"
     env = _child_env()
     env["NUANDONG_CELERY_QUEUE"] = queue
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "nuandong", "worker", "-Q", queue, "-c", "2", "-l", "WARNING", "--without-heartbeat",
-         "--without-gossip", "--without-mingle", "-n", f"{queue}@%h"],
-        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    log = ROOT / "var" / "test-output" / f"celery-{queue}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "wb") as log_file:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "nuandong", "worker", "-Q", queue, "-c", "2", "-l", "INFO",
+             "--without-heartbeat", "--without-gossip", "--without-mingle", "-n", node],
+            env=env, cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT,
+        )
     from nuandong.celery import app
 
+    previous_queue = app.conf.task_default_queue
     app.conf.task_default_queue = queue
-    deadline = time.monotonic() + 30
-    while not app.control.inspect(timeout=1, destination=[f"{queue}@{os.uname().nodename}"]).ping():
+    deadline = time.monotonic() + 60
+    while not app.control.inspect(timeout=1, destination=[node]).ping():
         if proc.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError("celery worker did not start")
+            proc.kill()
+            raise RuntimeError("celery worker did not start: " + log.read_text()[-2000:])
         time.sleep(0.3)
     yield queue
+    app.conf.task_default_queue = previous_queue
     proc.terminate()
-    proc.wait(20)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 @pytest.fixture(scope="session")

@@ -15,8 +15,8 @@ def inbox(request):
     return render(request, "notifications/inbox.html", {"items": items, "current_office_id": current})
 
 
+@member_required("notification.read")
 @require_POST
-@member_required("notification.view")
 def inbox_mark_read(request):
     notification_mark_read(user=request.user)
     return redirect("notifications")

@@ -132,8 +132,8 @@ def _done(request, pk, call):
     return redirect("rectification_detail", pk=pk)
 
 
-@require_POST
 @member_required("rectification.edit")
+@require_POST
 def rectification_evidence_add(request, pk: int):
     item = rectification_get(member=request.member, pk=pk)
     form = EvidenceForm(request.POST, request.FILES)
@@ -147,8 +147,8 @@ def rectification_evidence_add(request, pk: int):
     )
 
 
-@require_POST
 @member_required("rectification.edit")
+@require_POST
 def rectification_fix(request, pk: int):
     item = rectification_get(member=request.member, pk=pk)
     form = NoteForm(request.POST, prefix="fix")
@@ -160,8 +160,8 @@ def rectification_fix(request, pk: int):
     )
 
 
-@require_POST
 @member_required("rectification.verify")
+@require_POST
 def rectification_verdict(request, pk: int, step: str):
     item = rectification_get(member=request.member, pk=pk)
     if step not in ("verify", "lookback"):

@@ -18,6 +18,13 @@ from core.ui.decorators import member_required
 from core.ui.forms import add_service_errors
 
 
+def _sla_text(office) -> str:
+    from tenants.campaigns.services import sla_for_street
+
+    sla = sla_for_street(office)
+    return f"响应 {sla['respond'].label}、处置 {sla['handle'].label}、反馈 {sla['feedback'].label}"
+
+
 def _int(value):
     try:
         return int(value) if value else None
@@ -54,6 +61,7 @@ def request_board(request):
             "chips": chips,
             "open_count": open_count,
             "categories": RequestCategory.choices,
+            "sla_text": _sla_text(request.tenant),
             "communities": communities_in_reach(member),
             "grids": grids_in_reach(member),
         },
@@ -85,7 +93,11 @@ def request_new(request):
         else:
             messages.success(request, f"已登记诉求 {obj.number}，三项时限已开始计时")
             return redirect("request_detail", pk=obj.pk)
-    return render(request, "requests/new.html", {"form": form, "no_communities": not communities})
+    return render(
+        request,
+        "requests/new.html",
+        {"form": form, "no_communities": not communities, "sla_text": _sla_text(request.tenant)},
+    )
 
 
 @member_required("request.view")
@@ -135,8 +147,8 @@ STEP_ACTIONS = {
 }
 
 
-@require_POST
 @member_required("request.view")
+@require_POST
 def request_step(request, pk: int, step: str):
     if step not in STEP_ACTIONS:
         raise PermissionDenied
@@ -157,8 +169,8 @@ def request_step(request, pk: int, step: str):
     return redirect("request_detail", pk=pk)
 
 
-@require_POST
 @member_required("rectification.edit")
+@require_POST
 def request_to_rectification(request, pk: int):
     from core.rectification.services import rectification_from_request
 

@@ -26,6 +26,8 @@ def member_required(action: str) -> Callable:
                 raise Http404("不是本单位成员 / not a member here")
             if not member.can(action):
                 raise PermissionDenied("当前角色无权访问此页面 / your role may not open this page")
+            if member.read_only and request.method not in ("GET", "HEAD", "OPTIONS"):
+                raise PermissionDenied("区级账号在街道只读 / district accounts are read-only in a street")
             return view(request, *args, **kwargs)
 
         wrapped.required_action = action  # read by the isolation tests

@@ -65,8 +65,8 @@ def campaign_settings(request):
     )
 
 
-@require_POST
 @member_required("campaign.manage")
+@require_POST
 def phase_save(request, pk: int):
     phase = get_object_or_404(Phase, pk=pk, campaign__district=request.member.district)
     form = PhaseForm(request.POST)
@@ -81,8 +81,8 @@ def phase_save(request, pk: int):
     return redirect("campaign_settings")
 
 
-@require_POST
 @member_required("campaign.manage")
+@require_POST
 def deliverable_save(request, pk: int):
     item = get_object_or_404(Deliverable, pk=pk, phase__campaign__district=request.member.district)
     form = DeliverableForm(request.POST)
@@ -187,8 +187,8 @@ def street_campaign(request):
     )
 
 
-@require_POST
 @member_required("campaign.street_edit")
+@require_POST
 def street_check_done(request, pk: int):
     check = get_object_or_404(DeliverableCheck, pk=pk, street_office=request.tenant)
     form = CheckDoneForm(request.POST)
@@ -210,8 +210,8 @@ def street_check_done(request, pk: int):
     return redirect("street_campaign")
 
 
-@require_POST
 @member_required("campaign.street_edit")
+@require_POST
 def street_sla_save(request):
     form = StreetSlaForm(request.POST)
     if not form.is_valid():

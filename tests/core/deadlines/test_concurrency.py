@@ -9,7 +9,6 @@ from django.db import connection
 from django_tenants.utils import tenant_context
 
 from core.deadlines.durations import LOCAL_TZ
-from tests.committed import committed_place  # noqa: F401 - fixture
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=LOCAL_TZ)
 REQUESTS = 40

@@ -13,7 +13,6 @@ from django_tenants.utils import tenant_context
 
 from core.notifications.models import Notification, Outbox
 from core.notifications.services import notify, outbox_deliver, outbox_dispatch_pending
-from tests.committed import committed_place  # noqa: F401 - fixture
 
 
 @pytest.fixture
@@ -54,7 +53,7 @@ def test_a_failing_channel_is_retried_later_then_given_up(db, reader, settings):
     assert (row.status, row.attempts, row.next_attempt_at) == ("pending", 1, now + dt.timedelta(minutes=2))
     assert "provider down" in row.last_error
     assert outbox_dispatch_pending(now=now + dt.timedelta(minutes=1))["picked"] == 0  # not yet due again
-    for attempt in range(2, 9):
+    for _attempt in range(2, 9):
         outbox_deliver(outbox_ids=[row.pk], now=now)
     row.refresh_from_db()
     assert (row.status, row.attempts) == ("failed", 8)
