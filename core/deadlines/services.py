@@ -89,6 +89,8 @@ def clock_start(
         rule=rule,
     )
     clock.state = clock_state_at(clock, now)
+    if clock.state == ClockState.DUE_SOON:
+        clock.state = ClockState.ON_TRACK  # the scanner turns it due-soon and tells the responsible person
     if clock.state == ClockState.OVERDUE:
         clock.next_escalation_at = now  # started late: the scanner tells the responsible person at once
     clock.save()

@@ -17,7 +17,7 @@ class RectificationForm(forms.Form):
     grid = forms.TypedChoiceField(label="网格", coerce=int, required=False, empty_value=None)
     responsible_user_id = forms.TypedChoiceField(label="责任人", coerce=int)
     due_on = forms.DateField(
-        label="整改时限（不填按区里默认）", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="整改时限（不填按区里默认）", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     lookback_days = forms.IntegerField(
         label="验收后几天回头看（不填按区里默认）", required=False, min_value=1, max_value=365

@@ -15,6 +15,7 @@ NAV: list[tuple[str, str, str, str]] = [
     (_("整改台账"), "rectification_ledger", "rectification.view", STREET),
     (_("我的时限"), "my_deadlines", "deadline.view", STREET),
     (_("工作方案"), "street_campaign", "campaign.view", STREET),
+    (_("热线"), "hotline_edit", "hotline.edit", STREET),
     (_("通知"), "notifications", "notification.view", STREET),
     (_("区级总览"), "home", "district.view", DISTRICT),
     (_("工作方案与时限"), "campaign_settings", "campaign.view", DISTRICT),

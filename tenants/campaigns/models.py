@@ -98,6 +98,13 @@ class Deliverable(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    SHORT_NAMES = {"deployment_meeting": "部署会", "inspection_training": "排查培训", "problem_ledgers": "问题台账",
+                   "monthly_progress": "月度进展"}
+
+    @property
+    def short_name(self) -> str:
+        return self.SHORT_NAMES.get(self.key, self.name[:6])
+
 
 class DeliverableCheck(models.Model):
     """One street's one instance of a deliverable (monthly items: one per month)."""

@@ -16,4 +16,5 @@ street_urlpatterns = [
     path("campaign/checks/<int:pk>/done/", views.street_check_done, name="street_check_done"),
     path("campaign/sla/", views.street_sla_save, name="street_sla_save"),
     path("hotline/", views.street_hotline, name="hotline"),
+    path("hotline-edit/", views.hotline_edit, name="hotline_edit"),
 ]

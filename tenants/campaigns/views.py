@@ -258,3 +258,30 @@ def district_hotline(request, code: str | None = None):
 
 
 __all__ = ["StreetOffice"]
+
+
+@member_required("hotline.edit")
+def hotline_edit(request):
+    """Street staff (and community directors for their own community) keep the public hotline list current."""
+    from core.org.scope import communities_in_reach
+    from core.org.services_hotline import community_hotline_set
+
+    communities = list(communities_in_reach(request.member))
+    if request.method == "POST":
+        errors = []
+        for community in communities:
+            number = request.POST.get(f"hotline-{community.pk}", "").strip()
+            hours = request.POST.get(f"hours-{community.pk}", "").strip()
+            if (number, hours) == (community.hotline, community.hotline_hours):
+                continue
+            try:
+                community_hotline_set(community=community, hotline=number, hours=hours, actor=request.member)
+            except ValidationError as exc:
+                errors.append(f"{community.name}：{'；'.join(exc.messages)}")
+        if errors:
+            for error in errors:
+                messages.error(request, error)
+        else:
+            messages.success(request, "已保存热线信息")
+            return redirect("hotline_edit")
+    return render(request, "campaigns/hotline_edit.html", {"communities": communities})

@@ -110,3 +110,19 @@ def test_public_hotline_page_needs_no_login(place, web_client):
     text = page.content.decode()
     assert "东社区" in text and "0355-2020001" in text and "8:00-18:00" in text
     assert district.status_code == 200 and "甲街道" in district.content.decode()
+
+
+def test_street_staff_keeps_the_hotline_list_and_the_public_page_shows_it(place, web_client):
+    staff = web_client(place.office, place.users["street_staff"])
+
+    bad = staff.post("/hotline-edit/", {f"hotline-{place.community.pk}": "call me!", f"hours-{place.community.pk}": ""},
+                     follow=True)
+    assert "电话号码格式不正确" in bad.content.decode()
+    staff.post("/hotline-edit/", {f"hotline-{place.community.pk}": "0355-7654321",
+                                  f"hours-{place.community.pk}": "全天24小时",
+                                  f"hotline-{place.other_community.pk}": place.other_community.hotline,
+                                  f"hours-{place.other_community.pk}": place.other_community.hotline_hours})
+
+    public = web_client(place.office, None).get("/hotline/").content.decode()
+    assert "0355-7654321" in public and "全天24小时" in public
+    assert web_client(place.office, place.users["grid_worker"]).get("/hotline-edit/").status_code == 403
