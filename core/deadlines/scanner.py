@@ -82,7 +82,7 @@ def clock_scan_street(
 
 @transaction.atomic
 def _turn_due_soon(people: StreetPeople, now: dt.datetime, batch: int) -> int:
-    from core.notifications.services import notify
+    from core.notifications.services import Draft, notify_many
 
     clocks = list(
         Clock.objects.select_for_update(skip_locked=True)
@@ -94,82 +94,93 @@ def _turn_due_soon(people: StreetPeople, now: dt.datetime, batch: int) -> int:
     Clock.objects.filter(pk__in=[c.pk for c in clocks], state=ClockState.ON_TRACK).update(
         state=ClockState.DUE_SOON, updated_at=now
     )
-    for clock in clocks:
-        if clock.responsible_user_id:
-            notify(
-                user_ids=[clock.responsible_user_id],
-                kind="due_soon",
-                now=now,
-                title=f"即将到期：{_describe(clock)}",
-                body=f"截止时间 {_local(clock.due_at)}",
-                url=subject_url(clock),
-                dedupe_key=f"{people.office.schema_name}:clock:{clock.pk}:due_soon",
-                street_office=people.office,
-            )
+    drafts = [
+        Draft(
+            user_id=clock.responsible_user_id,
+            kind="due_soon",
+            title=f"即将到期：{_describe(clock)}",
+            body=f"截止时间 {_local(clock.due_at)}",
+            url=subject_url(clock),
+            dedupe_key=f"clock:{clock.pk}:due_soon",
+        )
+        for clock in clocks
+        if clock.responsible_user_id
+    ]
+    notify_many(drafts, now=now, street_office=people.office)
     return len(clocks)
 
 
 @transaction.atomic
 def _turn_overdue(people: StreetPeople, now: dt.datetime, batch: int) -> int:
+    from core.notifications.services import notify_many
+
     clocks = list(
         Clock.objects.select_for_update(skip_locked=True)
         .filter(state__in=[ClockState.ON_TRACK, ClockState.DUE_SOON], due_at__lte=now)
         .order_by("due_at")[:batch]
     )
+    drafts = []
     for clock in clocks:
         clock.state = ClockState.OVERDUE
         clock.escalation_level = 0
-        _step_up(people, clock, now, overdue=True)
+        drafts += _step_up(people, clock, now, overdue=True)
     Clock.objects.bulk_update(clocks, ["state", "escalation_level", "next_escalation_at", "updated_at"])
+    notify_many(drafts, now=now, street_office=people.office)
     return len(clocks)
 
 
 @transaction.atomic
 def _escalate(people: StreetPeople, now: dt.datetime, batch: int) -> int:
+    from core.notifications.services import notify_many
+
     clocks = list(
         Clock.objects.select_for_update(skip_locked=True)
         .filter(state=ClockState.OVERDUE, next_escalation_at__lte=now)
         .order_by("next_escalation_at")[:batch]
     )
+    drafts = []
     for clock in clocks:
-        _step_up(people, clock, now, overdue=clock.escalation_level == 0)
+        drafts += _step_up(people, clock, now, overdue=clock.escalation_level == 0)
     Clock.objects.bulk_update(clocks, ["escalation_level", "next_escalation_at", "updated_at"])
+    notify_many(drafts, now=now, street_office=people.office)
     return len(clocks)
 
 
-def _step_up(people: StreetPeople, clock: Clock, now: dt.datetime, *, overdue: bool) -> None:
-    """Climb one tier (the first step also tells the responsible person it is overdue)."""
-    from core.notifications.services import notify
+def _step_up(people: StreetPeople, clock: Clock, now: dt.datetime, *, overdue: bool) -> list:
+    """Climb one tier (the first step also tells the responsible person it is overdue); returns the drafts."""
+    from core.notifications.services import Draft
 
-    key = f"{people.office.schema_name}:clock:{clock.pk}"
+    key = f"clock:{clock.pk}"
     url = subject_url(clock)
+    drafts = []
     if overdue and clock.responsible_user_id:
-        notify(
-            user_ids=[clock.responsible_user_id],
-            kind="overdue",
-            now=now,
-            url=url,
-            title=f"已超时：{_describe(clock)}",
-            body=f"截止时间 {_local(clock.due_at)}，请尽快办理",
-            dedupe_key=f"{key}:overdue",
-            street_office=people.office,
+        drafts.append(
+            Draft(
+                user_id=clock.responsible_user_id,
+                kind="overdue",
+                url=url,
+                title=f"已超时：{_describe(clock)}",
+                body=f"截止时间 {_local(clock.due_at)}，请尽快办理",
+                dedupe_key=f"{key}:overdue",
+            )
         )
     level, tier, users = people.escalate_to(clock, clock.escalation_level + 1)
     users.discard(clock.responsible_user_id or -1)
-    if users:
-        notify(
-            user_ids=users,
+    drafts += [
+        Draft(
+            user_id=user_id,
             kind="escalated",
-            now=now,
             url=url,
             title=f"超时督办（{TIER_LABELS[tier]}）：{_describe(clock)}",
             body=f"截止时间 {_local(clock.due_at)} 已过，责任人尚未办结。",
             dedupe_key=f"{key}:escalate:{level}",
-            street_office=people.office,
         )
+        for user_id in sorted(users)
+    ]
     clock.escalation_level = level
     clock.updated_at = now
     if tier >= TOP_TIER:
         clock.next_escalation_at = None
     else:
         clock.next_escalation_at = clock.due_at + escalation_step(clock.started_at, clock.due_at) * level
+    return drafts

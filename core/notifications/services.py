@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.notifications.channels import DeliveryError, address_for, deliver, enabled_channels
@@ -15,6 +16,18 @@ from tenants.selectors import current_street_office
 
 logger = logging.getLogger("nuandong.notifications")
 MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One notification to write: the same ``dedupe_key`` for the same user is written only once."""
+
+    user_id: int
+    kind: str
+    title: str
+    dedupe_key: str
+    body: str = ""
+    url: str = ""
 
 
 def notify(
@@ -27,48 +40,71 @@ def notify(
     url: str = "",
     now: dt.datetime | None = None,
     street_office: StreetOffice | None = None,
-) -> list[Notification]:
+) -> list[int]:
     """Put a notification in each user's inbox (once per user and ``dedupe_key``) and queue its delivery.
 
     Runs inside the caller's transaction: inbox and outbox rows commit with the change that caused
     them. Delivery is queued after commit; if the broker is down the dispatcher sends it later.
+    Returns the ids of the notifications written now (empty when all were already there).
     """
+    drafts = [
+        Draft(user_id=u, kind=kind, title=title, dedupe_key=dedupe_key, body=body, url=url) for u in user_ids
+    ]
+    return notify_many(drafts, now=now, street_office=street_office)
+
+
+def notify_many(
+    drafts: list[Draft], *, now: dt.datetime | None = None, street_office: StreetOffice | None = None
+) -> list[int]:
+    """Write many notifications in a few statements (the scanner tells thousands at once)."""
+    if not drafts:
+        return []
     now = now or timezone.now()
     office = street_office or current_street_office()
-    created: list[Notification] = []
-    users = {u.pk: u for u in User.objects.filter(pk__in=set(user_ids), is_active=True)}
+    users = {u.pk: u for u in User.objects.filter(pk__in={d.user_id for d in drafts}, is_active=True)}
+    rows = [d for d in drafts if d.user_id in users]
+    created: list[tuple[int, int]] = []
+    table = Notification._meta.db_table
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 500):
+            chunk = rows[start : start + 500]
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, NULL)"] * len(chunk))
+            params: list = []
+            for d in chunk:
+                params += [
+                    d.user_id,
+                    office.pk if office else None,
+                    d.kind[:40],
+                    d.title[:200],
+                    d.body,
+                    d.url[:300],
+                    d.dedupe_key[:160],
+                    now,
+                ]
+            cursor.execute(
+                f'INSERT INTO "public"."{table}" (user_id, street_office_id, kind, title, body, url, dedupe_key, '
+                f"created_at, read_at) VALUES {values} ON CONFLICT (user_id, dedupe_key) DO NOTHING "
+                "RETURNING id, user_id",
+                params,
+            )
+            created += cursor.fetchall()
     channels = enabled_channels()
-    for user_id in sorted(users):
-        user = users[user_id]
-        try:
-            with transaction.atomic():
-                notification = Notification.objects.create(
-                    user=user,
-                    street_office=office,
-                    kind=kind,
-                    title=title[:200],
-                    body=body,
-                    url=url[:300],
-                    dedupe_key=dedupe_key[:160],
-                    created_at=now,
-                )
-        except IntegrityError:
-            continue  # already told this user this thing
-        created.append(notification)
-        for channel in channels:
-            address = address_for(user, channel)
-            if address:
-                Outbox.objects.create(
-                    notification=notification, channel=channel, address=address, next_attempt_at=now
-                )
-    outbox_ids = list(Outbox.objects.filter(notification__in=created).values_list("id", flat=True))
-    if outbox_ids:
+    outbox = [
+        Outbox(notification_id=notification_id, channel=channel, address=address, next_attempt_at=now)
+        for notification_id, user_id in created
+        for channel in channels
+        if (address := address_for(users[user_id], channel))
+    ]
+    Outbox.objects.bulk_create(outbox, batch_size=1000)
+    if outbox:
         from nuandong.tasks import queue_on_commit_or_later
 
         from core.notifications.tasks import outbox_deliver_task
 
-        queue_on_commit_or_later(outbox_deliver_task, outbox_ids=outbox_ids)
-    return created
+        ids = [row.pk for row in outbox]
+        for start in range(0, len(ids), 200):  # one message per 200 deliveries
+            queue_on_commit_or_later(outbox_deliver_task, outbox_ids=ids[start : start + 200])
+    return [notification_id for notification_id, _user in created]
 
 
 def notification_mark_read(
