@@ -97,27 +97,27 @@ class CampaignApi(TenantApi):
 class PhaseApi(TenantApi):
     required_action = {"PATCH": "campaign.manage"}
 
-    class Input(serializers.Serializer):
+    class PhaseIn(serializers.Serializer):
         starts_on = serializers.DateField()
         ends_on = serializers.DateField()
 
-    @extend_schema(request=Input, responses=PhaseOut)
+    @extend_schema(request=PhaseIn, responses=PhaseOut)
     def patch(self, request, pk: int):
         phase = get_object_or_404(Phase, pk=pk, campaign__district=request.member.district)
-        data = self.validated(self.Input, request.data)
+        data = self.validated(self.PhaseIn, request.data)
         return Response(PhaseOut(services.phase_update(phase=phase, actor=request.member, **data)).data)
 
 
 class DeliverableApi(TenantApi):
     required_action = {"PATCH": "campaign.manage"}
 
-    class Input(serializers.Serializer):
+    class DeliverableDueIn(serializers.Serializer):
         due_on = serializers.DateField()
 
-    @extend_schema(request=Input, responses=DeliverableOut)
+    @extend_schema(request=DeliverableDueIn, responses=DeliverableOut)
     def patch(self, request, pk: int):
         item = get_object_or_404(Deliverable, pk=pk, phase__campaign__district=request.member.district)
-        data = self.validated(self.Input, request.data)
+        data = self.validated(self.DeliverableDueIn, request.data)
         return Response(
             DeliverableOut(services.deliverable_update(deliverable=item, actor=request.member, **data)).data
         )
@@ -134,7 +134,7 @@ class CalendarApi(TenantApi):
 
     required_action = {"GET": "campaign.view", "POST": "campaign.manage"}
 
-    class Input(serializers.Serializer):
+    class CalendarIn(serializers.Serializer):
         date = serializers.DateField(required=False)
         kind = serializers.ChoiceField(choices=CalendarDay.Kind.choices, required=False)
         name = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
@@ -149,9 +149,11 @@ class CalendarApi(TenantApi):
             qs = qs.filter(date__year=request.query_params["year"])
         return Response(CalendarDayOut(qs, many=True).data)
 
-    @extend_schema(request={"multipart/form-data": Input, "application/json": Input}, responses={201: dict})
+    @extend_schema(
+        request={"multipart/form-data": CalendarIn, "application/json": CalendarIn}, responses={201: dict}
+    )
     def post(self, request):
-        data = self.validated(self.Input, request.data)
+        data = self.validated(self.CalendarIn, request.data)
         district = request.member.district
         if data.get("file"):
             text = data["file"].read().decode("utf-8-sig", errors="replace")
@@ -215,7 +217,7 @@ class StreetCampaignApi(TenantApi):
 
     required_action = {"GET": "campaign.view", "PUT": "campaign.street_edit"}
 
-    class SlaIn(serializers.Serializer):
+    class StreetSlaIn(serializers.Serializer):
         for _kind in SLA_KINDS:
             locals()[f"{_kind}_amount"] = serializers.IntegerField(
                 min_value=1, max_value=720, required=False, allow_null=True
@@ -243,10 +245,11 @@ class StreetCampaignApi(TenantApi):
         return Response(self._body(request))
 
     @extend_schema(
-        request=SlaIn, responses=inline_serializer("StreetCampaignPut", {"sla": serializers.DictField()})
+        request=StreetSlaIn,
+        responses=inline_serializer("StreetCampaignPut", {"sla": serializers.DictField()}),
     )
     def put(self, request):
-        data = self.validated(self.SlaIn, request.data)
+        data = self.validated(self.StreetSlaIn, request.data)
         durations = {}
         for kind in SLA_KINDS:
             if f"{kind}_amount" in data:
@@ -259,16 +262,16 @@ class StreetCampaignApi(TenantApi):
 class CheckDoneApi(TenantApi):
     required_action = "campaign.street_edit"
 
-    class Input(serializers.Serializer):
+    class CheckDoneIn(serializers.Serializer):
         evidence = serializers.CharField(max_length=4000)
         attended_user_ids = serializers.ListField(
             child=serializers.IntegerField(), required=False, default=list
         )
 
-    @extend_schema(request=Input, responses=CheckOut)
+    @extend_schema(request=CheckDoneIn, responses=CheckOut)
     def post(self, request, pk: int):
         check = get_object_or_404(DeliverableCheck, pk=pk, street_office=request.tenant)
-        data = self.validated(self.Input, request.data)
+        data = self.validated(self.CheckDoneIn, request.data)
         return Response(
             CheckOut(services.deliverable_check_done(check=check, actor=request.member, **data)).data
         )

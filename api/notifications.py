@@ -35,14 +35,15 @@ class NotificationReadApi(TenantApi):
 
     required_action = "notification.read"
 
-    class Input(serializers.Serializer):
+    class NotificationReadIn(serializers.Serializer):
         ids = serializers.ListField(
             child=serializers.IntegerField(), required=False, allow_null=True, default=None
         )
 
     @extend_schema(
-        request=Input, responses=inline_serializer("MarkedRead", {"marked": serializers.IntegerField()})
+        request=NotificationReadIn,
+        responses=inline_serializer("MarkedRead", {"marked": serializers.IntegerField()}),
     )
     def post(self, request):
-        data = self.validated(self.Input, request.data)
+        data = self.validated(self.NotificationReadIn, request.data)
         return Response({"marked": notification_mark_read(user=request.user, ids=data["ids"])})

@@ -33,7 +33,7 @@ class ClockOut(serializers.ModelSerializer):
         ]
 
 
-class EventOut(serializers.ModelSerializer):
+class RequestEventOut(serializers.ModelSerializer):
     class Meta:
         model = RequestEvent
         fields = ["step", "round", "at", "actor_id", "actor_name", "note"]
@@ -44,7 +44,7 @@ class RequestOut(serializers.ModelSerializer):
     grid_name = serializers.CharField(source="grid.name", read_only=True, default=None)
     next_due_at = serializers.DateTimeField(read_only=True, required=False, allow_null=True)
     clocks = serializers.SerializerMethodField()
-    events = EventOut(many=True, read_only=True)
+    events = RequestEventOut(many=True, read_only=True)
 
     class Meta:
         model = CitizenRequest
@@ -104,23 +104,23 @@ class RequestIn(serializers.Serializer):
     received_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
-class NoteIn(serializers.Serializer):
+class RequestNoteIn(serializers.Serializer):
     note = serializers.CharField(max_length=4000)
 
 
-class FeedbackIn(NoteIn):
+class RequestFeedbackIn(RequestNoteIn):
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
 
 
-class CloseIn(serializers.Serializer):
+class RequestCloseIn(serializers.Serializer):
     note = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
 
 
-class ReopenIn(serializers.Serializer):
+class RequestReopenIn(serializers.Serializer):
     reason = serializers.CharField(max_length=4000)
 
 
-class AssignIn(serializers.Serializer):
+class RequestAssignIn(serializers.Serializer):
     assignee_user_id = serializers.IntegerField()
 
 
@@ -146,11 +146,14 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
         "to_rectification": "rectification.edit",
     }
     serializer_class = RequestOut
+    queryset = CitizenRequest.objects.none()  # for the schema; requests come from get_queryset
 
     def get_serializer_class(self):
         return RequestListOut if self.action == "list" else RequestOut
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return CitizenRequest.objects.none()
         params = self.request.query_params
         filters = RequestFilters(
             status=params.get("status", ""),
@@ -193,39 +196,39 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
         obj = service(request=request_get(member=request.member, pk=pk), actor=request.member, **data)
         return Response(RequestOut(obj).data)
 
-    @extend_schema(request=NoteIn, responses=RequestOut)
+    @extend_schema(request=RequestNoteIn, responses=RequestOut)
     @action(detail=True, methods=["post"])
     def respond(self, request, pk=None):
         """Record the first response (meets the 1-hour clock)."""
-        return self._step(request, pk, NoteIn, services.request_respond)
+        return self._step(request, pk, RequestNoteIn, services.request_respond)
 
-    @extend_schema(request=NoteIn, responses=RequestOut)
+    @extend_schema(request=RequestNoteIn, responses=RequestOut)
     @action(detail=True, methods=["post"])
     def handle(self, request, pk=None):
         """Record the handling (meets the 24-hour clock)."""
-        return self._step(request, pk, NoteIn, services.request_handle)
+        return self._step(request, pk, RequestNoteIn, services.request_handle)
 
-    @extend_schema(request=FeedbackIn, responses=RequestOut)
+    @extend_schema(request=RequestFeedbackIn, responses=RequestOut)
     @action(detail=True, methods=["post"])
     def feedback(self, request, pk=None):
         """Record the feedback to the requester and their satisfaction (meets the feedback clock)."""
-        return self._step(request, pk, FeedbackIn, services.request_feedback)
+        return self._step(request, pk, RequestFeedbackIn, services.request_feedback)
 
-    @extend_schema(request=CloseIn, responses=RequestOut)
+    @extend_schema(request=RequestCloseIn, responses=RequestOut)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        return self._step(request, pk, CloseIn, services.request_close)
+        return self._step(request, pk, RequestCloseIn, services.request_close)
 
-    @extend_schema(request=ReopenIn, responses=RequestOut)
+    @extend_schema(request=RequestReopenIn, responses=RequestOut)
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None):
         """Reopen after feedback or closure: handled again with new handle and feedback clocks."""
-        return self._step(request, pk, ReopenIn, services.request_reopen)
+        return self._step(request, pk, RequestReopenIn, services.request_reopen)
 
-    @extend_schema(request=AssignIn, responses=RequestOut)
+    @extend_schema(request=RequestAssignIn, responses=RequestOut)
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
-        return self._step(request, pk, AssignIn, services.request_assign)
+        return self._step(request, pk, RequestAssignIn, services.request_assign)
 
     @extend_schema(request=ToRectificationIn, responses={201: dict})
     @action(detail=True, methods=["post"], url_path="to-rectification")

@@ -223,6 +223,14 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "DurationUnitEnum": "tenants.campaigns.models.UNIT_CHOICES",
+        "RequestStatusEnum": "core.requests.models.RequestStatus",
+        "RectificationStatusEnum": "core.rectification.models.RectificationStatus",
+        "ClockStateEnum": "core.deadlines.models.ClockState",
+        "CalendarDayKindEnum": "tenants.campaigns.models.CalendarDay.Kind",
+        "DeliverableKindEnum": "tenants.campaigns.models.Deliverable.Kind",
+    },
 }
 
 # --- personal data keys ---------------------------------------------------------------
