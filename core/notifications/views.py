@@ -10,9 +10,21 @@ from core.ui.decorators import member_required
 
 @member_required("notification.view")
 def inbox(request):
-    items = list(Notification.objects.filter(user=request.user).select_related("street_office")[:200])
+    from tenants.selectors import street_office_url
+
+    items = list(
+        Notification.objects.filter(user=request.user)
+        .select_related("street_office")
+        .prefetch_related("street_office__domains")[:200]
+    )
     current = getattr(request.tenant, "pk", None)
-    return render(request, "notifications/inbox.html", {"items": items, "current_office_id": current})
+    for item in items:
+        # A notification from another place links to that street office's own site.
+        if item.url and item.street_office_id and item.street_office_id != current:
+            item.link = street_office_url(item.street_office, request).rstrip("/") + item.url
+        else:
+            item.link = item.url
+    return render(request, "notifications/inbox.html", {"items": items})
 
 
 @member_required("notification.read")

@@ -14,7 +14,10 @@ from core.org.models import Community, Grid
 from tenants.members import member_for
 from tenants.models import Membership
 
-DEMO_COMMUNITIES = [("太东社区", "0355-2188001", "每天 8:00-20:00"), ("英雄南社区", "0355-2188002", "全天24小时")]
+DEMO_COMMUNITIES = [
+    ("太东社区", "0355-2188001", "每天 8:00-20:00"),
+    ("英雄南社区", "0355-2188002", "全天24小时"),
+]
 
 
 def _place(office) -> tuple[Community, Grid]:
@@ -45,8 +48,10 @@ def load(*, office, accounts) -> None:
     )
     from core.requests.services import request_feedback, request_handle, request_receive, request_respond
 
-    if "thd_staff" not in accounts or Membership.objects.filter(user=accounts["thd_staff"],
-                                                                street_office=office).count() == 0:
+    if (
+        "thd_staff" not in accounts
+        or Membership.objects.filter(user=accounts["thd_staff"], street_office=office).count() == 0
+    ):
         return  # only the first demo street has the full cast
     community, grid = _place(office)
     staff = member_for(accounts["thd_staff"], office)
@@ -55,32 +60,85 @@ def load(*, office, accounts) -> None:
     now = timezone.now()
     ago = lambda **kw: now - dt.timedelta(**kw)  # noqa: E731
 
-    overdue = request_receive(actor=staff, channel="hotline", category="heating", requester_name="周大爷",
-                              requester_phone="13900001111", community=community, grid=grid,
-                              description="暖气片不热，屋里只有十度", received_at=ago(hours=2), now=now)
+    overdue = request_receive(
+        actor=staff,
+        channel="hotline",
+        category="heating",
+        requester_name="周大爷",
+        requester_phone="13900001111",
+        community=community,
+        grid=grid,
+        description="暖气片不热，屋里只有十度",
+        received_at=ago(hours=2),
+        now=now,
+    )
     assert overdue.pk
-    soon = request_receive(actor=grid_worker, channel="grid_worker", category="clothing", requester_name="吴奶奶",
-                           community=community, grid=grid, description="缺一双棉鞋", received_at=ago(minutes=50),
-                           now=now)
+    soon = request_receive(
+        actor=grid_worker,
+        channel="grid_worker",
+        category="clothing",
+        requester_name="吴奶奶",
+        community=community,
+        grid=grid,
+        description="缺一双棉鞋",
+        received_at=ago(minutes=50),
+        now=now,
+    )
     assert soon.pk
-    handling = request_receive(actor=staff, channel="walk_in", category="food", requester_name="郑大妈",
-                               community=community, grid=grid, description="米面油快用完了",
-                               received_at=ago(hours=5), now=now)
-    request_respond(request=handling, actor=grid_worker, note="已电话联系，明天送到", at=ago(hours=4, minutes=40))
-    done = request_receive(actor=staff, channel="hotline", category="housing_safety", requester_name="王师傅",
-                           community=community, grid=grid, description="楼道电线老化，私拉乱接",
-                           received_at=ago(days=2), now=now)
-    request_respond(request=done, actor=grid_worker, note="已上门查看", at=ago(days=2) + dt.timedelta(minutes=30))
+    handling = request_receive(
+        actor=staff,
+        channel="walk_in",
+        category="food",
+        requester_name="郑大妈",
+        community=community,
+        grid=grid,
+        description="米面油快用完了",
+        received_at=ago(hours=5),
+        now=now,
+    )
+    request_respond(
+        request=handling, actor=grid_worker, note="已电话联系，明天送到", at=ago(hours=4, minutes=40)
+    )
+    done = request_receive(
+        actor=staff,
+        channel="hotline",
+        category="housing_safety",
+        requester_name="王师傅",
+        community=community,
+        grid=grid,
+        description="楼道电线老化，私拉乱接",
+        received_at=ago(days=2),
+        now=now,
+    )
+    request_respond(
+        request=done, actor=grid_worker, note="已上门查看", at=ago(days=2) + dt.timedelta(minutes=30)
+    )
     request_handle(request=done, actor=director, note="已请电工更换线路", at=ago(days=1, hours=6))
-    request_feedback(request=done, actor=grid_worker, note="回访：已安全用电", satisfaction="satisfied",
-                     at=ago(days=1))
+    request_feedback(
+        request=done, actor=grid_worker, note="回访：已安全用电", satisfaction="satisfied", at=ago(days=1)
+    )
 
-    item = rectification_create(actor=staff, source_type="request", source_id=done.pk, source_note=done.number,
-                                title="楼道电线老化、私拉乱接", community=community, grid=grid,
-                                responsible_user_id=grid_worker.user.pk, now=ago(days=1))
+    item = rectification_create(
+        actor=staff,
+        source_type="request",
+        source_id=done.pk,
+        source_note=done.number,
+        title="楼道电线老化、私拉乱接",
+        community=community,
+        grid=grid,
+        responsible_user_id=grid_worker.user.pk,
+        now=ago(days=1),
+    )
     rectification_add_evidence(item=item, actor=grid_worker, text="已更换线路，拆除飞线", now=ago(hours=20))
     rectification_fix(item=item, actor=grid_worker, note="更换线路并拆除飞线", now=ago(hours=20))
     rectification_verify(item=item, actor=director, passed=True, note="现场验收合格", now=ago(hours=18))
-    rectification_create(actor=staff, source_type="upstream", source_note="区民政局督查反馈第3条",
-                         title="低保户李某家中缺少应急药品", community=community, grid=grid,
-                         responsible_user_id=director.user.pk, now=now)
+    rectification_create(
+        actor=staff,
+        source_type="upstream",
+        source_note="区民政局督查反馈第3条",
+        title="低保户李某家中缺少应急药品",
+        community=community,
+        grid=grid,
+        responsible_user_id=director.user.pk,
+        now=now,
+    )

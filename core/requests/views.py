@@ -13,7 +13,14 @@ from core.org.scope import communities_in_reach, grids_in_reach
 from core.requests import services
 from core.requests.forms import CloseForm, FeedbackForm, NoteForm, ReopenForm, RequestForm
 from core.requests.models import RequestCategory, RequestStatus
-from core.requests.selectors import RequestFilters, request_clocks, request_counts, request_get, request_list
+from core.requests.selectors import (
+    OPEN_REQUEST_STATUSES,
+    RequestFilters,
+    request_clocks,
+    request_counts,
+    request_get,
+    request_list,
+)
 from core.ui.decorators import member_required
 from core.ui.forms import add_service_errors
 
@@ -127,8 +134,40 @@ def request_detail(request, pk: int):
             "events": obj.events.all(),
             "steps": steps,
             "can_rectify": member.can("rectification.edit"),
+            "assignees": _assignees(request.tenant)
+            if member.can("request.handle") and obj.status in OPEN_REQUEST_STATUSES
+            else [],
         },
     )
+
+
+def _assignees(office) -> list[tuple[int, str]]:
+    from tenants.models import Membership
+    from tenants.roles import role_label
+
+    roles = ("grid_worker", "community_worker", "community_director", "street_staff")
+    return [
+        (m.user_id, f"{m.user.display_name()}（{role_label(m.role)}）")
+        for m in Membership.objects.filter(street_office=office, is_active=True, role__in=roles)
+        .select_related("user")
+        .order_by("role", "user__full_name")
+    ]
+
+
+@member_required("request.handle")
+@require_POST
+def request_assign(request, pk: int):
+    obj = request_get(member=request.member, pk=pk)
+    try:
+        assignee = int(request.POST.get("assignee_user_id", ""))
+        services.request_assign(request=obj, actor=request.member, assignee_user_id=assignee)
+    except ValueError:
+        messages.error(request, "请选择承办人")
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, f"已指派给 {obj.assignee_name}，时限随之转交")
+    return redirect("request_detail", pk=pk)
 
 
 STEP_DONE = {

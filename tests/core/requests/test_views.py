@@ -115,14 +115,41 @@ def test_public_hotline_page_needs_no_login(place, web_client):
 def test_street_staff_keeps_the_hotline_list_and_the_public_page_shows_it(place, web_client):
     staff = web_client(place.office, place.users["street_staff"])
 
-    bad = staff.post("/hotline-edit/", {f"hotline-{place.community.pk}": "call me!", f"hours-{place.community.pk}": ""},
-                     follow=True)
+    bad = staff.post(
+        "/hotline-edit/",
+        {f"hotline-{place.community.pk}": "call me!", f"hours-{place.community.pk}": ""},
+        follow=True,
+    )
     assert "电话号码格式不正确" in bad.content.decode()
-    staff.post("/hotline-edit/", {f"hotline-{place.community.pk}": "0355-7654321",
-                                  f"hours-{place.community.pk}": "全天24小时",
-                                  f"hotline-{place.other_community.pk}": place.other_community.hotline,
-                                  f"hours-{place.other_community.pk}": place.other_community.hotline_hours})
+    staff.post(
+        "/hotline-edit/",
+        {
+            f"hotline-{place.community.pk}": "0355-7654321",
+            f"hours-{place.community.pk}": "全天24小时",
+            f"hotline-{place.other_community.pk}": place.other_community.hotline,
+            f"hours-{place.other_community.pk}": place.other_community.hotline_hours,
+        },
+    )
 
     public = web_client(place.office, None).get("/hotline/").content.decode()
     assert "0355-7654321" in public and "全天24小时" in public
     assert web_client(place.office, place.users["grid_worker"]).get("/hotline-edit/").status_code == 403
+
+
+def test_reassigning_moves_the_open_clocks_and_tells_the_new_assignee(place, web_client):
+    from core.deadlines.models import Clock
+    from core.notifications.models import Notification
+
+    staff = web_client(place.office, place.users["street_staff"])
+    new_request(staff, place)
+    obj = CitizenRequest.objects.get()
+    director = place.users["community_director"]
+
+    staff.post(f"/requests/{obj.pk}/assign/", {"assignee_user_id": director.pk})
+
+    assert set(Clock.objects.filter(subject_id=obj.pk).values_list("responsible_user_id", flat=True)) == {
+        director.pk
+    }
+    assert Notification.objects.filter(user=director, kind="request.assigned").count() == 1
+    page = web_client(place.office, director).get("/notifications/").content.decode()
+    assert f'href="/requests/{obj.pk}/"' in page
