@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 from django_tenants.utils import tenant_context
 
 from tests.support import DEMO_TEST_PASSWORD
@@ -44,6 +44,9 @@ class CommittedPlace:
             CitizenRequest.objects.all().delete()
             Rectification.objects.all().delete()
         connection.set_schema_to_public()
+        # A browser (Playwright) or a thread gives this code its own connection: leave none open,
+        # or the test database cannot be dropped at the end of the session.
+        connections.close_all()
 
 
 @pytest.fixture(scope="module")
@@ -52,6 +55,9 @@ def committed_place(django_db_setup, django_db_blocker):
     from tenants.models import District, Membership, StreetOffice, User
     from tenants.services import membership_grant, street_office_create, user_create
 
+    # Plain sync ORM code; a session-wide Playwright browser may have an event loop running in this thread.
+    allow_sync = pytest.MonkeyPatch()
+    allow_sync.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with django_db_blocker.unblock():
         office = StreetOffice.objects.filter(slug=SLUG).first()
         if office is None:
@@ -85,3 +91,4 @@ def committed_place(django_db_setup, django_db_blocker):
     yield place
     with django_db_blocker.unblock():
         place.cleanup()
+    allow_sync.undo()
