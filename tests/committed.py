@@ -33,8 +33,10 @@ class CommittedPlace:
     def cleanup(self) -> None:
         """Remove what tests made here (the append-only audit trail of this schema stays)."""
         from core.notifications.models import Notification
+        from tenants.campaigns.models import DeliverableCheck
 
         Notification.objects.filter(user__in=self.users.values()).delete()
+        DeliverableCheck.objects.filter(street_office=self.office).delete()
         with tenant_context(self.office):
             from core.deadlines.models import Clock
             from core.rectification.models import Rectification

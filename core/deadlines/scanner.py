@@ -40,11 +40,13 @@ def _local(moment: dt.datetime) -> str:
     return timezone.localtime(moment).strftime("%m-%d %H:%M")
 
 
-def clock_scan(*, now: dt.datetime | None = None, batch: int = 500) -> dict:
-    """Scan every street office. Returns counts of what changed."""
+def clock_scan(*, now: dt.datetime | None = None, batch: int = 500, schemas: list[str] | None = None) -> dict:
+    """Scan every street office (or only those ``schemas``). Returns counts of what changed."""
     now = now or timezone.now()
     totals = {"due_soon": 0, "overdue": 0, "escalated": 0, "streets": 0}
     offices = StreetOffice.objects.exclude(schema_name=PUBLIC_SCHEMA).select_related("district")
+    if schemas is not None:
+        offices = offices.filter(schema_name__in=schemas)
     for office in offices:
         with tenant_context(office):
             counts = clock_scan_street(office=office, now=now, batch=batch)

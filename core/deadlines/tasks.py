@@ -10,7 +10,10 @@ from core.deadlines.scanner import clock_scan
 @shared_task(
     name="deadlines.scan", autoretry_for=(OperationalError,), retry_backoff=True, max_retries=3, expires=55
 )
-def clock_scan_task() -> dict:
-    """Beat, every minute: clocks turning due-soon / overdue, notifications and escalation."""
+def clock_scan_task(*, schemas: list[str] | None = None) -> dict:
+    """Beat, every minute: clocks turning due-soon / overdue, notifications and escalation.
+
+    ``schemas`` limits the scan to some street offices (operations, tests); the beat scans all.
+    """
     with schema_context("public"):
-        return clock_scan()
+        return clock_scan(schemas=schemas)

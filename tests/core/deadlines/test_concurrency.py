@@ -83,3 +83,47 @@ def test_two_concurrent_scanners_change_each_clock_once_and_notify_once(committe
         finally:
             connection.set_schema_to_public()
             place.cleanup()
+
+
+def test_the_beat_task_scans_every_street_in_a_real_worker(
+    committed_place, celery_worker_process, django_db_blocker
+):
+    from django.utils import timezone
+
+    from core.deadlines.models import Clock
+    from core.deadlines.tasks import clock_scan_task
+    from core.notifications.models import Notification
+    from core.org.models import Community, Grid
+    from core.requests.services import request_receive
+
+    place = committed_place
+    with django_db_blocker.unblock():
+        try:
+            with tenant_context(place.office):
+                request = request_receive(
+                    actor=place.member("street_staff"),
+                    channel="hotline",
+                    category="medical",
+                    description="缺药",
+                    requester_name="老李",
+                    community=Community.objects.get(pk=place.community_id),
+                    grid=Grid.objects.get(pk=place.grid_id),
+                    received_at=timezone.now() - dt.timedelta(minutes=90),
+                )
+            connection.set_schema_to_public()
+
+            result = clock_scan_task.apply_async(kwargs={"schemas": [place.office.schema_name]}).get(
+                timeout=60
+            )
+
+            # Received 90 minutes ago, its 1-hour clock started overdue: the scan's first step escalates it.
+            assert result["escalated"] >= 1 and result["streets"] == 1
+            with tenant_context(place.office):
+                respond = Clock.objects.get(subject_id=request.pk, kind="respond")
+            assert (respond.state, respond.escalation_level) == ("overdue", 1)
+            assert Notification.objects.filter(
+                user=place.users["community_director"], kind="escalated"
+            ).exists()
+        finally:
+            connection.set_schema_to_public()
+            place.cleanup()

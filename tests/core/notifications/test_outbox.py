@@ -141,8 +141,14 @@ def test_broker_down_request_saved_and_notification_delivered_after_broker_retur
 
 
 def test_a_district_admin_reads_street_escalations_on_the_district_site(db, users, street_a, web_client):
-    notify(user_ids=[users["district_admin"].pk], kind="escalated", title="超时督办（区民政局）：诉求", dedupe_key="e1",
-           url="/requests/7/", street_office=street_a)
+    notify(
+        user_ids=[users["district_admin"].pk],
+        kind="escalated",
+        title="超时督办（区民政局）：诉求",
+        dedupe_key="e1",
+        url="/requests/7/",
+        street_office=street_a,
+    )
 
     page = web_client(None, users["district_admin"]).get("/notifications/").content.decode()
 
