@@ -237,7 +237,10 @@ def street_hotline(request):
 
     office = request.tenant
     communities = Community.objects.filter(is_active=True).exclude(hotline="")
-    return render(request, "campaigns/hotline_street.html", {"office": office, "communities": communities})
+    sla = services.sla_for_street(office) if office.district_id else None
+    return render(
+        request, "campaigns/hotline_street.html", {"office": office, "communities": communities, "sla": sla}
+    )
 
 
 def district_hotline(request, code: str | None = None):
