@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.audit.services import audit_record, model_snapshot
-from core.deadlines.durations import Duration, due_by_date
+from core.deadlines.durations import due_by_date
 from core.deadlines.services import clock_meet, clock_start
 from core.notifications.services import notify
 from core.org.models import Community, Grid
@@ -397,5 +397,3 @@ def rectification_lookback(
     )
     return item
 
-
-__all__ = ["Duration"]

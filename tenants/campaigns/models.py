@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
-from core.deadlines.durations import HOURS, UNITS, WORKING_DAYS, Duration
+from core.deadlines.durations import HOURS, WORKING_DAYS, Duration
 from tenants.models import District, StreetOffice, User
 
 UNIT_CHOICES = [(HOURS, "小时"), (WORKING_DAYS, "工作日")]
@@ -193,5 +193,3 @@ class CalendarDay(models.Model):
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()} {self.name}"
 
-
-__all__ = ["UNITS"]

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.audit.services import audit_record, model_snapshot
-from core.deadlines.durations import HOURS, LOCAL_TZ, UNITS, Duration, WorkCalendar, due_by_date
+from core.deadlines.durations import LOCAL_TZ, Duration, WorkCalendar, due_by_date
 from tenants.campaigns.models import (
     SLA_KINDS,
     SLA_LABELS,
@@ -234,7 +234,10 @@ def campaign_ensure(district: District) -> Campaign:
             District.objects.select_for_update().get(pk=district.pk)  # two first requests create one campaign
             campaign = Campaign.objects.filter(district=district, is_active=True).first()
             if campaign is None:
-                campaign = campaign_create_default(district=district)
+                from django_tenants.utils import schema_context
+
+                with schema_context("public"):  # the district's own audit trail records it
+                    campaign = campaign_create_default(district=district)
     return campaign
 
 
@@ -503,5 +506,3 @@ def deliverable_check_done(
     )
     return check
 
-
-__all__ = ["HOURS", "UNITS", "campaign_inspection_window", "sla_for_street", "calendar_for"]

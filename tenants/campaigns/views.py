@@ -24,7 +24,7 @@ from tenants.campaigns.forms import (
 )
 from tenants.campaigns.models import SLA_KINDS, SLA_LABELS, CalendarDay, Deliverable, DeliverableCheck, Phase
 from tenants.campaigns.selectors import STATUS_LABELS, check_status, district_progress, street_checks
-from tenants.models import PUBLIC_SCHEMA, District, StreetOffice
+from tenants.models import PUBLIC_SCHEMA, District
 from tenants.selectors import street_office_url, street_offices_of
 
 
@@ -259,8 +259,6 @@ def district_hotline(request, code: str | None = None):
         rows.append({"district": district, "offices": offices})
     return render(request, "campaigns/hotline_district.html", {"rows": rows})
 
-
-__all__ = ["StreetOffice"]
 
 
 @member_required("hotline.edit")
