@@ -17,6 +17,17 @@ def decorate(clocks):
     return clocks
 
 
+def _rate_row(name: str, rate) -> dict:
+    return {
+        "name": name,
+        "on_time": rate.on_time,
+        "late": rate.late,
+        "open_not_due": rate.open_not_due,
+        "rate": rate.rate,
+        "percent": round(rate.rate * 100, 1) if rate.rate is not None else None,
+    }
+
+
 @member_required("deadline.view")
 def my_deadlines_page(request):
     groups = my_deadlines(member=request.member)
@@ -26,19 +37,11 @@ def my_deadlines_page(request):
         ("on_track", "进行中"),
         ("met", "近两周已办结"),
     ]
-    rows = []
     names = dict(Community.objects.values_list("id", "name"))
-    for rate in on_time_rates(by="community", member=request.member):
-        rows.append(
-            {
-                "name": names.get(rate.key, "街道直办"),
-                "on_time": rate.on_time,
-                "late": rate.late,
-                "open_not_due": rate.open_not_due,
-                "rate": rate.rate,
-                "percent": round(rate.rate * 100, 1) if rate.rate is not None else None,
-            }
-        )
+    rates = on_time_rates(by="community", member=request.member)
+    rows = [_rate_row(names.get(rate.key, "街道直办"), rate) for rate in rates]
+    if len(rows) > 1:
+        rows.append(_rate_row("合计", on_time_rates(by="street", member=request.member)[0]))
     return render(
         request,
         "deadlines/my_deadlines.html",
