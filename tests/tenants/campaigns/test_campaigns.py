@@ -107,6 +107,10 @@ def test_training_attendance_and_the_district_progress(street_a, street_a2, user
             evidence="11月18日在街道会议室培训",
             attended_user_ids=[users["grid_worker"].pk],
         )
+        from core.deadlines.models import Clock
+
+        clock = Clock.objects.get(subject_type="campaigns.deliverablecheck", subject_id=training.pk)
+        assert clock.state in ("met_on_time", "met_late") and clock.met_at == training.done_at
 
     progress = district_progress(district=street_a.district)
     row_a = next(r for r in progress["rows"] if r["office"] == street_a)
