@@ -77,6 +77,8 @@ SHARED_APPS = [
     "django_htmx",
     "core.audit",
     "core.ui",
+    "core.notifications",
+    "tenants.campaigns",
     "api",
     "reports",
 ]
@@ -87,6 +89,8 @@ TENANT_APPS = [
     "core.deadlines",
     "core.registry",
     "core.inspections",
+    "core.requests",
+    "core.rectification",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -163,7 +167,11 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("NUANDONG_CELERY_QUEUE", "celery")
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # The clock scanner (due soon / overdue / escalation) and the notification outbox safety net.
+    "deadlines-scan": {"task": "deadlines.scan", "schedule": 60.0},
+    "notifications-dispatch": {"task": "notifications.outbox_dispatch", "schedule": 60.0},
+}
 CELERY_TIMEZONE = "Asia/Shanghai"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -220,8 +228,6 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    # Swagger UI assets are served from our own static files: street offices' networks may not
-    # reach a public CDN.
     # Choice sets that share a field name ("kind", "status") get explicit, stable names.
     "ENUM_NAME_OVERRIDES": {
         "SupportStatusEnum": "core.registry.models.Person.SupportStatus",
@@ -230,7 +236,15 @@ SPECTACULAR_SETTINGS = {
         "NeedStatusEnum": "core.inspections.models.Need.Status",
         "ProblemStatusEnum": "core.inspections.models.Problem.Status",
         "RosterImportStatusEnum": "core.registry.models.RosterImport.Status",
+        "DurationUnitEnum": "tenants.campaigns.models.UNIT_CHOICES",
+        "RequestStatusEnum": "core.requests.models.RequestStatus",
+        "RectificationStatusEnum": "core.rectification.models.RectificationStatus",
+        "ClockStateEnum": "core.deadlines.models.ClockState",
+        "CalendarDayKindEnum": "tenants.campaigns.models.CalendarDay.Kind",
+        "DeliverableKindEnum": "tenants.campaigns.models.Deliverable.Kind",
     },
+    # Swagger UI assets are served from our own static files: street offices' networks may not
+    # reach a public CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -247,6 +261,10 @@ NUANDONG_INSPECTION_WINDOW = (
     os.environ.get("NUANDONG_INSPECTION_START", "2026-11-21"),
     os.environ.get("NUANDONG_INSPECTION_END", "2026-11-30"),
 )
+
+# Notification channels besides the in-app inbox; SMS provider (the default only logs).
+NUANDONG_NOTIFY_CHANNELS = [c for c in os.environ.get("NUANDONG_NOTIFY_CHANNELS", "email,sms").split(",") if c]
+NUANDONG_SMS_BACKEND = os.environ.get("NUANDONG_SMS_BACKEND", "core.notifications.channels.LoggingSmsBackend")
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "nuandong@localhost")

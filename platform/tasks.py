@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 
 from celery import shared_task
@@ -19,6 +20,25 @@ def queue_on_commit(task, **kwargs) -> str:
     task_id = str(uuid.uuid4())
     transaction.on_commit(lambda: task.apply_async(kwargs=kwargs, task_id=task_id))
     return task_id
+
+
+logger = logging.getLogger("nuandong.tasks")
+
+
+def queue_on_commit_or_later(task, **kwargs) -> None:
+    """Like ``queue_on_commit`` for work that a periodic dispatcher also picks up from the database.
+
+    If the broker is down the failure is logged and the caller's saved data stands; the dispatcher
+    (e.g. the notification outbox) delivers later. Never use it for work that exists only as a message.
+    """
+
+    def send() -> None:
+        try:
+            task.apply_async(kwargs=kwargs, retry=False)
+        except Exception:  # noqa: BLE001 - broker unreachable: the outbox keeps the work
+            logger.warning("broker unavailable, %s left for the dispatcher", task.name, exc_info=True)
+
+    transaction.on_commit(send)
 
 
 @shared_task(base=TenantTask, name="nuandong.worker_ping")

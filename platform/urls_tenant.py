@@ -3,14 +3,21 @@
 from django.urls import include, path
 
 from api.urls import common_patterns, street_patterns
+from core.deadlines import views as deadline_views
 from core.ui import views as ui_views
 from nuandong.urls_common import common_urls
+from tenants.campaigns.urls import street_urlpatterns as campaign_urls
 
 urlpatterns = [
     path("", ui_views.street_home, name="home"),
     path("org/", include("core.org.urls")),
     path("households/", include("core.registry.urls")),
     path("", include("core.inspections.urls")),
+    path("requests/", include("core.requests.urls")),
+    path("rectifications/", include("core.rectification.urls")),
+    path("deadlines/", deadline_views.my_deadlines_page, name="my_deadlines"),
+    path("notifications/", include("core.notifications.urls")),
+    *campaign_urls,  # includes the public /hotline/ page
     path("api/v1/", include(common_patterns + street_patterns)),
     *common_urls("nuandong.urls_tenant"),
 ]

@@ -52,7 +52,7 @@ class Member:
             return False
         if self.scope in (SCOPE_COMMUNITY, SCOPE_GRID) and self.community_id is None and self.grid_id is None:
             # A community/grid role not yet assigned to a community or grid sees nothing narrow.
-            return action in {"street.view", "deadline.view", "notification.view"}
+            return action in {"street.view", "deadline.view", "notification.view", "notification.read"}
         return True
 
 

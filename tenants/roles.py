@@ -62,6 +62,7 @@ ACTIONS: dict[str, str] = {
     "district.manage_members": "管理区级与街道账号 / manage accounts",
     "campaign.view": "查看工作方案与时限 / view the campaign",
     "campaign.manage": "设置工作方案、阶段与时限 / set the campaign, phases and SLA",
+    "campaign.street_edit": "街道收紧时限、登记阶段任务完成 / tighten the street's SLA, check off phase tasks",
     # street level (tenant schema)
     "street.view": "进入街道工作台 / open the street workspace",
     "member.view": "查看人员 / view staff",
@@ -102,6 +103,7 @@ ACTIONS: dict[str, str] = {
     "report.approve": "审核报表 / approve reports",
     "deadline.view": "查看时限 / view deadlines",
     "notification.view": "查看通知 / view notifications",
+    "notification.read": "标记通知已读 / mark notifications read",
     "audit.view": "查看操作日志 / view the audit trail",
 }
 
@@ -111,7 +113,7 @@ def is_read_action(action: str) -> bool:
 
 
 _VIEW_ALL_STREET = {a for a in ACTIONS if is_read_action(a) and not a.startswith(("district.",))}
-_SELF = {"deadline.view", "notification.view", "street.view"}
+_SELF = {"deadline.view", "notification.view", "notification.read", "street.view"}
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     DISTRICT_ADMIN: frozenset(
@@ -119,15 +121,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "district.view", "district.manage_streets", "district.manage_members",
             "campaign.view", "campaign.manage",
             "street.view", "org.view", "member.view", "report.view", "report.approve", "coverage.view",
-            "deadline.view", "notification.view", "audit.view",
+            "deadline.view", "notification.view", "notification.read", "audit.view",
         }
     ),
     DISTRICT_VIEWER: frozenset(
         {"district.view", "campaign.view", "street.view", "org.view", "report.view", "deadline.view", "notification.view",
-         "coverage.view"}
+         "coverage.view", "notification.read"}
     ),
     STREET_LEADER: frozenset(
-        _VIEW_ALL_STREET | {"campaign.view", "person.view_full_id", "report.approve", "relief.approve", "rectification.verify"}
+        _VIEW_ALL_STREET | {"campaign.view", "person.view_full_id", "report.approve", "relief.approve", "rectification.verify",
+                            "notification.read"}
     ),
     STREET_STAFF: frozenset(
         set(ACTIONS) - {"district.view", "district.manage_streets", "district.manage_members", "campaign.manage",
@@ -139,7 +142,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "household.edit", "roster.import", "person.view_full_id", "visit.create", "need.edit", "problem.edit",
             "request.create", "request.respond", "request.handle", "request.feedback", "request.close",
             "rectification.edit", "rectification.verify", "relief.edit", "material.edit",
-            "report.compile", "report.submit", "hotline.edit", "campaign.view",
+            "report.compile", "report.submit", "hotline.edit", "campaign.view", "notification.read",
         }
     ),
     COMMUNITY_WORKER: frozenset(
@@ -148,6 +151,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "household.edit", "roster.import", "person.view_full_id", "visit.create", "need.edit", "problem.edit",
             "request.create", "request.respond", "request.handle", "request.feedback",
             "rectification.edit", "relief.edit", "material.edit", "report.compile", "campaign.view",
+            "notification.read",
         }
     ),
     GRID_WORKER: frozenset(

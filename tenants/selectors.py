@@ -23,3 +23,15 @@ def street_office_url(office: StreetOffice, request=None) -> str:
     default = "443" if request.is_secure() else "80"
     suffix = "" if port == default else f":{port}"
     return f"{request.scheme}://{domain}{suffix}/"
+
+
+def current_street_office() -> StreetOffice | None:
+    """The street office whose schema the connection is in (None on the public schema)."""
+    from django.db import connection
+
+    tenant = getattr(connection, "tenant", None)
+    if isinstance(tenant, StreetOffice) and tenant.pk and tenant.schema_name == connection.schema_name:
+        return tenant
+    if connection.schema_name == PUBLIC_SCHEMA:
+        return None
+    return StreetOffice.objects.select_related("district").filter(schema_name=connection.schema_name).first()

@@ -25,6 +25,7 @@ from tests.support import DEMO_TEST_PASSWORD, ensure_world, host_of, port_is_fre
 pytest_plugins = ["tests.registry_places"]  # ``org_a``: communities, grids and placed people in street A
 
 ROOT = Path(__file__).resolve().parent.parent
+pytest_plugins = ["tests.places", "tests.committed"]  # ``place`` (rolled back) and ``committed_place`` fixtures
 
 
 @pytest.fixture(scope="session")

@@ -37,6 +37,8 @@ class Clock(models.Model):
     met_at = models.DateTimeField(null=True, blank=True)
     state = models.CharField(max_length=16, choices=ClockState.choices, default=ClockState.ON_TRACK)
     escalation_level = models.PositiveSmallIntegerField(default=0)
+    # When an overdue clock climbs to the next tier (None: at the top, or not overdue).
+    next_escalation_at = models.DateTimeField(null=True, blank=True)
     rule = models.CharField(max_length=120, blank=True, default="")  # human text: "24 小时" / "3 个工作日"
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -44,13 +46,22 @@ class Clock(models.Model):
     class Meta:
         ordering = ["due_at"]
         constraints = [
-            models.UniqueConstraint(fields=["subject_type", "subject_id", "kind", "round"], name="clock_unique_round"),
-            models.CheckConstraint(name="clock_warn_before_due", condition=Q(warn_at__lte=models.F("due_at"))),
+            models.UniqueConstraint(
+                fields=["subject_type", "subject_id", "kind", "round"], name="clock_unique_round"
+            ),
+            models.CheckConstraint(
+                name="clock_warn_before_due", condition=Q(warn_at__lte=models.F("due_at"))
+            ),
         ]
         indexes = [
             # The scanner's two questions, answered from small partial indexes over open clocks only.
             models.Index(fields=["warn_at"], name="clock_open_warn_idx", condition=Q(state="on_track")),
-            models.Index(fields=["due_at"], name="clock_open_due_idx", condition=Q(state__in=["on_track", "due_soon"])),
+            models.Index(
+                fields=["due_at"], name="clock_open_due_idx", condition=Q(state__in=["on_track", "due_soon"])
+            ),
+            models.Index(
+                fields=["next_escalation_at"], name="clock_escalate_idx", condition=Q(state="overdue")
+            ),
             models.Index(fields=["subject_type", "subject_id"], name="clock_subject_idx"),
             models.Index(fields=["community_id", "grid_id", "state"], name="clock_place_state_idx"),
         ]

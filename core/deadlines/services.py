@@ -12,6 +12,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from core.audit.services import audit_record
+from core.deadlines.durations import Duration, WorkCalendar, due_after
 from core.deadlines.models import OPEN_STATES, Clock, ClockState
 
 
@@ -37,9 +38,12 @@ def clock_start(
     *,
     subject: models.Model,
     kind: str,
-    due_at: dt.datetime,
+    due_at: dt.datetime | None = None,
+    duration: Duration | None = None,
+    calendar: WorkCalendar | None = None,
     warn_at: dt.datetime | None = None,
     started_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
     responsible_user_id: int | None = None,
     community_id: int | None = None,
     grid_id: int | None = None,
@@ -47,8 +51,17 @@ def clock_start(
     rule: str = "",
     actor=None,
 ) -> Clock:
-    """Start a clock (a new round if this subject already had one of this kind)."""
-    started_at = started_at or timezone.now()
+    """Start a clock (a new round if this subject already had one of this kind).
+
+    Give either ``due_at`` or a ``duration`` (hours or working days, on ``calendar``).
+    """
+    now = now or timezone.now()
+    started_at = started_at or now
+    if duration is not None:
+        due_at = due_after(started_at, duration, calendar or WorkCalendar())
+        rule = rule or duration.label
+    if due_at is None:
+        raise ValueError("give due_at or duration")
     if due_at <= started_at:
         raise ValueError("due_at must be after started_at")
     if warn_at is None:
@@ -57,7 +70,9 @@ def clock_start(
         warn_at = min(started_at + span * 0.8, due_at - min(span, dt.timedelta(minutes=15)))
     subject_type, subject_id = subject_key(subject)
     previous = (
-        Clock.objects.filter(subject_type=subject_type, subject_id=subject_id, kind=kind).order_by("-round").first()
+        Clock.objects.filter(subject_type=subject_type, subject_id=subject_id, kind=kind)
+        .order_by("-round")
+        .first()
     )
     clock = Clock(
         subject_type=subject_type,
@@ -73,10 +88,18 @@ def clock_start(
         due_at=due_at,
         rule=rule,
     )
-    clock.state = clock_state_at(clock, timezone.now())
+    clock.state = clock_state_at(clock, now)
+    if clock.state == ClockState.DUE_SOON:
+        clock.state = ClockState.ON_TRACK  # the scanner turns it due-soon and tells the responsible person
+    if clock.state == ClockState.OVERDUE:
+        clock.next_escalation_at = now  # started late: the scanner tells the responsible person at once
     clock.save()
-    audit_record(actor=actor, action="clock.start", obj=clock,
-                 after={"kind": kind, "due_at": due_at, "warn_at": warn_at, "subject": f"{subject_type}#{subject_id}"})
+    audit_record(
+        actor=actor,
+        action="clock.start",
+        obj=clock,
+        after={"kind": kind, "due_at": due_at, "warn_at": warn_at, "subject": f"{subject_type}#{subject_id}"},
+    )
     return clock
 
 
@@ -91,7 +114,9 @@ def clock_open(*, subject: models.Model, kind: str) -> Clock | None:
 
 
 @transaction.atomic
-def clock_meet(*, subject: models.Model, kind: str, at: dt.datetime | None = None, actor=None) -> Clock | None:
+def clock_meet(
+    *, subject: models.Model, kind: str, at: dt.datetime | None = None, actor=None
+) -> Clock | None:
     """Mark the open clock of this kind met at ``at``; returns it (None if no clock was open)."""
     clock = clock_open(subject=subject, kind=kind)
     if clock is None:
@@ -99,9 +124,15 @@ def clock_meet(*, subject: models.Model, kind: str, at: dt.datetime | None = Non
     before = clock.state
     clock.met_at = at or timezone.now()
     clock.state = clock_state_at(clock, clock.met_at)
-    clock.save(update_fields=["met_at", "state", "updated_at"])
-    audit_record(actor=actor, action="clock.meet", obj=clock, before={"state": before},
-                 after={"state": clock.state, "met_at": clock.met_at})
+    clock.next_escalation_at = None
+    clock.save(update_fields=["met_at", "state", "next_escalation_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="clock.meet",
+        obj=clock,
+        before={"state": before},
+        after={"state": clock.state, "met_at": clock.met_at},
+    )
     return clock
 
 
@@ -113,6 +144,38 @@ def clock_cancel(*, subject: models.Model, kind: str, reason: str, actor=None) -
     before = clock.state
     clock.state = ClockState.CANCELLED
     clock.save(update_fields=["state", "updated_at"])
-    audit_record(actor=actor, action="clock.cancel", obj=clock, before={"state": before},
-                 after={"state": clock.state}, reason=reason)
+    audit_record(
+        actor=actor,
+        action="clock.cancel",
+        obj=clock,
+        before={"state": before},
+        after={"state": clock.state},
+        reason=reason,
+    )
+    return clock
+
+
+@transaction.atomic
+def clock_retime(*, subject: models.Model, kind: str, due_at: dt.datetime, actor=None) -> Clock | None:
+    """Move the deadline of the open clock (a policy date changed); the scanner takes it from there."""
+    clock = clock_open(subject=subject, kind=kind)
+    if clock is None or clock.due_at == due_at:
+        return clock
+    before = {"due_at": clock.due_at, "state": clock.state}
+    span = due_at - clock.started_at
+    clock.due_at = due_at
+    clock.warn_at = min(clock.started_at + span * 0.8, due_at - min(span, dt.timedelta(minutes=15)))
+    clock.state = clock_state_at(clock, timezone.now())
+    if clock.state != ClockState.OVERDUE:
+        clock.escalation_level, clock.next_escalation_at = 0, None
+    elif before["state"] != ClockState.OVERDUE:
+        clock.next_escalation_at = timezone.now()
+    clock.save()
+    audit_record(
+        actor=actor,
+        action="clock.retime",
+        obj=clock,
+        before=before,
+        after={"due_at": clock.due_at, "state": clock.state},
+    )
     return clock

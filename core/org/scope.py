@@ -45,3 +45,27 @@ def member_reaches(member: Member, *, community_id: int | None, grid_id: int | N
     if member.community_id is not None:
         return community_id == member.community_id
     return False
+
+
+def communities_in_reach(member: Member) -> QuerySet:
+    """Active communities the member works in (all of the street for street and district roles)."""
+    from core.org.models import Community
+
+    qs = Community.objects.filter(is_active=True)
+    if member.scope in (SCOPE_STREET, SCOPE_DISTRICT):
+        return qs
+    if member.community_id is not None:
+        return qs.filter(pk=member.community_id)
+    if member.grid_id is not None:
+        return qs.filter(grids__id=member.grid_id)
+    return qs.none()
+
+
+def grids_in_reach(member: Member) -> QuerySet:
+    """Active grids the member works in."""
+    from core.org.models import Grid
+
+    qs = Grid.objects.filter(is_active=True).select_related("community")
+    if member.scope == SCOPE_GRID and member.grid_id is not None:
+        return qs.filter(pk=member.grid_id)
+    return qs.filter(community__in=communities_in_reach(member))

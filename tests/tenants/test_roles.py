@@ -16,6 +16,7 @@ EXPECTED = {
     "district.manage_streets":   "x.........",
     "district.manage_members":   "x.........",
     "campaign.view":             "xxxxxx....",
+    "campaign.street_edit":       "...x......",
     "campaign.manage":           "x.........",
     "street.view":               "xxxxxxxxxx",
     "member.view":               "x.xx......",
@@ -56,6 +57,7 @@ EXPECTED = {
     "report.approve":            "x.x.......",
     "deadline.view":             "xxxxxxxxxx",
     "notification.view":         "xxxxxxxxxx",
+    "notification.read":         "xxxxxxxxxx",
     "audit.view":                "x.xx......",
 }
 

@@ -1,0 +1,230 @@
+"""/api/v1/rectifications/: the rectification ledger, evidence, verification and look-back."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from api.base import TenantViewSet
+from api.requests import ClockOut, _int, place_in_reach
+from core.rectification import services
+from core.rectification.models import (
+    Rectification,
+    RectificationEvent,
+    RectificationEvidence,
+    RectificationSource,
+)
+from core.rectification.selectors import (
+    RectificationFilters,
+    rectification_clocks,
+    rectification_get,
+    rectification_list,
+)
+
+
+class RectificationEvidenceOut(serializers.ModelSerializer):
+    photo_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RectificationEvidence
+        fields = ["id", "round", "kind", "text", "photo_url", "added_by_name", "added_at"]
+
+    def get_photo_url(self, obj) -> str | None:
+        return f"/rectifications/{obj.rectification_id}/evidence/{obj.pk}/" if obj.photo else None
+
+
+class RectificationEventOut(serializers.ModelSerializer):
+    class Meta:
+        model = RectificationEvent
+        fields = ["step", "round", "at", "actor_name", "note"]
+
+
+class RectificationOut(serializers.ModelSerializer):
+    community_name = serializers.CharField(source="community.name", read_only=True)
+    clocks = serializers.SerializerMethodField()
+    evidence = RectificationEvidenceOut(many=True, read_only=True)
+    events = RectificationEventOut(many=True, read_only=True)
+
+    class Meta:
+        model = Rectification
+        fields = [
+            "id",
+            "number",
+            "source_type",
+            "source_id",
+            "source_note",
+            "title",
+            "description",
+            "community",
+            "community_name",
+            "grid",
+            "household_id",
+            "responsible_user_id",
+            "responsible_name",
+            "status",
+            "round",
+            "relapse_count",
+            "lookback_days",
+            "fixed_at",
+            "fixed_by_name",
+            "fix_note",
+            "verified_at",
+            "verified_by_name",
+            "verify_note",
+            "lookback_at",
+            "lookback_note",
+            "created_at",
+            "created_by_name",
+            "clocks",
+            "evidence",
+            "events",
+        ]
+
+    @extend_schema(responses=ClockOut(many=True))
+    def get_clocks(self, obj) -> list[dict]:
+        return ClockOut(rectification_clocks(obj), many=True).data
+
+
+class RectificationListOut(RectificationOut):
+    next_due_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    class Meta(RectificationOut.Meta):
+        fields = [f for f in RectificationOut.Meta.fields if f not in ("clocks", "evidence", "events")] + [
+            "next_due_at"
+        ]
+
+
+class RectificationIn(serializers.Serializer):
+    source_type = serializers.ChoiceField(choices=RectificationSource.choices)
+    source_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    source_note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    community = serializers.IntegerField()
+    grid = serializers.IntegerField(required=False, allow_null=True, default=None)
+    household_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    responsible_user_id = serializers.IntegerField()
+    due_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="deadline date; moved to the next working day if it is not one",
+    )
+    lookback_days = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=365
+    )
+
+
+class RectificationEvidenceIn(serializers.Serializer):
+    text = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
+    photo = serializers.ImageField(required=False, allow_null=True, default=None)
+
+
+class RectificationNoteIn(serializers.Serializer):
+    note = serializers.CharField(max_length=4000)
+
+
+class RectificationVerdictIn(RectificationNoteIn):
+    passed = serializers.BooleanField()
+
+
+@extend_schema(tags=["rectifications"])
+class RectificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
+    """The rectification ledger (整改台账). Verification must be done by someone other than the fixer."""
+
+    required_action = {
+        "list": "rectification.view",
+        "retrieve": "rectification.view",
+        "create": "rectification.edit",
+        "evidence": "rectification.edit",
+        "fix": "rectification.edit",
+        "verify": "rectification.verify",
+        "lookback": "rectification.verify",
+    }
+    serializer_class = RectificationOut
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    queryset = Rectification.objects.none()  # for the schema; items come from get_queryset
+
+    def get_serializer_class(self):
+        return RectificationListOut if self.action == "list" else RectificationOut
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Rectification.objects.none()
+        params = self.request.query_params
+        return rectification_list(
+            member=self.request.member,
+            filters=RectificationFilters(
+                status=params.get("status", ""),
+                source_type=params.get("source_type", ""),
+                community_id=_int(params.get("community")),
+                relapsed=params.get("relapsed") in ("1", "true"),
+            ),
+        )
+
+    def get_object(self):
+        return rectification_get(member=self.request.member, pk=self.kwargs["pk"])
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, description="not confirmed (default), all, or one status"),
+            OpenApiParameter("source_type", str),
+            OpenApiParameter("community", int),
+            OpenApiParameter("relapsed", bool),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request=RectificationIn, responses={201: RectificationOut})
+    def create(self, request):
+        data = self.validated(RectificationIn, request.data)
+        community, grid = place_in_reach(request.member, data.pop("community"), data.pop("grid"))
+        item = services.rectification_create(actor=request.member, community=community, grid=grid, **data)
+        return Response(RectificationOut(item).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        request={"multipart/form-data": RectificationEvidenceIn, "application/json": RectificationEvidenceIn},
+        responses={201: RectificationEvidenceOut},
+    )
+    @action(detail=True, methods=["post"])
+    def evidence(self, request, pk=None):
+        """Add evidence: a text, a photo (multipart), or both."""
+        data = self.validated(RectificationEvidenceIn, request.data)
+        evidence = services.rectification_add_evidence(item=self.get_object(), actor=request.member, **data)
+        return Response(RectificationEvidenceOut(evidence).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=RectificationNoteIn, responses=RectificationOut)
+    @action(detail=True, methods=["post"])
+    def fix(self, request, pk=None):
+        data = self.validated(RectificationNoteIn, request.data)
+        return Response(
+            RectificationOut(
+                services.rectification_fix(item=self.get_object(), actor=request.member, **data)
+            ).data
+        )
+
+    @extend_schema(request=RectificationVerdictIn, responses=RectificationOut)
+    @action(detail=True, methods=["post"])
+    def verify(self, request, pk=None):
+        """Verification by someone other than the fixer: passed starts the look-back clock; failed reopens."""
+        data = self.validated(RectificationVerdictIn, request.data)
+        return Response(
+            RectificationOut(
+                services.rectification_verify(item=self.get_object(), actor=request.member, **data)
+            ).data
+        )
+
+    @extend_schema(request=RectificationVerdictIn, responses=RectificationOut)
+    @action(detail=True, methods=["post"])
+    def lookback(self, request, pk=None):
+        """The look-back re-check (回头看): failed reopens the item as a relapse."""
+        data = self.validated(RectificationVerdictIn, request.data)
+        return Response(
+            RectificationOut(
+                services.rectification_lookback(item=self.get_object(), actor=request.member, **data)
+            ).data
+        )

@@ -1,0 +1,114 @@
+"""Due-date arithmetic: durations in clock hours or in working days, on a working-day calendar.
+
+Rules (shown to users in the UI, see ``RULE_TEXT``):
+- ``hours``: the deadline is the start plus that many clock hours, whatever the day.
+- ``working_days``: the day of the start is not counted; the deadline is the end (23:59:59, Beijing
+  time) of the N-th working day after it.
+- a deadline given as a date ("by the 20th") that falls on a non-working day moves to the end of the
+  next working day.
+
+A working day is Monday to Friday unless the calendar marks it a holiday, plus any weekend day the
+calendar marks a make-up working day (调休上班).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+HOURS, WORKING_DAYS = "hours", "working_days"
+UNITS = {HOURS: "小时", WORKING_DAYS: "个工作日"}
+RULE_TEXT = (
+    "按小时计的时限：从开始时刻起算满规定小时数。按工作日计的时限：当天不计，从次日起数满规定个工作日，"
+    "截止到最后一个工作日 23:59（北京时间）；周末、法定节假日不计，调休上班日计入。"
+    "按日期规定的时限（如每月20日前）遇节假日顺延至下一个工作日。"
+)
+
+
+@dataclass(frozen=True)
+class WorkCalendar:
+    """Holidays (days off) and make-up working days; everything else follows the weekday rule."""
+
+    holidays: frozenset[dt.date] = field(default_factory=frozenset)
+    workdays: frozenset[dt.date] = field(default_factory=frozenset)
+
+    def is_working_day(self, day: dt.date) -> bool:
+        if day in self.workdays:
+            return True
+        if day in self.holidays:
+            return False
+        return day.weekday() < 5
+
+    def next_working_day(self, day: dt.date) -> dt.date:
+        """``day`` itself when it is a working day, else the first working day after it."""
+        for _ in range(400):
+            if self.is_working_day(day):
+                return day
+            day += dt.timedelta(days=1)
+        raise ValueError("no working day within 400 days: check the calendar")
+
+    def add_working_days(self, day: dt.date, count: int) -> dt.date:
+        """The ``count``-th working day after ``day`` (``day`` itself not counted)."""
+        if count < 1:
+            raise ValueError("count must be at least 1")
+        found = 0
+        for _ in range(count * 7 + 400):
+            day += dt.timedelta(days=1)
+            if self.is_working_day(day):
+                found += 1
+                if found == count:
+                    return day
+        raise ValueError("working days could not be counted: check the calendar")
+
+
+@dataclass(frozen=True)
+class Duration:
+    amount: int
+    unit: str = HOURS
+
+    def __post_init__(self) -> None:
+        if self.unit not in UNITS:
+            raise ValueError(f"unknown unit {self.unit!r}")
+        if self.amount < 1:
+            raise ValueError("a duration is at least 1")
+
+    @property
+    def label(self) -> str:
+        return f"{self.amount} {UNITS[self.unit]}"
+
+    def min_hours(self) -> int:
+        """A lower bound in clock hours (N working days always last at least N*24 hours)."""
+        return self.amount if self.unit == HOURS else self.amount * 24
+
+    def max_hours(self) -> int | None:
+        """An upper bound in clock hours, or None when holidays make it unbounded."""
+        return self.amount if self.unit == HOURS else None
+
+    def is_not_longer_than(self, other: Duration) -> bool:
+        """True when this duration can never end later than ``other`` (used for 'tighten, never loosen')."""
+        if self.unit == other.unit:
+            return self.amount <= other.amount
+        if self.unit == HOURS:
+            return self.amount <= other.min_hours()
+        return False  # working days may stretch over a holiday beyond any number of hours
+
+
+def end_of_local_day(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=LOCAL_TZ).astimezone(dt.UTC)
+
+
+def due_after(start: dt.datetime, duration: Duration, calendar: WorkCalendar) -> dt.datetime:
+    """The deadline of a clock started at ``start`` (aware) for ``duration``."""
+    if start.tzinfo is None:
+        raise ValueError("start must be timezone-aware")
+    if duration.unit == HOURS:
+        return start + dt.timedelta(hours=duration.amount)
+    local_day = start.astimezone(LOCAL_TZ).date()
+    return end_of_local_day(calendar.add_working_days(local_day, duration.amount))
+
+
+def due_by_date(day: dt.date, calendar: WorkCalendar) -> dt.datetime:
+    """A deadline 'by <day>': the end of that day, moved to the next working day if it is not one."""
+    return end_of_local_day(calendar.next_working_day(day))

@@ -1,0 +1,94 @@
+"""Reads of clocks: a member's deadlines, and on-time rates per grid, community and street."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from core.deadlines.models import OPEN_STATES, Clock, ClockState
+from core.org.scope import scope_q
+from tenants.members import Member
+
+LATE_Q = Q(state=ClockState.MET_LATE)
+
+
+def clocks_for_member(*, member: Member, mine: bool = True) -> QuerySet[Clock]:
+    """Clocks the member is responsible for (``mine``) or may see in their reach."""
+    qs = Clock.objects.exclude(state=ClockState.CANCELLED)
+    if mine:
+        return qs.filter(responsible_user_id=member.user.pk)
+    return qs.filter(scope_q(member, grid="grid", community="community"))
+
+
+def my_deadlines(
+    *, member: Member, now: dt.datetime | None = None, met_days: int = 14
+) -> dict[str, list[Clock]]:
+    """The member's clocks grouped as the page shows them: overdue, due soon, on track, recently met."""
+    now = now or timezone.now()
+    qs = clocks_for_member(member=member)
+    open_clocks = list(qs.filter(state__in=OPEN_STATES).order_by("due_at")[:500])
+    groups: dict[str, list[Clock]] = {"overdue": [], "due_soon": [], "on_track": []}
+    from core.deadlines.services import clock_state_at
+
+    for clock in open_clocks:
+        groups[clock_state_at(clock, now)].append(clock)
+    groups["met"] = list(qs.filter(met_at__gte=now - dt.timedelta(days=met_days)).order_by("-met_at")[:100])
+    return groups
+
+
+@dataclass(frozen=True)
+class OnTimeRate:
+    key: int | None
+    on_time: int
+    late: int
+    open_not_due: int
+
+    @property
+    def closed_or_due(self) -> int:
+        return self.on_time + self.late
+
+    @property
+    def rate(self) -> float | None:
+        """Share of clocks met on time among those met or already past due (open-but-overdue counts late)."""
+        return None if self.closed_or_due == 0 else self.on_time / self.closed_or_due
+
+
+def on_time_rates(
+    *,
+    by: str = "community",
+    now: dt.datetime | None = None,
+    kinds: list[str] | None = None,
+    since: dt.datetime | None = None,
+    member: Member | None = None,
+) -> list[OnTimeRate]:
+    """On-time rate grouped ``by`` "grid", "community" or "street" (one row for the whole street).
+
+    Uses ``now`` rather than the persisted state, so a clock past due is late even before the scanner
+    has marked it.
+    """
+    now = now or timezone.now()
+    qs = Clock.objects.exclude(state=ClockState.CANCELLED)
+    if kinds:
+        qs = qs.filter(kind__in=kinds)
+    if since:
+        qs = qs.filter(due_at__gte=since)
+    if member is not None:
+        qs = qs.filter(scope_q(member, grid="grid", community="community"))
+    open_q = Q(state__in=OPEN_STATES)
+    aggregates = {
+        "on_time": Count("id", filter=Q(state=ClockState.MET_ON_TIME)),
+        "late": Count("id", filter=LATE_Q | (open_q & Q(due_at__lte=now))),
+        "open_not_due": Count("id", filter=open_q & Q(due_at__gt=now)),
+    }
+    if by == "street":
+        row = qs.aggregate(**aggregates)
+        return [OnTimeRate(key=None, **row)]
+    field = {"grid": "grid_id", "community": "community_id"}[by]
+    rows = qs.values(field).annotate(**aggregates).order_by(field)
+    return [
+        OnTimeRate(key=r[field], on_time=r["on_time"], late=r["late"], open_not_due=r["open_not_due"])
+        for r in rows
+    ]

@@ -1,0 +1,89 @@
+"""Reads of the rectification ledger, scoped to the member's reach."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.http import Http404
+
+from core.deadlines.models import OPEN_STATES, Clock
+from core.org.scope import scope_to_member
+from core.rectification.models import Rectification, RectificationStatus
+from tenants.members import Member
+
+
+@dataclass
+class RectificationFilters:
+    status: str = ""  # "" = not yet confirmed, "all", or a status
+    source_type: str = ""
+    community_id: int | None = None
+    relapsed: bool = False
+
+    def apply(self, qs: QuerySet) -> QuerySet:
+        if self.status == "all":
+            pass
+        elif self.status:
+            qs = qs.filter(status=self.status)
+        else:
+            qs = qs.exclude(status=RectificationStatus.CONFIRMED)
+        if self.source_type:
+            qs = qs.filter(source_type=self.source_type)
+        if self.community_id:
+            qs = qs.filter(community_id=self.community_id)
+        if self.relapsed:
+            qs = qs.filter(relapse_count__gt=0)
+        return qs
+
+
+def _scoped(member: Member) -> QuerySet[Rectification]:
+    return scope_to_member(
+        Rectification.objects.select_related("community", "grid"), member, grid="grid", community="community"
+    )
+
+
+def rectification_list(
+    *, member: Member, filters: RectificationFilters | None = None
+) -> QuerySet[Rectification]:
+    clocks = Clock.objects.filter(
+        subject_type="rectification.rectification", subject_id=OuterRef("pk"), state__in=OPEN_STATES
+    ).order_by("due_at")
+    return (
+        (filters or RectificationFilters())
+        .apply(_scoped(member))
+        .annotate(
+            next_due_at=Subquery(clocks.values("due_at")[:1]),
+            next_clock_kind=Subquery(clocks.values("kind")[:1]),
+        )
+        .order_by(F("next_due_at").asc(nulls_last=True), "-created_at")
+    )
+
+
+def rectification_get(*, member: Member, pk: int) -> Rectification:
+    item = _scoped(member).filter(pk=pk).first()
+    if item is None:
+        raise Http404("整改事项不存在 / no such item")
+    return item
+
+
+def rectification_clocks(item: Rectification) -> list[Clock]:
+    return list(
+        Clock.objects.filter(subject_type="rectification.rectification", subject_id=item.pk).order_by(
+            "started_at", "id"
+        )
+    )
+
+
+def rectification_summary(*, member: Member) -> dict:
+    qs = _scoped(member)
+    row = qs.aggregate(
+        total=Count("id"),
+        open=Count("id", filter=Q(status=RectificationStatus.OPEN)),
+        fixed=Count("id", filter=Q(status=RectificationStatus.FIXED)),
+        verified=Count("id", filter=Q(status=RectificationStatus.VERIFIED)),
+        confirmed=Count("id", filter=Q(status=RectificationStatus.CONFIRMED)),
+        relapsed_items=Count("id", filter=Q(relapse_count__gt=0)),
+        relapses=Sum("relapse_count"),
+    )
+    row["relapses"] = row["relapses"] or 0
+    return row

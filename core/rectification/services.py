@@ -1,0 +1,399 @@
+"""Writes of the rectification ledger: create, add evidence, fix, verify (or reject), look back."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core.audit.services import audit_record, model_snapshot
+from core.deadlines.durations import due_by_date
+from core.deadlines.services import clock_meet, clock_start
+from core.notifications.services import notify
+from core.org.models import Community, Grid
+from core.rectification.models import (
+    Rectification,
+    RectificationEvent,
+    RectificationEvidence,
+    RectificationSource,
+    RectificationStatus,
+)
+from core.transitions import ensure_transition
+from tenants.members import Member
+from tenants.models import Membership
+from tenants.selectors import current_street_office
+
+R = RectificationStatus
+RECTIFICATION_TRANSITIONS: dict[str, set[str]] = {
+    R.OPEN: {R.FIXED},
+    R.FIXED: {R.VERIFIED, R.OPEN},  # OPEN = verification failed, fix again
+    R.VERIFIED: {R.CONFIRMED, R.OPEN},  # look-back: passed, or relapsed
+    R.CONFIRMED: set(),
+}
+STEP_LABELS = {R.OPEN: "退回整改", R.FIXED: "整改完成", R.VERIFIED: "验收", R.CONFIRMED: "回头看通过"}
+MAX_PHOTO_BYTES = 8 * 1024 * 1024
+
+
+def _ensure(item: Rectification, target: str, label: str | None = None) -> None:
+    labels = dict(R.choices) | {target: label or STEP_LABELS[target]}
+    labels[item.status] = dict(R.choices)[item.status]
+    ensure_transition(RECTIFICATION_TRANSITIONS, item.status, target, labels)
+
+
+def _user(actor):
+    return getattr(actor, "user", None)
+
+
+def _name(actor) -> str:
+    user = _user(actor)
+    return user.display_name() if user else "系统"
+
+
+def _event(item: Rectification, step: str, actor, at: dt.datetime, note: str = "") -> None:
+    RectificationEvent.objects.create(
+        rectification=item,
+        step=step,
+        round=item.round,
+        at=at,
+        actor_id=getattr(_user(actor), "pk", None),
+        actor_name=_name(actor),
+        note=note,
+    )
+
+
+def _policy():
+    from tenants.campaigns.services import calendar_for, campaign_ensure
+
+    office = current_street_office()
+    return campaign_ensure(office.district), calendar_for(office.district)
+
+
+def _start_rectify_clock(
+    item: Rectification, *, started_at: dt.datetime, due_at: dt.datetime | None, actor, now
+):
+    campaign, calendar = _policy()
+    if due_at is None:
+        clock_start(
+            subject=item,
+            kind="rectify",
+            duration=campaign.duration("rectify"),
+            calendar=calendar,
+            started_at=started_at,
+            now=now,
+            responsible_user_id=item.responsible_user_id,
+            community_id=item.community_id,
+            grid_id=item.grid_id,
+            title=f"整改 {item.number} {item.title}",
+            actor=actor,
+        )
+    else:
+        clock_start(
+            subject=item,
+            kind="rectify",
+            due_at=due_at,
+            started_at=started_at,
+            now=now,
+            responsible_user_id=item.responsible_user_id,
+            community_id=item.community_id,
+            grid_id=item.grid_id,
+            title=f"整改 {item.number} {item.title}",
+            rule=f"{timezone.localtime(due_at):%m月%d日}前",
+            actor=actor,
+        )
+
+
+@transaction.atomic
+def rectification_create(
+    *,
+    actor: Member | None,
+    source_type: str,
+    title: str,
+    community: Community,
+    responsible_user_id: int,
+    description: str = "",
+    source_id: int | None = None,
+    source_note: str = "",
+    grid: Grid | None = None,
+    household_id: int | None = None,
+    due_on: dt.date | None = None,
+    lookback_days: int | None = None,
+    now: dt.datetime | None = None,
+) -> Rectification:
+    """Open a rectification item with a responsible person and a deadline clock.
+
+    ``due_on`` is a date ("by the 10th", moved to a working day); without it the campaign's default
+    rectification time applies. The look-back interval defaults to the campaign's.
+    """
+    now = now or timezone.now()
+    campaign, calendar = _policy()
+    errors: dict[str, list[str]] = {}
+    if source_type not in RectificationSource.values:
+        errors["source_type"] = ["来源无效 / unknown source"]
+    if source_type in (RectificationSource.PROBLEM, RectificationSource.REQUEST) and not source_id:
+        errors["source_id"] = ["请注明来源编号 / source_id is required for this source"]
+    if source_type == RectificationSource.UPSTREAM and not (source_note or "").strip():
+        errors["source_note"] = ["请注明上级反馈的文号或内容 / describe the upstream feedback"]
+    if not (title or "").strip():
+        errors["title"] = ["请填写问题 / title is required"]
+    if grid is not None and grid.community_id != community.pk:
+        errors["grid"] = ["网格不属于所选社区 / the grid is not in this community"]
+    office = current_street_office()
+    responsible = Membership.objects.filter(
+        street_office=office, user_id=responsible_user_id, is_active=True
+    ).first()
+    if responsible is None:
+        errors["responsible_user_id"] = [
+            "责任人不是本街道人员 / the responsible person is not in this street office"
+        ]
+    due_at = due_by_date(due_on, calendar) if due_on else None
+    if due_at is not None and due_at <= now:
+        errors["due_on"] = ["整改时限不能早于今天 / the deadline is in the past"]
+    if lookback_days is not None and not 1 <= lookback_days <= 365:
+        errors["lookback_days"] = ["回头看间隔为1至365天 / 1 to 365 days"]
+    if errors:
+        raise ValidationError(errors)
+    item = Rectification.objects.create(
+        source_type=source_type,
+        source_id=source_id,
+        source_note=(source_note or "").strip()[:300],
+        title=title.strip()[:200],
+        description=(description or "").strip(),
+        community=community,
+        grid=grid,
+        household_id=household_id,
+        responsible_user_id=responsible_user_id,
+        responsible_name=responsible.user.display_name(),
+        lookback_days=lookback_days or campaign.lookback_days,
+        created_at=now,
+        created_by_id=getattr(_user(actor), "pk", None),
+        created_by_name=_name(actor),
+    )
+    item.number = f"ZG{timezone.localtime(now):%Y%m%d}-{item.pk:05d}"
+    item.save(update_fields=["number"])
+    _start_rectify_clock(item, started_at=now, due_at=due_at, actor=actor, now=now)
+    _event(item, "created", actor, now, item.title)
+    audit_record(actor=actor, action="rectification.create", obj=item, after=model_snapshot(item))
+    notify(
+        user_ids=[responsible_user_id],
+        kind="rectification.assigned",
+        now=now,
+        url=f"/rectifications/{item.pk}/",
+        title=f"整改任务：{item.number} {item.title}",
+        dedupe_key=f"rectification:{item.pk}:assigned:{item.round}",
+    )
+    return item
+
+
+@transaction.atomic
+def rectification_from_request(
+    *, request, actor: Member, responsible_user_id: int | None = None, due_on: dt.date | None = None
+) -> Rectification:
+    """A request that revealed a hazard becomes a rectification item linked to it."""
+    return rectification_create(
+        actor=actor,
+        source_type=RectificationSource.REQUEST,
+        source_id=request.pk,
+        source_note=f"诉求 {request.number}",
+        title=f"{request.get_category_display()}：{request.description[:80]}",
+        description=request.description,
+        community=request.community,
+        grid=request.grid,
+        household_id=request.household_id,
+        responsible_user_id=responsible_user_id or request.assignee_user_id,
+        due_on=due_on,
+    )
+
+
+@transaction.atomic
+def rectification_add_evidence(
+    *, item: Rectification, actor: Member, text: str = "", photo=None, now: dt.datetime | None = None
+) -> RectificationEvidence:
+    now = now or timezone.now()
+    if item.status == R.CONFIRMED:
+        raise ValidationError({"status": ["已回头看通过的整改不能再补充佐证 / the item is closed"]})
+    text = (text or "").strip()
+    if not text and photo is None:
+        raise ValidationError({"text": ["请填写说明或上传照片 / add a text or a photo"]})
+    if photo is not None:
+        if photo.size > MAX_PHOTO_BYTES:
+            raise ValidationError({"photo": ["照片不能超过 8 MB / the photo is larger than 8 MB"]})
+        from PIL import Image
+
+        try:
+            Image.open(photo).verify()
+        except Exception:  # noqa: BLE001 - any decoder error means "not an image"
+            raise ValidationError({"photo": ["文件不是有效的图片 / not an image"]}) from None
+        photo.seek(0)
+    evidence = RectificationEvidence.objects.create(
+        rectification=item,
+        round=item.round,
+        kind="photo" if photo is not None else "text",
+        text=text,
+        photo=photo or "",
+        added_by_id=getattr(_user(actor), "pk", None),
+        added_by_name=_name(actor),
+        added_at=now,
+    )
+    _event(item, "evidence", actor, now, text[:200] or "照片")
+    audit_record(
+        actor=actor,
+        action="rectification.evidence",
+        obj=item,
+        after={"evidence_id": evidence.pk, "kind": evidence.kind, "text": text[:500]},
+    )
+    return evidence
+
+
+@transaction.atomic
+def rectification_fix(*, item: Rectification, actor: Member, note: str, now: dt.datetime | None = None):
+    """The responsible side reports the problem fixed (with evidence); meets the rectify clock."""
+    now = now or timezone.now()
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": ["请填写整改情况 / describe what was done"]})
+    _ensure(item, R.FIXED)
+    if not item.evidence.filter(round=item.round).exists():
+        raise ValidationError(
+            {"evidence": ["请先上传整改佐证（文字或照片） / add evidence before reporting it fixed"]}
+        )
+    before = model_snapshot(item)
+    item.status, item.fixed_at, item.fix_note = R.FIXED, now, note
+    item.fixed_by_id, item.fixed_by_name = getattr(_user(actor), "pk", None), _name(actor)
+    item.save()
+    clock_meet(subject=item, kind="rectify", at=now, actor=actor)
+    _event(item, "fixed", actor, now, note)
+    audit_record(actor=actor, action="rectification.fix", obj=item, before=before, after=model_snapshot(item))
+    return item
+
+
+@transaction.atomic
+def rectification_verify(
+    *, item: Rectification, actor: Member, passed: bool, note: str, now: dt.datetime | None = None
+):
+    """Someone other than the fixer checks the fix. Passed: the look-back clock starts. Failed: fix again."""
+    now = now or timezone.now()
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": ["请填写验收意见 / write the verification note"]})
+    target = R.VERIFIED if passed else R.OPEN
+    _ensure(item, target, "验收通过" if passed else "验收不通过")
+    if getattr(_user(actor), "pk", None) == item.fixed_by_id:
+        raise ValidationError(
+            {"actor": ["验收人不能是整改人本人 / the person who fixed it may not verify it"]}
+        )
+    before = model_snapshot(item)
+    if passed:
+        item.status, item.verified_at, item.verify_note = R.VERIFIED, now, note
+        item.verified_by_id, item.verified_by_name = getattr(_user(actor), "pk", None), _name(actor)
+        item.save()
+        _, calendar = _policy()
+        lookback_on = timezone.localtime(now).date() + dt.timedelta(days=item.lookback_days)
+        clock_start(
+            subject=item,
+            kind="lookback",
+            started_at=now,
+            now=now,
+            due_at=due_by_date(lookback_on, calendar),
+            responsible_user_id=item.verified_by_id,
+            community_id=item.community_id,
+            grid_id=item.grid_id,
+            title=f"回头看 {item.number} {item.title}",
+            rule=f"验收后 {item.lookback_days} 天",
+            actor=actor,
+        )
+        _event(item, "verified", actor, now, note)
+    else:
+        item.status, item.round = R.OPEN, item.round + 1
+        item.fixed_at, item.fixed_by_id, item.fixed_by_name, item.fix_note = None, None, "", ""
+        item.save()
+        _restart_rectify(item, actor, now)
+        _event(item, "rejected", actor, now, note)
+    audit_record(
+        actor=actor,
+        action="rectification.verify",
+        obj=item,
+        before=before,
+        after=model_snapshot(item),
+        reason=note,
+    )
+    return item
+
+
+def _restart_rectify(item: Rectification, actor, now: dt.datetime) -> None:
+    from core.deadlines.models import Clock
+
+    first = (
+        Clock.objects.filter(subject_type="rectification.rectification", subject_id=item.pk, kind="rectify")
+        .order_by("round")
+        .first()
+    )
+    keep = first.due_at if first is not None and first.due_at > now else None
+    _start_rectify_clock(item, started_at=now, due_at=keep, actor=actor, now=now)
+    notify(
+        user_ids=[item.responsible_user_id],
+        kind="rectification.reopened",
+        now=now,
+        url=f"/rectifications/{item.pk}/",
+        title=f"整改需重新办理：{item.number} {item.title}",
+        dedupe_key=f"rectification:{item.pk}:reopened:{item.round}",
+    )
+
+
+@transaction.atomic
+def rectification_lookback(
+    *, item: Rectification, actor: Member, passed: bool, note: str, now: dt.datetime | None = None
+):
+    """The look-back re-check (回头看). Failed: a relapse — reopened, counted against the street."""
+    now = now or timezone.now()
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": ["请填写回头看情况 / describe the re-check"]})
+    target = R.CONFIRMED if passed else R.OPEN
+    _ensure(item, target, "回头看通过" if passed else "回头看发现反弹")
+    before = model_snapshot(item)
+    item.lookback_at, item.lookback_by_name, item.lookback_note = now, _name(actor), note
+    clock_meet(subject=item, kind="lookback", at=now, actor=actor)
+    if passed:
+        item.status = R.CONFIRMED
+        item.save()
+        _event(item, "confirmed", actor, now, note)
+    else:
+        item.status, item.round, item.relapse_count = R.OPEN, item.round + 1, item.relapse_count + 1
+        item.fixed_at, item.fixed_by_id, item.fixed_by_name, item.fix_note = None, None, "", ""
+        item.verified_at, item.verified_by_id, item.verified_by_name, item.verify_note = None, None, "", ""
+        item.save()
+        campaign, calendar = _policy()
+        clock_start(
+            subject=item,
+            kind="rectify",
+            duration=campaign.duration("rectify"),
+            calendar=calendar,
+            started_at=now,
+            now=now,
+            responsible_user_id=item.responsible_user_id,
+            community_id=item.community_id,
+            grid_id=item.grid_id,
+            title=f"整改（反弹）{item.number} {item.title}",
+            actor=actor,
+        )
+        notify(
+            user_ids=[item.responsible_user_id],
+            kind="rectification.relapsed",
+            now=now,
+            url=f"/rectifications/{item.pk}/",
+            title=f"回头看发现问题反弹：{item.number} {item.title}",
+            dedupe_key=f"rectification:{item.pk}:relapsed:{item.round}",
+        )
+        _event(item, "relapsed", actor, now, note)
+    audit_record(
+        actor=actor,
+        action="rectification.lookback",
+        obj=item,
+        before=before,
+        after=model_snapshot(item),
+        reason=note,
+    )
+    return item
+

@@ -1,0 +1,184 @@
+"""Rectification ledger pages: the ledger, a new item, the item with evidence, fix, verify and look-back."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from core.deadlines.escalation import KIND_LABELS
+from core.org.scope import communities_in_reach, grids_in_reach
+from core.rectification import services
+from core.rectification.forms import EvidenceForm, NoteForm, RectificationForm, VerdictForm
+from core.rectification.models import RectificationSource, RectificationStatus
+from core.rectification.selectors import (
+    RectificationFilters,
+    rectification_clocks,
+    rectification_get,
+    rectification_list,
+    rectification_summary,
+)
+from core.ui.decorators import member_required
+from core.ui.forms import add_service_errors
+from tenants.models import Membership
+from tenants.roles import role_label
+
+
+def _street_people(office):
+    return [
+        (m.user_id, f"{m.user.display_name()}（{role_label(m.role)}）")
+        for m in Membership.objects.filter(street_office=office, is_active=True)
+        .select_related("user")
+        .exclude(role__in=["volunteer"])
+        .order_by("role", "user__full_name")
+    ]
+
+
+@member_required("rectification.view")
+def rectification_ledger(request):
+    params = request.GET
+    filters = RectificationFilters(
+        status=params.get("status", ""),
+        source_type=params.get("source_type", ""),
+        relapsed=bool(params.get("relapsed")),
+    )
+    items = list(rectification_list(member=request.member, filters=filters)[:300])
+    for item in items:
+        item.next_clock_label = KIND_LABELS.get(item.next_clock_kind or "", "")
+    return render(
+        request,
+        "rectification/ledger.html",
+        {
+            "items": items,
+            "filters": filters,
+            "summary": rectification_summary(member=request.member),
+            "statuses": RectificationStatus.choices,
+            "sources": RectificationSource.choices,
+        },
+    )
+
+
+@member_required("rectification.edit")
+def rectification_new(request):
+    member = request.member
+    communities, grids = list(communities_in_reach(member)), list(grids_in_reach(member))
+    form = RectificationForm(
+        request.POST or None,
+        communities=communities,
+        grids=grids,
+        people=_street_people(request.tenant),
+        initial={"source_type": "problem", "responsible_user_id": request.user.pk},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        community_id = data.pop("community")
+        community = next(c for c in communities if c.pk == community_id)
+        grid_id = data.pop("grid")
+        grid = next((g for g in grids if g.pk == grid_id), None)
+        try:
+            item = services.rectification_create(actor=member, community=community, grid=grid, **data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"已立项 {item.number}")
+            return redirect("rectification_detail", pk=item.pk)
+    return render(request, "rectification/new.html", {"form": form})
+
+
+@member_required("rectification.view")
+def rectification_detail(request, pk: int):
+    item = rectification_get(member=request.member, pk=pk)
+    clocks = rectification_clocks(item)
+    for clock in clocks:
+        clock.kind_label = KIND_LABELS.get(clock.kind, clock.kind)
+    member = request.member
+    can_edit, can_verify = member.can("rectification.edit"), member.can("rectification.verify")
+    return render(
+        request,
+        "rectification/detail.html",
+        {
+            "item": item,
+            "clocks": clocks,
+            "evidence": item.evidence.all(),
+            "events": item.events.all(),
+            "evidence_form": EvidenceForm()
+            if can_edit and item.status != RectificationStatus.CONFIRMED
+            else None,
+            "fix_form": NoteForm(prefix="fix")
+            if can_edit and item.status == RectificationStatus.OPEN
+            else None,
+            "verify_form": VerdictForm(prefix="verify")
+            if can_verify and item.status == RectificationStatus.FIXED and item.fixed_by_id != request.user.pk
+            else None,
+            "fixer_cannot_verify": can_verify
+            and item.status == RectificationStatus.FIXED
+            and item.fixed_by_id == request.user.pk,
+            "lookback_form": VerdictForm(prefix="lookback")
+            if can_verify and item.status == RectificationStatus.VERIFIED
+            else None,
+        },
+    )
+
+
+def _done(request, pk, call):
+    try:
+        call()
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, "已保存")
+    return redirect("rectification_detail", pk=pk)
+
+
+@member_required("rectification.edit")
+@require_POST
+def rectification_evidence_add(request, pk: int):
+    item = rectification_get(member=request.member, pk=pk)
+    form = EvidenceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, "；".join(e for errs in form.errors.values() for e in errs))
+        return redirect("rectification_detail", pk=pk)
+    return _done(
+        request,
+        pk,
+        lambda: services.rectification_add_evidence(item=item, actor=request.member, **form.cleaned_data),
+    )
+
+
+@member_required("rectification.edit")
+@require_POST
+def rectification_fix(request, pk: int):
+    item = rectification_get(member=request.member, pk=pk)
+    form = NoteForm(request.POST, prefix="fix")
+    if not form.is_valid():
+        messages.error(request, "请填写整改情况")
+        return redirect("rectification_detail", pk=pk)
+    return _done(
+        request, pk, lambda: services.rectification_fix(item=item, actor=request.member, **form.cleaned_data)
+    )
+
+
+@member_required("rectification.verify")
+@require_POST
+def rectification_verdict(request, pk: int, step: str):
+    item = rectification_get(member=request.member, pk=pk)
+    if step not in ("verify", "lookback"):
+        raise Http404
+    form = VerdictForm(request.POST, prefix=step)
+    if not form.is_valid():
+        messages.error(request, "请选择结论并填写情况说明")
+        return redirect("rectification_detail", pk=pk)
+    service = services.rectification_verify if step == "verify" else services.rectification_lookback
+    return _done(request, pk, lambda: service(item=item, actor=request.member, **form.cleaned_data))
+
+
+@member_required("rectification.view")
+def rectification_evidence_photo(request, pk: int, evidence_id: int):
+    """Evidence photos are personal data: served only to members who may see the item."""
+    item = rectification_get(member=request.member, pk=pk)
+    evidence = item.evidence.filter(pk=evidence_id).exclude(photo="").first()
+    if evidence is None:
+        raise Http404
+    return FileResponse(evidence.photo.open("rb"))

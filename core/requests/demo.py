@@ -1,0 +1,144 @@
+"""Demo data for requests and rectifications (synthetic people). Runs inside a street's schema.
+
+Uses the street's communities and grids when the organisation demo made them; otherwise makes two
+communities with a grid each. Places the demo community and grid accounts there if unplaced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.utils import timezone
+
+from core.org.models import Community, Grid
+from tenants.members import member_for
+from tenants.models import Membership
+
+DEMO_COMMUNITIES = [
+    ("太东社区", "0355-2188001", "每天 8:00-20:00"),
+    ("英雄南社区", "0355-2188002", "全天24小时"),
+]
+
+
+def _place(office) -> tuple[Community, Grid]:
+    if not Community.objects.exists():
+        for name, hotline, hours in DEMO_COMMUNITIES:
+            community = Community.objects.create(name=name, hotline=hotline, hotline_hours=hours)
+            Grid.objects.create(community=community, name="第一网格")
+            Grid.objects.create(community=community, name="第二网格")
+    community = Community.objects.order_by("sort_order", "id").first()
+    grid = community.grids.order_by("id").first()
+    for membership in Membership.objects.filter(street_office=office, community_id__isnull=True):
+        if membership.role in ("grid_worker", "building_head"):
+            membership.community_id, membership.grid_id = community.pk, grid.pk
+        elif membership.role in ("community_director", "community_worker", "volunteer"):
+            membership.community_id = community.pk
+        else:
+            continue
+        membership.save(update_fields=["community_id", "grid_id"])
+    return community, grid
+
+
+def load(*, office, accounts) -> None:
+    from core.rectification.services import (
+        rectification_add_evidence,
+        rectification_create,
+        rectification_fix,
+        rectification_verify,
+    )
+    from core.requests.services import request_feedback, request_handle, request_receive, request_respond
+
+    if (
+        "thd_staff" not in accounts
+        or Membership.objects.filter(user=accounts["thd_staff"], street_office=office).count() == 0
+    ):
+        return  # only the first demo street has the full cast
+    community, grid = _place(office)
+    staff = member_for(accounts["thd_staff"], office)
+    grid_worker = member_for(accounts["thd_grid"], office)
+    director = member_for(accounts["thd_director"], office)
+    now = timezone.now()
+    ago = lambda **kw: now - dt.timedelta(**kw)  # noqa: E731
+
+    overdue = request_receive(
+        actor=staff,
+        channel="hotline",
+        category="heating",
+        requester_name="周大爷",
+        requester_phone="13900001111",
+        community=community,
+        grid=grid,
+        description="暖气片不热，屋里只有十度",
+        received_at=ago(hours=2),
+        now=now,
+    )
+    assert overdue.pk
+    soon = request_receive(
+        actor=grid_worker,
+        channel="grid_worker",
+        category="clothing",
+        requester_name="吴奶奶",
+        community=community,
+        grid=grid,
+        description="缺一双棉鞋",
+        received_at=ago(minutes=50),
+        now=now,
+    )
+    assert soon.pk
+    handling = request_receive(
+        actor=staff,
+        channel="walk_in",
+        category="food",
+        requester_name="郑大妈",
+        community=community,
+        grid=grid,
+        description="米面油快用完了",
+        received_at=ago(hours=5),
+        now=now,
+    )
+    request_respond(
+        request=handling, actor=grid_worker, note="已电话联系，明天送到", at=ago(hours=4, minutes=40)
+    )
+    done = request_receive(
+        actor=staff,
+        channel="hotline",
+        category="housing_safety",
+        requester_name="王师傅",
+        community=community,
+        grid=grid,
+        description="楼道电线老化，私拉乱接",
+        received_at=ago(days=2),
+        now=now,
+    )
+    request_respond(
+        request=done, actor=grid_worker, note="已上门查看", at=ago(days=2) + dt.timedelta(minutes=30)
+    )
+    request_handle(request=done, actor=director, note="已请电工更换线路", at=ago(days=1, hours=6))
+    request_feedback(
+        request=done, actor=grid_worker, note="回访：已安全用电", satisfaction="satisfied", at=ago(days=1)
+    )
+
+    item = rectification_create(
+        actor=staff,
+        source_type="request",
+        source_id=done.pk,
+        source_note=done.number,
+        title="楼道电线老化、私拉乱接",
+        community=community,
+        grid=grid,
+        responsible_user_id=grid_worker.user.pk,
+        now=ago(days=1),
+    )
+    rectification_add_evidence(item=item, actor=grid_worker, text="已更换线路，拆除飞线", now=ago(hours=20))
+    rectification_fix(item=item, actor=grid_worker, note="更换线路并拆除飞线", now=ago(hours=20))
+    rectification_verify(item=item, actor=director, passed=True, note="现场验收合格", now=ago(hours=18))
+    rectification_create(
+        actor=staff,
+        source_type="upstream",
+        source_note="区民政局督查反馈第3条",
+        title="低保户李某家中缺少应急药品",
+        community=community,
+        grid=grid,
+        responsible_user_id=director.user.pk,
+        now=now,
+    )

@@ -1,0 +1,337 @@
+"""Writes of requests: receive, respond, handle, feed back, close, reopen, assign."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core.audit.services import audit_record, model_snapshot
+from core.deadlines.services import clock_meet, clock_start
+from core.notifications.services import notify
+from core.org.models import Community, Grid
+from core.requests.models import (
+    CitizenRequest,
+    RequestCategory,
+    RequestChannel,
+    RequestEvent,
+    RequestStatus,
+    Satisfaction,
+)
+from core.transitions import ensure_transition
+from tenants.members import Member
+from tenants.models import Membership, User
+from tenants.selectors import current_street_office
+
+S = RequestStatus
+REQUEST_TRANSITIONS: dict[str, set[str]] = {
+    S.RECEIVED: {S.RESPONDED},
+    S.RESPONDED: {S.HANDLED},
+    S.HANDLED: {S.FEEDBACK_GIVEN},
+    S.FEEDBACK_GIVEN: {S.CLOSED, S.RESPONDED},  # back to "responded" = reopened, handled again
+    S.CLOSED: {S.RESPONDED},
+}
+STATUS_LABELS = dict(S.choices) | {S.RESPONDED: "已响应（重新办理）"}
+STEP_LABELS = {S.RESPONDED: "响应", S.HANDLED: "处置", S.FEEDBACK_GIVEN: "反馈", S.CLOSED: "办结"}
+CLOCK_KINDS = ("respond", "handle", "feedback")
+
+
+def _ensure(request: CitizenRequest, target: str) -> None:
+    labels = {**dict(S.choices), **{k: v for k, v in STEP_LABELS.items() if k == target}}
+    ensure_transition(REQUEST_TRANSITIONS, request.status, target, labels)
+
+
+def _event(request: CitizenRequest, step: str, actor: Member | None, at: dt.datetime, note: str = "") -> None:
+    user = getattr(actor, "user", None)
+    RequestEvent.objects.create(
+        request=request,
+        step=step,
+        round=request.round,
+        at=at,
+        actor_id=getattr(user, "pk", None),
+        actor_name=_name(actor),
+        note=note,
+    )
+
+
+def _name(actor: Member | None) -> str:
+    user = getattr(actor, "user", None)
+    return user.display_name() if user else "系统"
+
+
+def _required(value: str, field: str, label: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: [f"请填写{label} / {field} is required"]})
+    return value
+
+
+def default_assignee(*, actor: Member | None, community: Community, grid: Grid | None) -> int | None:
+    """Who handles a new request: the grid worker who took it, else the grid's worker, else the director."""
+    if actor is not None and actor.role == "grid_worker" and grid is not None and actor.grid_id == grid.pk:
+        return actor.user.pk
+    office = current_street_office()
+    people = Membership.objects.filter(street_office=office, is_active=True)
+    if grid is not None:
+        worker = (
+            people.filter(role="grid_worker", grid_id=grid.pk)
+            .order_by("id")
+            .values_list("user_id", flat=True)
+        )
+        if worker.first():
+            return worker.first()
+    director = people.filter(role="community_director", community_id=community.pk).order_by("id")
+    found = director.values_list("user_id", flat=True).first()
+    if found:
+        return found
+    return actor.user.pk if actor is not None else None
+
+
+def _start_clocks(
+    request: CitizenRequest, kinds: tuple[str, ...], started_at: dt.datetime, actor, now
+) -> None:
+    from tenants.campaigns.services import calendar_for, sla_for_street
+
+    office = current_street_office()
+    policy = sla_for_street(office)
+    calendar = calendar_for(office.district)
+    for kind in kinds:
+        clock_start(
+            subject=request,
+            kind=kind,
+            duration=policy[kind],
+            calendar=calendar,
+            started_at=started_at,
+            now=now,
+            responsible_user_id=request.assignee_user_id,
+            community_id=request.community_id,
+            grid_id=request.grid_id,
+            title=f"诉求 {request.number} {request.requester_name}",
+            actor=actor,
+        )
+
+
+@transaction.atomic
+def request_receive(
+    *,
+    actor: Member | None,
+    channel: str,
+    category: str,
+    description: str,
+    requester_name: str,
+    community: Community,
+    requester_phone: str = "",
+    address: str = "",
+    grid: Grid | None = None,
+    household_id: int | None = None,
+    assignee_user_id: int | None = None,
+    received_at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> CitizenRequest:
+    """Register a request and start its three clocks (respond, handle, feed back) from the SLA policy."""
+    now = now or timezone.now()
+    received_at = received_at or now
+    errors: dict[str, list[str]] = {}
+    if channel not in RequestChannel.values:
+        errors["channel"] = ["来源无效 / unknown channel"]
+    if category not in RequestCategory.values:
+        errors["category"] = ["类别无效 / unknown category"]
+    if not (description or "").strip():
+        errors["description"] = ["请填写诉求内容 / description is required"]
+    if not (requester_name or "").strip():
+        errors["requester_name"] = ["请填写诉求人 / requester name is required"]
+    if grid is not None and grid.community_id != community.pk:
+        errors["grid"] = ["网格不属于所选社区 / the grid is not in this community"]
+    if received_at > now + dt.timedelta(minutes=5):
+        errors["received_at"] = ["受理时间不能晚于当前时间 / received_at is in the future"]
+    if errors:
+        raise ValidationError(errors)
+    if assignee_user_id is None:
+        assignee_user_id = default_assignee(actor=actor, community=community, grid=grid)
+    assignee = User.objects.filter(pk=assignee_user_id).first() if assignee_user_id else None
+    request = CitizenRequest.objects.create(
+        channel=channel,
+        category=category,
+        description=description.strip(),
+        requester_name=requester_name.strip(),
+        requester_phone=(requester_phone or "").strip(),
+        address=(address or "").strip(),
+        community=community,
+        grid=grid,
+        household_id=household_id,
+        received_at=received_at,
+        received_by_id=getattr(getattr(actor, "user", None), "pk", None),
+        received_by_name=_name(actor),
+        assignee_user_id=assignee.pk if assignee else None,
+        assignee_name=assignee.display_name() if assignee else "",
+    )
+    request.number = f"SQ{timezone.localtime(received_at):%Y%m%d}-{request.pk:05d}"
+    request.save(update_fields=["number"])
+    _event(request, "received", actor, received_at, request.description[:200])
+    _start_clocks(request, CLOCK_KINDS, received_at, actor, now)
+    audit_record(actor=actor, action="request.receive", obj=request, after=model_snapshot(request))
+    if assignee and assignee.pk != getattr(getattr(actor, "user", None), "pk", None):
+        notify(
+            user_ids=[assignee.pk],
+            kind="request.assigned",
+            now=now,
+            url=f"/requests/{request.pk}/",
+            title=f"新诉求待响应：{request.number} {request.get_category_display()}",
+            body=f"{request.requester_name}：{request.description[:100]}",
+            dedupe_key=f"request:{request.pk}:assigned:{assignee.pk}:{request.round}",
+        )
+    return request
+
+
+def _step(
+    request: CitizenRequest, actor: Member, target: str, at: dt.datetime | None, fields: dict, note: str
+):
+    at = at or timezone.now()
+    before = model_snapshot(request)
+    _ensure(request, target)
+    request.status = target
+    for name, value in fields.items():
+        setattr(request, name, value)
+    request.save()
+    _event(request, target, actor, at, note)
+    audit_record(
+        actor=actor, action=f"request.{target}", obj=request, before=before, after=model_snapshot(request)
+    )
+    return at
+
+
+@transaction.atomic
+def request_respond(*, request: CitizenRequest, actor: Member, note: str, at: dt.datetime | None = None):
+    """First contact with the requester; meets the 'respond' clock."""
+    note = _required(note, "note", "响应情况")
+    at = at or timezone.now()
+    _step(
+        request,
+        actor,
+        S.RESPONDED,
+        at,
+        {"responded_at": at, "responded_by_name": _name(actor), "response_note": note},
+        note,
+    )
+    clock_meet(subject=request, kind="respond", at=at, actor=actor)
+    return request
+
+
+@transaction.atomic
+def request_handle(*, request: CitizenRequest, actor: Member, note: str, at: dt.datetime | None = None):
+    """The problem is dealt with; meets the 'handle' clock."""
+    note = _required(note, "note", "处置情况")
+    at = at or timezone.now()
+    _step(
+        request,
+        actor,
+        S.HANDLED,
+        at,
+        {"handled_at": at, "handled_by_name": _name(actor), "handling_note": note},
+        note,
+    )
+    clock_meet(subject=request, kind="handle", at=at, actor=actor)
+    return request
+
+
+@transaction.atomic
+def request_feedback(
+    *, request: CitizenRequest, actor: Member, note: str, satisfaction: str, at: dt.datetime | None = None
+):
+    """The requester was told the result and said how satisfied they are; meets the 'feedback' clock."""
+    note = _required(note, "note", "反馈情况")
+    if satisfaction not in Satisfaction.values:
+        raise ValidationError({"satisfaction": ["请选择诉求人满意度 / choose the requester's satisfaction"]})
+    at = at or timezone.now()
+    _step(
+        request,
+        actor,
+        S.FEEDBACK_GIVEN,
+        at,
+        {
+            "feedback_at": at,
+            "feedback_by_name": _name(actor),
+            "feedback_note": note,
+            "satisfaction": satisfaction,
+        },
+        note,
+    )
+    clock_meet(subject=request, kind="feedback", at=at, actor=actor)
+    return request
+
+
+@transaction.atomic
+def request_close(*, request: CitizenRequest, actor: Member, note: str = "", at: dt.datetime | None = None):
+    """Close a request once feedback was given (an unsatisfied requester's request should be reopened)."""
+    at = at or timezone.now()
+    _step(request, actor, S.CLOSED, at, {"closed_at": at, "closed_by_name": _name(actor)}, note)
+    return request
+
+
+@transaction.atomic
+def request_reopen(
+    *,
+    request: CitizenRequest,
+    actor: Member,
+    reason: str,
+    at: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+):
+    """Reopen after feedback or closure: handled again, with new handle and feedback clocks (next round)."""
+    reason = _required(reason, "reason", "重新办理原因")
+    now = now or timezone.now()
+    at = at or now
+    before = model_snapshot(request)
+    _ensure(request, S.RESPONDED)
+    request.status, request.round = S.RESPONDED, request.round + 1
+    request.handled_at = request.feedback_at = request.closed_at = None
+    request.handled_by_name = request.feedback_by_name = request.closed_by_name = ""
+    request.handling_note = request.feedback_note = request.satisfaction = ""
+    request.save()
+    _event(request, "reopened", actor, at, reason)
+    _start_clocks(request, ("handle", "feedback"), at, actor, now)
+    audit_record(
+        actor=actor,
+        action="request.reopen",
+        obj=request,
+        before=before,
+        after=model_snapshot(request),
+        reason=reason,
+    )
+    return request
+
+
+@transaction.atomic
+def request_assign(*, request: CitizenRequest, actor: Member, assignee_user_id: int):
+    """Give the request to another member of this street; its open clocks follow."""
+    from core.deadlines.models import OPEN_STATES, Clock
+
+    office = current_street_office()
+    membership = Membership.objects.filter(
+        street_office=office, user_id=assignee_user_id, is_active=True
+    ).first()
+    if membership is None:
+        raise ValidationError(
+            {"assignee_user_id": ["承办人不是本街道人员 / not a member of this street office"]}
+        )
+    before = model_snapshot(request)
+    request.assignee_user_id = assignee_user_id
+    request.assignee_name = membership.user.display_name()
+    request.save(update_fields=["assignee_user_id", "assignee_name", "updated_at"])
+    Clock.objects.filter(
+        subject_type="requests.citizenrequest", subject_id=request.pk, state__in=OPEN_STATES
+    ).update(responsible_user_id=assignee_user_id)
+    _event(request, "assigned", actor, timezone.now(), request.assignee_name)
+    audit_record(
+        actor=actor, action="request.assign", obj=request, before=before, after=model_snapshot(request)
+    )
+    notify(
+        user_ids=[assignee_user_id],
+        kind="request.assigned",
+        url=f"/requests/{request.pk}/",
+        title=f"诉求指派给您：{request.number} {request.get_category_display()}",
+        dedupe_key=f"request:{request.pk}:assigned:{assignee_user_id}:{request.round}",
+    )
+    return request

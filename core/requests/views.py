@@ -1,0 +1,223 @@
+"""Request pages: the board (most urgent first, live countdowns), registering, the detail with its steps."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from core.deadlines.escalation import KIND_LABELS
+from core.org.scope import communities_in_reach, grids_in_reach
+from core.requests import services
+from core.requests.forms import CloseForm, FeedbackForm, NoteForm, ReopenForm, RequestForm
+from core.requests.models import RequestCategory, RequestStatus
+from core.requests.selectors import (
+    OPEN_REQUEST_STATUSES,
+    RequestFilters,
+    request_clocks,
+    request_counts,
+    request_get,
+    request_list,
+)
+from core.ui.decorators import member_required
+from core.ui.forms import add_service_errors
+
+
+def _sla_text(office) -> str:
+    from tenants.campaigns.services import sla_for_street
+
+    sla = sla_for_street(office)
+    return f"响应 {sla['respond'].label}、处置 {sla['handle'].label}、反馈 {sla['feedback'].label}"
+
+
+def _int(value):
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+@member_required("request.view")
+def request_board(request):
+    member = request.member
+    params = request.GET
+    filters = RequestFilters(
+        status=params.get("status", ""),
+        category=params.get("category", ""),
+        community_id=_int(params.get("community")),
+        grid_id=_int(params.get("grid")),
+        q=params.get("q", "").strip(),
+        mine_user_id=request.user.pk if params.get("mine") else None,
+    )
+    items = list(request_list(member=member, filters=filters)[:200])
+    now = timezone.now()
+    for item in items:
+        item.next_clock_label = KIND_LABELS.get(item.next_clock_kind or "", "")
+        item.is_overdue = item.next_due_at is not None and item.next_due_at <= now
+    counts = request_counts(member=member)
+    chips = [(value, label, counts[value]) for value, label in RequestStatus.choices]
+    open_count = sum(counts[s] for s in ("received", "responded", "handled"))
+    return render(
+        request,
+        "requests/board.html",
+        {
+            "items": items,
+            "filters": filters,
+            "chips": chips,
+            "open_count": open_count,
+            "categories": RequestCategory.choices,
+            "sla_text": _sla_text(request.tenant),
+            "communities": communities_in_reach(member),
+            "grids": grids_in_reach(member),
+        },
+    )
+
+
+@member_required("request.create")
+def request_new(request):
+    member = request.member
+    communities, grids = list(communities_in_reach(member)), list(grids_in_reach(member))
+    initial = {"channel": "grid_worker" if member.role == "grid_worker" else "hotline"}
+    if member.grid_id:
+        initial["grid"] = member.grid_id
+    if member.community_id:
+        initial["community"] = member.community_id
+    form = RequestForm(request.POST or None, communities=communities, grids=grids, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        community_id = data.pop("community")
+        community = next(c for c in communities if c.pk == community_id)
+        grid_id = data.pop("grid")
+        grid = next((g for g in grids if g.pk == grid_id), None)
+        if grid is None and member.scope == "grid":
+            grid = next((g for g in grids if g.community_id == community.pk), None)
+        try:
+            obj = services.request_receive(actor=member, community=community, grid=grid, **data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"已登记诉求 {obj.number}，三项时限已开始计时")
+            return redirect("request_detail", pk=obj.pk)
+    return render(
+        request,
+        "requests/new.html",
+        {"form": form, "no_communities": not communities, "sla_text": _sla_text(request.tenant)},
+    )
+
+
+@member_required("request.view")
+def request_detail(request, pk: int):
+    obj = request_get(member=request.member, pk=pk)
+    clocks = request_clocks(obj)
+    for clock in clocks:
+        clock.kind_label = KIND_LABELS.get(clock.kind, clock.kind)
+    member = request.member
+    steps = []
+    if obj.status == RequestStatus.RECEIVED and member.can("request.respond"):
+        steps.append(("respond", "响应", NoteForm(prefix="respond")))
+    if obj.status == RequestStatus.RESPONDED and member.can("request.handle"):
+        steps.append(("handle", "处置", NoteForm(prefix="handle")))
+    if obj.status == RequestStatus.HANDLED and member.can("request.feedback"):
+        steps.append(("feedback", "反馈", FeedbackForm(prefix="feedback")))
+    if obj.status == RequestStatus.FEEDBACK_GIVEN and member.can("request.close"):
+        steps.append(("close", "办结", CloseForm(prefix="close")))
+    if obj.status in (RequestStatus.FEEDBACK_GIVEN, RequestStatus.CLOSED) and member.can("request.handle"):
+        steps.append(("reopen", "重新办理", ReopenForm(prefix="reopen")))
+    return render(
+        request,
+        "requests/detail.html",
+        {
+            "obj": obj,
+            "clocks": clocks,
+            "events": obj.events.all(),
+            "steps": steps,
+            "can_rectify": member.can("rectification.edit"),
+            "assignees": _assignees(request.tenant)
+            if member.can("request.handle") and obj.status in OPEN_REQUEST_STATUSES
+            else [],
+        },
+    )
+
+
+def _assignees(office) -> list[tuple[int, str]]:
+    from tenants.models import Membership
+    from tenants.roles import role_label
+
+    roles = ("grid_worker", "community_worker", "community_director", "street_staff")
+    return [
+        (m.user_id, f"{m.user.display_name()}（{role_label(m.role)}）")
+        for m in Membership.objects.filter(street_office=office, is_active=True, role__in=roles)
+        .select_related("user")
+        .order_by("role", "user__full_name")
+    ]
+
+
+@member_required("request.handle")
+@require_POST
+def request_assign(request, pk: int):
+    obj = request_get(member=request.member, pk=pk)
+    try:
+        assignee = int(request.POST.get("assignee_user_id", ""))
+        services.request_assign(request=obj, actor=request.member, assignee_user_id=assignee)
+    except ValueError:
+        messages.error(request, "请选择承办人")
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, f"已指派给 {obj.assignee_name}，时限随之转交")
+    return redirect("request_detail", pk=pk)
+
+
+STEP_DONE = {
+    "respond": "已响应",
+    "handle": "已处置",
+    "feedback": "已反馈",
+    "close": "已办结",
+    "reopen": "已重新办理，处置与反馈时限重新计时",
+}
+STEP_ACTIONS = {
+    "respond": ("request.respond", NoteForm, services.request_respond),
+    "handle": ("request.handle", NoteForm, services.request_handle),
+    "feedback": ("request.feedback", FeedbackForm, services.request_feedback),
+    "close": ("request.close", CloseForm, services.request_close),
+    "reopen": ("request.handle", ReopenForm, services.request_reopen),
+}
+
+
+@member_required("request.view")
+@require_POST
+def request_step(request, pk: int, step: str):
+    if step not in STEP_ACTIONS:
+        raise PermissionDenied
+    action, form_class, service = STEP_ACTIONS[step]
+    if not request.member.can(action):
+        raise PermissionDenied("当前角色无权办理此步骤 / your role may not do this step")
+    obj = request_get(member=request.member, pk=pk)
+    form = form_class(request.POST, prefix=step)
+    if not form.is_valid():
+        messages.error(request, "请填写完整：" + "；".join(e for errs in form.errors.values() for e in errs))
+        return redirect("request_detail", pk=pk)
+    try:
+        service(request=obj, actor=request.member, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, STEP_DONE[step])
+    return redirect("request_detail", pk=pk)
+
+
+@member_required("rectification.edit")
+@require_POST
+def request_to_rectification(request, pk: int):
+    from core.rectification.services import rectification_from_request
+
+    obj = request_get(member=request.member, pk=pk)
+    try:
+        item = rectification_from_request(request=obj, actor=request.member)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+        return redirect("request_detail", pk=pk)
+    messages.success(request, f"已转入整改台账 {item.number}")
+    return redirect("rectification_detail", pk=item.pk)

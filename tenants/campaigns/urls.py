@@ -1,0 +1,20 @@
+from django.urls import path
+
+from tenants.campaigns import views
+
+district_urlpatterns = [
+    path("campaign/", views.campaign_settings, name="campaign_settings"),
+    path("campaign/phases/<int:pk>/", views.phase_save, name="campaign_phase_save"),
+    path("campaign/deliverables/<int:pk>/", views.deliverable_save, name="campaign_deliverable_save"),
+    path("campaign/calendar/", views.calendar_page, name="campaign_calendar"),
+    path("campaign/progress/", views.progress_page, name="campaign_progress"),
+    path("hotline/", views.district_hotline, name="hotline"),
+    path("hotline/<str:code>/", views.district_hotline, name="hotline_district"),
+]
+street_urlpatterns = [
+    path("campaign/", views.street_campaign, name="street_campaign"),
+    path("campaign/checks/<int:pk>/done/", views.street_check_done, name="street_check_done"),
+    path("campaign/sla/", views.street_sla_save, name="street_sla_save"),
+    path("hotline/", views.street_hotline, name="hotline"),
+    path("hotline-edit/", views.hotline_edit, name="hotline_edit"),
+]

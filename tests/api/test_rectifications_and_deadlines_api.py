@@ -1,0 +1,116 @@
+"""/api/v1/rectifications/ and /api/v1/deadlines/."""
+
+from __future__ import annotations
+
+import io
+
+from core.rectification.models import Rectification
+
+
+def png_file():
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "blue").save(buffer, "PNG")
+    buffer.name = "fixed.png"
+    buffer.seek(0)
+    return buffer
+
+
+def test_rectification_through_the_api_with_a_photo(place, api_client):
+    staff = api_client(place.office, place.users["street_staff"])
+    grid = api_client(place.office, place.users["grid_worker"])
+    director = api_client(place.office, place.users["community_director"])
+
+    created = staff.post(
+        "/api/v1/rectifications/",
+        {
+            "source_type": "upstream",
+            "source_note": "区民政局督查反馈第5条",
+            "title": "取暖设备无人检查",
+            "community": place.community.pk,
+            "grid": place.grid.pk,
+            "responsible_user_id": place.users["grid_worker"].pk,
+            "due_on": "2099-01-05",
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    pk = created.json()["id"]
+    assert created.json()["clocks"][0]["kind"] == "rectify"
+
+    uploaded = grid.post(
+        f"/api/v1/rectifications/{pk}/evidence/", {"text": "已检查", "photo": png_file()}, format="multipart"
+    )
+    assert uploaded.status_code == 201, uploaded.json()
+    photo_url = uploaded.json()["photo_url"]
+    assert (
+        grid.post(f"/api/v1/rectifications/{pk}/fix/", {"note": "已修好"}, format="json").status_code == 200
+    )
+
+    # grid workers may not verify; the director may
+    assert (
+        grid.post(
+            f"/api/v1/rectifications/{pk}/verify/", {"passed": True, "note": "好"}, format="json"
+        ).status_code
+        == 403
+    )
+    verified = director.post(
+        f"/api/v1/rectifications/{pk}/verify/", {"passed": True, "note": "合格"}, format="json"
+    )
+    assert verified.json()["status"] == "verified"
+    assert {c["kind"] for c in verified.json()["clocks"]} == {"rectify", "lookback"}
+
+    from django.test import Client
+
+    web = Client(HTTP_HOST=place.office.domains.get(is_primary=True).domain)
+    web.force_login(place.users["street_staff"])
+    photo = web.get(photo_url)
+    assert photo.status_code == 200 and b"PNG" in b"".join(photo.streaming_content)[:8]
+
+
+def test_not_an_image_is_refused_and_nothing_is_saved(place, api_client):
+    staff = api_client(place.office, place.users["street_staff"])
+    pk = staff.post(
+        "/api/v1/rectifications/",
+        {
+            "source_type": "problem",
+            "source_id": 3,
+            "title": "x",
+            "community": place.community.pk,
+            "responsible_user_id": place.users["grid_worker"].pk,
+        },
+        format="json",
+    ).json()["id"]
+    fake = io.BytesIO(b"not a picture")
+    fake.name = "evil.png"
+
+    response = staff.post(f"/api/v1/rectifications/{pk}/evidence/", {"photo": fake}, format="multipart")
+
+    assert response.status_code == 400
+    assert Rectification.objects.get(pk=pk).evidence.count() == 0
+
+
+def test_deadlines_mine_and_on_time_rates(place, api_client):
+    staff = api_client(place.office, place.users["street_staff"])
+    staff.post(
+        "/api/v1/requests/",
+        {
+            "category": "food",
+            "description": "缺米",
+            "requester_name": "甲",
+            "community": place.community.pk,
+            "grid": place.grid.pk,
+        },
+        format="json",
+    )
+    grid = api_client(place.office, place.users["grid_worker"])
+
+    mine = grid.get("/api/v1/deadlines/").json()
+    rates = staff.get("/api/v1/deadlines/on-time/?by=community").json()
+    bad = staff.get("/api/v1/deadlines/on-time/?by=planet")
+
+    assert sorted(c["kind"] for c in mine) == ["feedback", "handle", "respond"]
+    assert all(c["state_now"] == "on_track" and c["url"].startswith("/requests/") for c in mine)
+    assert rates == [{"key": place.community.pk, "on_time": 0, "late": 0, "open_not_due": 3, "rate": None}]
+    assert bad.status_code == 400
