@@ -22,10 +22,11 @@ from rest_framework.test import APIClient
 
 from tests.support import DEMO_TEST_PASSWORD, ensure_world, host_of, port_is_free
 
-pytest_plugins = ["tests.registry_places"]  # ``org_a``: communities, grids and placed people in street A
 
 ROOT = Path(__file__).resolve().parent.parent
-pytest_plugins = ["tests.places", "tests.committed"]  # ``place`` (rolled back) and ``committed_place`` fixtures
+# ``org_a``: communities, grids and placed people in street A (issue 3 tests);
+# ``place`` (rolled back) and ``committed_place`` fixtures (issue 4 tests).
+pytest_plugins = ["tests.registry_places", "tests.places", "tests.committed"]
 
 
 @pytest.fixture(scope="session")
@@ -106,7 +107,8 @@ def _child_env() -> dict:
     from django.conf import settings
 
     db = settings.DATABASES["default"]
-    env = dict(os.environ)
+    # The test process may allow sync ORM calls beside Playwright's loop; servers and workers may not.
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     host = db["HOST"] or "127.0.0.1"
     from urllib.parse import quote
 
