@@ -256,11 +256,6 @@ SPECTACULAR_SETTINGS = {
 NUANDONG_ID_ENCRYPTION_KEY = os.environ.get("NUANDONG_ID_ENCRYPTION_KEY", "")
 NUANDONG_ID_HASH_KEY = os.environ.get("NUANDONG_ID_HASH_KEY", "")
 # The campaign's full-inspection phase (实施步骤 2), local dates, inclusive; read only through
-# core.inspections.window.inspection_window(district) until the district campaign model owns it.
-NUANDONG_INSPECTION_WINDOW = (
-    os.environ.get("NUANDONG_INSPECTION_START", "2026-11-21"),
-    os.environ.get("NUANDONG_INSPECTION_END", "2026-11-30"),
-)
 
 # Notification channels besides the in-app inbox; SMS provider (the default only logs).
 NUANDONG_NOTIFY_CHANNELS = [c for c in os.environ.get("NUANDONG_NOTIFY_CHANNELS", "email,sms").split(",") if c]

@@ -15,9 +15,24 @@ def _visit(org, household, kind, at):
     )
 
 
-def test_window_is_local_dates_inclusive():
-    start, end = inspection_window(None)
+def test_window_is_the_campaigns_inspection_phase_in_local_dates_inclusive(street_a):
+    start, end = inspection_window(street_a.district)
     assert start == dt.datetime(2026, 11, 21, tzinfo=LOCAL) and end == dt.datetime(2026, 12, 1, tzinfo=LOCAL)
+
+
+def test_moving_the_inspection_phase_moves_coverage(org_a, street_a):
+    from tenants.campaigns.models import Phase
+    from tenants.campaigns.services import campaign_ensure
+
+    household = make_household(org_a, grid=org_a.g1)
+    _visit(org_a, household, "home", IN_WINDOW)
+    assert coverage(member=org_a.members["street_staff"]).covered == 1
+
+    campaign_ensure(street_a.district).phases.filter(key=Phase.INSPECTION).update(
+        starts_on=dt.date(2026, 11, 23), ends_on=dt.date(2026, 11, 30)
+    )
+
+    assert coverage(member=org_a.members["street_staff"]).covered == 0
 
 
 def test_coverage_counts_home_visits_in_window_and_phone_only_follow_ups(org_a):
