@@ -69,3 +69,27 @@ class MembershipMiddleware:
         ):
             raise Http404("不是本街道成员 / not a member of this street office")
         return self.get_response(request)
+
+
+class LanguageMiddleware:
+    """Chinese unless the user chose otherwise with the language switch (cookie).
+
+    Unlike Django's LocaleMiddleware this ignores the browser's Accept-Language: the grid worker's
+    phone may be set to English, the street office still works in Chinese.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.utils import translation
+
+        code = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if code not in dict(settings.LANGUAGES):
+            code = settings.LANGUAGE_CODE
+        translation.activate(code)
+        request.LANGUAGE_CODE = code
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", code)
+        return response

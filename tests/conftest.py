@@ -22,7 +22,6 @@ from rest_framework.test import APIClient
 
 from tests.support import DEMO_TEST_PASSWORD, ensure_world, host_of, port_is_free
 
-
 ROOT = Path(__file__).resolve().parent.parent
 # ``org_a``: communities, grids and placed people in street A (issue 3 tests);
 # ``place`` (rolled back) and ``committed_place`` fixtures (issue 4 tests).

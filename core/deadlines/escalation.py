@@ -29,6 +29,7 @@ KIND_LABELS = {
     "rectify": "整改",
     "lookback": "回头看",
     "deliverable": "阶段任务",
+    "problem": "问题整改",
 }
 
 

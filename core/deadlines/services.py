@@ -55,6 +55,10 @@ def clock_start(
 
     Give either ``due_at`` or a ``duration`` (hours or working days, on ``calendar``).
     """
+    from core.deadlines.escalation import KIND_LABELS
+
+    if kind not in KIND_LABELS:
+        raise ValueError(f"unknown clock kind {kind!r}: add its label to core.deadlines.escalation.KIND_LABELS")
     now = now or timezone.now()
     started_at = started_at or now
     if duration is not None:

@@ -1,0 +1,83 @@
+"""The street home (工作台): what needs the member's attention now, each card only for roles that may see it.
+
+Reads only through the domain selectors, so every number is already scoped to the member's reach.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+
+from tenants.members import Member
+
+
+@dataclass
+class Card:
+    title: str
+    url: str
+    figures: list[tuple[str, int | str, str]] = field(default_factory=list)  # (label, value, tone)
+    progress: int | None = None  # percent, for coverage
+
+
+def _deadlines(member: Member) -> Card:
+    from core.deadlines.selectors import my_deadlines
+
+    groups = my_deadlines(member=member)
+    return Card(
+        "我的时限",
+        reverse("my_deadlines"),
+        [("已超时", len(groups["overdue"]), "bad"), ("即将到期", len(groups["due_soon"]), "warn"),
+         ("进行中", len(groups["on_track"]), "")],
+    )
+
+
+def _coverage(member: Member) -> Card:
+    from core.inspections.selectors import coverage
+
+    tree = coverage(member=member)
+    percent = round(tree.covered * 100 / tree.registered) if tree.registered else 0
+    url = reverse("inspections:my_grid") if member.can("visit.create") and member.grid_id else reverse("inspections:coverage")
+    return Card(
+        "排查覆盖",
+        url,
+        [("已覆盖", tree.covered, "ok"), ("待走访", tree.registered - tree.covered, "warn" if tree.covered < tree.registered else ""),
+         ("登记户数", tree.registered, "")],
+        progress=percent,
+    )
+
+
+def _requests(member: Member) -> Card:
+    from core.requests.selectors import request_counts
+
+    counts = request_counts(member=member)
+    return Card(
+        "诉求",
+        reverse("request_board"),
+        [("待响应", counts["received"], "bad" if counts["received"] else ""), ("待处置", counts["responded"], "warn"),
+         ("待反馈", counts["handled"], "")],
+    )
+
+
+def _rectifications(member: Member) -> Card:
+    from core.rectification.selectors import rectification_summary
+
+    summary = rectification_summary(member=member)
+    return Card(
+        "整改",
+        reverse("rectification_ledger"),
+        [("整改中", summary["open"], "warn"), ("待验收", summary["fixed"], ""), ("反弹", summary["relapses"],
+                                                                             "bad" if summary["relapses"] else "")],
+    )
+
+
+CARDS = [
+    ("deadline.view", _deadlines),
+    ("coverage.view", _coverage),
+    ("request.view", _requests),
+    ("rectification.view", _rectifications),
+]
+
+
+def street_dashboard(member: Member) -> list[Card]:
+    return [build(member) for action, build in CARDS if member.can(action)]
