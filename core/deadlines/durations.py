@@ -2,6 +2,8 @@
 
 Rules (shown to users in the UI, see ``RULE_TEXT``):
 - ``hours``: the deadline is the start plus that many clock hours, whatever the day.
+- ``days``: calendar days; the day of the start is not counted; the deadline is the end (23:59:59,
+  Beijing time) of the N-th day after it, holidays included (hazards do not wait for holidays).
 - ``working_days``: the day of the start is not counted; the deadline is the end (23:59:59, Beijing
   time) of the N-th working day after it.
 - a deadline given as a date ("by the 20th") that falls on a non-working day moves to the end of the
@@ -18,11 +20,12 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
-HOURS, WORKING_DAYS = "hours", "working_days"
-UNITS = {HOURS: "小时", WORKING_DAYS: "个工作日"}
+HOURS, DAYS, WORKING_DAYS = "hours", "days", "working_days"
+UNITS = {HOURS: "小时", DAYS: "天", WORKING_DAYS: "个工作日"}
 RULE_TEXT = (
     "按小时计的时限：从开始时刻起算满规定小时数。按工作日计的时限：当天不计，从次日起数满规定个工作日，"
     "截止到最后一个工作日 23:59（北京时间）；周末、法定节假日不计，调休上班日计入。"
+    "按天计的时限（如隐患整改）：当天不计，截止到第 N 天 23:59，节假日照常计算。"
     "按日期规定的时限（如每月20日前）遇节假日顺延至下一个工作日。"
 )
 
@@ -80,19 +83,23 @@ class Duration:
 
     def min_hours(self) -> int:
         """A lower bound in clock hours (N working days always last at least N*24 hours)."""
-        return self.amount if self.unit == HOURS else self.amount * 24
+        if self.unit == HOURS:
+            return self.amount
+        return self.amount * 24 if self.unit == WORKING_DAYS else (self.amount - 1) * 24
 
     def max_hours(self) -> int | None:
         """An upper bound in clock hours, or None when holidays make it unbounded."""
-        return self.amount if self.unit == HOURS else None
+        if self.unit == HOURS:
+            return self.amount
+        return (self.amount + 1) * 24 if self.unit == DAYS else None
 
     def is_not_longer_than(self, other: Duration) -> bool:
         """True when this duration can never end later than ``other`` (used for 'tighten, never loosen')."""
         if self.unit == other.unit:
             return self.amount <= other.amount
-        if self.unit == HOURS:
-            return self.amount <= other.min_hours()
-        return False  # working days may stretch over a holiday beyond any number of hours
+        longest = self.max_hours()
+        # working days may stretch over a holiday beyond any number of hours
+        return longest is not None and longest <= other.min_hours()
 
 
 def end_of_local_day(day: dt.date) -> dt.datetime:
@@ -106,6 +113,8 @@ def due_after(start: dt.datetime, duration: Duration, calendar: WorkCalendar) ->
     if duration.unit == HOURS:
         return start + dt.timedelta(hours=duration.amount)
     local_day = start.astimezone(LOCAL_TZ).date()
+    if duration.unit == DAYS:
+        return end_of_local_day(local_day + dt.timedelta(days=duration.amount))
     return end_of_local_day(calendar.add_working_days(local_day, duration.amount))
 
 

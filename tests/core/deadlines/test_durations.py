@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from core.deadlines.durations import (
+    DAYS,
     HOURS,
     LOCAL_TZ,
     WORKING_DAYS,
@@ -85,3 +86,18 @@ def test_csv_errors_name_every_bad_row():
         )
     messages = exc.value.message_dict["file"]
     assert len(messages) == 2 and "第3行" in messages[0] and "第4行" in messages[1]
+
+
+def test_calendar_days_count_holidays_and_end_at_local_midnight(cal_2026):
+    # A hazard found on Friday 2026-02-13 with 3 days to fix: due end of Monday 02-16, a holiday.
+    assert due_after(local(2026, 2, 13, 10, 0), Duration(3, DAYS), cal_2026) == local(2026, 2, 16, 23, 59, 59)
+    # Late in the evening the start day still does not count.
+    assert due_after(local(2026, 2, 13, 23, 50), Duration(1, DAYS), cal_2026) == local(2026, 2, 14, 23, 59, 59)
+
+
+def test_calendar_days_in_tightening_comparisons():
+    assert Duration(2, DAYS).is_not_longer_than(Duration(3, WORKING_DAYS))
+    assert not Duration(3, WORKING_DAYS).is_not_longer_than(Duration(10, DAYS))  # holidays: unbounded
+    assert Duration(1, DAYS).is_not_longer_than(Duration(48, HOURS))
+    assert not Duration(3, DAYS).is_not_longer_than(Duration(48, HOURS))
+    assert Duration(24, HOURS).is_not_longer_than(Duration(2, DAYS))
