@@ -72,3 +72,24 @@ def test_without_household_a_community_is_required(org_a):
         receive(org_a.members["street_staff"])
     assert "community" in exc.value.message_dict
     assert counts() == before
+
+
+def test_request_turns_into_one_rectification_and_both_pages_link(org_a, users, web_client):
+    from core.rectification.models import Rectification
+    from core.rectification.services import rectification_from_request
+
+    household = make_household(org_a)
+    staff = org_a.members["street_staff"]
+    request = receive(staff, household_id=household.pk)
+    item = rectification_from_request(request=request, actor=staff)
+    assert item.household_id == household.pk
+
+    with pytest.raises(ValidationError, match=f"该诉求已转入整改台账（{item.number}）"):
+        rectification_from_request(request=request, actor=staff)
+    assert Rectification.objects.count() == 1
+
+    client = web_client(org_a.office, users["street_staff"])
+    detail = client.get(f"/requests/{request.pk}/").content.decode()
+    assert f"/rectifications/{item.pk}/" in detail and f"/households/{household.pk}/" in detail
+    source = client.get(f"/rectifications/{item.pk}/").content.decode()
+    assert f"/requests/{request.pk}/" in source and f"/households/{household.pk}/" in source
