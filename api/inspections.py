@@ -3,12 +3,13 @@ and problems ledgers, and coverage."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.base import TenantApi, TenantViewSet
+from api.rectifications import RectificationOut
 from core.inspections.checklist import (
     CHECKLIST,
     ITEM_CHOICES,
@@ -19,7 +20,13 @@ from core.inspections.checklist import (
 from core.inspections.filters import NeedFilter, ProblemFilter, VisitFilter
 from core.inspections.models import Need, Problem, Visit, VisitItem
 from core.inspections.selectors import coverage, need_list, not_visited, problem_list, visit_list
-from core.inspections.services import need_status_set, problem_assign, problem_resolve, visit_record
+from core.inspections.services import (
+    need_status_set,
+    problem_assign,
+    problem_rectification,
+    problem_resolve,
+    visit_record,
+)
 from core.registry.models import Household
 from core.registry.selectors import household_get
 
@@ -60,6 +67,18 @@ class NeedOut(serializers.ModelSerializer):
 class ProblemOut(serializers.ModelSerializer):
     community = serializers.IntegerField(source="household.community_id", read_only=True)
     grid = serializers.IntegerField(source="household.grid_id", read_only=True)
+    rectification = serializers.SerializerMethodField(
+        help_text="the rectification item this problem was turned into (id and number), or null"
+    )
+
+    @extend_schema_field(
+        inline_serializer(
+            "ProblemRectificationRef", {"id": serializers.IntegerField(), "number": serializers.CharField()}
+        )
+    )
+    def get_rectification(self, obj) -> dict | None:
+        item = problem_rectification(obj)
+        return {"id": item.pk, "number": item.number} if item is not None else None
 
     class Meta:
         model = Problem
@@ -76,6 +95,7 @@ class ProblemOut(serializers.ModelSerializer):
             "due_at",
             "status",
             "resolved_at",
+            "rectification",
             "created_at",
         ]
 
@@ -200,6 +220,7 @@ class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
         "retrieve": "problem.view",
         "resolve": "problem.edit",
         "assign": "problem.edit",
+        "to_rectification": "rectification.edit",
     }
     serializer_class = ProblemOut
     filterset_class = ProblemFilter
@@ -227,6 +248,31 @@ class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
         data = self.validated(self.AssignIn, request.data)
         problem = problem_assign(actor=request.member, problem=self.get_object(), **data)
         return Response(ProblemOut(problem).data)
+
+    class ProblemToRectificationIn(serializers.Serializer):
+        responsible_user_id = serializers.IntegerField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="default: the problem's responsible person",
+        )
+        due_on = serializers.DateField(
+            required=False,
+            allow_null=True,
+            default=None,
+            help_text="default: the problem's deadline if still ahead, else the campaign's rectification time",
+        )
+
+    @extend_schema(request=ProblemToRectificationIn, responses={201: RectificationOut})
+    @action(detail=True, methods=["post"], url_path="to-rectification")
+    def to_rectification(self, request, pk=None):
+        """Turn the problem into a rectification item (once). Its clock hands over to the item's; the
+        problem is resolved when the item passes verification."""
+        from core.rectification.services import rectification_from_problem
+
+        data = self.validated(self.ProblemToRectificationIn, request.data)
+        item = rectification_from_problem(problem=self.get_object(), actor=request.member, **data)
+        return Response(RectificationOut(item).data, status=status.HTTP_201_CREATED)
 
 
 def _row(node) -> dict:

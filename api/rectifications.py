@@ -56,6 +56,7 @@ class RectificationOut(serializers.ModelSerializer):
             "source_type",
             "source_id",
             "source_note",
+            "problem",
             "title",
             "description",
             "community",
@@ -98,8 +99,13 @@ class RectificationListOut(RectificationOut):
 
 
 class RectificationIn(serializers.Serializer):
-    source_type = serializers.ChoiceField(choices=RectificationSource.choices)
-    source_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    source_type = serializers.ChoiceField(
+        choices=RectificationSource.choices,
+        help_text="upstream or request; problems are turned via POST /api/v1/problems/{id}/to-rectification/",
+    )
+    source_id = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="the request's id when source_type=request"
+    )
     source_note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")

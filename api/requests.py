@@ -98,9 +98,16 @@ class RequestIn(serializers.Serializer):
     requester_name = serializers.CharField(max_length=50)
     requester_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    community = serializers.IntegerField()
+    community = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text="required unless household_id is given"
+    )
     grid = serializers.IntegerField(required=False, allow_null=True, default=None)
-    household_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    household_id = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="the household (in your reach); its community and grid are then used",
+    )
     received_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
@@ -163,6 +170,7 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
             grid_id=_int(params.get("grid")),
             q=params.get("q", ""),
             mine_user_id=self.request.user.pk if params.get("mine") in ("1", "true") else None,
+            household_id=_int(params.get("household")),
         )
         return request_list(member=self.request.member, filters=filters)
 
@@ -178,6 +186,7 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
             OpenApiParameter("grid", int),
             OpenApiParameter("q", str, description="name, number or phone"),
             OpenApiParameter("mine", bool, description="only requests assigned to me"),
+            OpenApiParameter("household", int, description="only requests linked to this household"),
         ]
     )
     def list(self, request, *args, **kwargs):
@@ -187,7 +196,16 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
     def create(self, request):
         data = self.validated(RequestIn, request.data)
         member = request.member
-        community, grid = place_in_reach(member, data.pop("community"), data.pop("grid"))
+        community_id, grid_id = data.pop("community"), data.pop("grid")
+        community = grid = None
+        if data["household_id"] is None:  # with a household, the service takes its community and grid
+            if community_id is None:
+                from django.core.exceptions import ValidationError
+
+                raise ValidationError(
+                    {"community": ["请选择社区(村)或关联户 / community or household_id is required"]}
+                )
+            community, grid = place_in_reach(member, community_id, grid_id)
         obj = services.request_receive(actor=member, community=community, grid=grid, **data)
         return Response(RequestOut(obj).data, status=status.HTTP_201_CREATED)
 

@@ -59,6 +59,7 @@ PROBLEM_HEADER = [
     "状态",
     "整改完成时间",
     "发现时间",
+    "整改台账编号",
 ]
 
 
@@ -99,6 +100,7 @@ def problems_xlsx(problems) -> bytes:
             p.get_status_display(),
             _local(p.resolved_at),
             _local(p.created_at),
+            getattr(getattr(p, "rectification", None), "number", "") or "",
         ]
         for i, p in enumerate(
             problems.iterator(chunk_size=500) if hasattr(problems, "iterator") else problems, start=1

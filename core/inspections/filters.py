@@ -28,6 +28,7 @@ class NeedFilter(django_filters.FilterSet):
 
 
 class ProblemFilter(django_filters.FilterSet):
+    id = django_filters.NumberFilter(field_name="pk", label="问题编号")
     community = django_filters.NumberFilter(field_name="household__community_id", label="社区")
     grid = django_filters.NumberFilter(field_name="household__grid_id", label="网格")
     household = django_filters.NumberFilter(field_name="household_id", label="户")

@@ -123,5 +123,5 @@ def need_list(*, member: Member) -> QuerySet[Need]:
 
 
 def problem_list(*, member: Member) -> QuerySet[Problem]:
-    qs = Problem.objects.select_related("household__community", "household__grid", "visit")
+    qs = Problem.objects.select_related("household__community", "household__grid", "visit", "rectification")
     return scope_households(qs, member, prefix="household__")

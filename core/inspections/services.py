@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from core.audit.services import audit_record, model_snapshot
 from core.common import ensure_can
-from core.deadlines.services import clock_meet, clock_start
+from core.deadlines.services import clock_cancel, clock_meet, clock_start
 from core.inspections.checklist import (
     CHECKLIST,
     CHECKLIST_BY_CODE,
@@ -232,10 +232,81 @@ def _problem_open(*, visit: Visit, item: str, note: str, assignment: ProblemAssi
     return problem
 
 
+def problem_rectification(problem: Problem):
+    """The rectification item this problem was turned into, or None (a reverse one-to-one)."""
+    return getattr(problem, "rectification", None)
+
+
+def _ensure_not_in_rectification(problem: Problem) -> None:
+    item = problem_rectification(problem)
+    if item is not None:
+        raise ValidationError(
+            {
+                "status": [
+                    f"该问题已转入整改台账（{item.number}），请在整改台账办理，验收通过后自动销号"
+                    " / the problem is in the rectification ledger; it is resolved when that item is verified"
+                ]
+            }
+        )
+
+
+def problem_ensure_convertible(problem: Problem) -> None:
+    """A problem may become a rectification item once, and only while it is open."""
+    _ensure_not_in_rectification(problem)
+    if problem.status != Problem.Status.OPEN:
+        raise ValidationError(
+            {"status": ["该问题已整改，无需转入整改台账 / the problem is already resolved"]}
+        )
+
+
+@transaction.atomic
+def problem_hand_over(*, actor, problem: Problem, rectification) -> Problem:
+    """The problem went to the rectification ledger: its own clock is cancelled (the item's clock takes
+    over, so the same obligation is never counted twice in on-time rates)."""
+    reason = f"转入整改台账 {rectification.number} / moved to the rectification ledger"
+    clock_cancel(subject=problem, kind=PROBLEM_CLOCK_KIND, reason=reason, actor=actor)
+    audit_record(
+        actor=actor,
+        action="problem.to_rectification",
+        obj=problem,
+        after={"rectification_id": rectification.pk, "rectification_number": rectification.number},
+        reason=reason,
+    )
+    return problem
+
+
+@transaction.atomic
+def problem_follow_rectification(
+    *, actor, problem: Problem, resolved: bool, reason: str, at: dt.datetime | None = None
+) -> Problem:
+    """The problem's status follows its rectification item: resolved when the fix is verified, open
+    again when the look-back finds a relapse. Its clock was handed over, so no clock changes here."""
+    ensure_can(actor, "rectification.verify")
+    target = Problem.Status.RESOLVED if resolved else Problem.Status.OPEN
+    if problem.status == target:
+        return problem
+    if target not in PROBLEM_TRANSITIONS[problem.status]:
+        raise ValidationError({"status": ["问题状态不能这样变更 / transition not allowed"]})
+    before = model_snapshot(problem)
+    problem.status = target
+    problem.resolved_at = (at or timezone.now()) if resolved else None
+    problem.save(update_fields=["status", "resolved_at", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="problem.resolve" if resolved else "problem.reopen",
+        obj=problem,
+        before=before,
+        after=model_snapshot(problem),
+        reason=reason,
+    )
+    return problem
+
+
 @transaction.atomic
 def problem_resolve(*, actor, problem: Problem, note: str) -> Problem:
     ensure_can(actor, "problem.edit")
     _ensure_reach(actor, problem.household)
+    _ensure_not_in_rectification(problem)
     if "resolved" not in PROBLEM_TRANSITIONS[problem.status]:
         raise ValidationError({"status": ["该问题已整改 / already resolved"]})
     if not note.strip():
@@ -260,10 +331,9 @@ def problem_assign(
     *, actor, problem: Problem, responsible_user_id: int | None, responsible_name: str, due_at: dt.datetime
 ) -> Problem:
     """Hand a problem to a responsible person and/or move its deadline; the clock restarts (new round)."""
-    from core.deadlines.services import clock_cancel
-
     ensure_can(actor, "problem.edit")
     _ensure_reach(actor, problem.household)
+    _ensure_not_in_rectification(problem)
     errors: dict[str, list[str]] = {}
     if problem.status != Problem.Status.OPEN:
         errors["status"] = ["已整改的问题不能再指派 / the problem is already resolved"]

@@ -12,5 +12,10 @@ urlpatterns = [
     path("problems/", views.problem_ledger, name="problems"),
     path("problems/<int:pk>/resolve/", views.problem_resolve_view, name="problem_resolve"),
     path("problems/<int:pk>/assign/", views.problem_assign_view, name="problem_assign"),
+    path(
+        "problems/<int:pk>/to-rectification/",
+        views.problem_to_rectification_view,
+        name="problem_to_rectification",
+    ),
     path("coverage/", views.coverage_page, name="coverage"),
 ]

@@ -170,7 +170,18 @@ def visit_detail(request, pk: int):
 
 
 def _ledger(
-    request, *, qs, filter_class, template, export, filename, title, extra_filters, can_edit, decorate=None
+    request,
+    *,
+    qs,
+    filter_class,
+    template,
+    export,
+    filename,
+    title,
+    extra_filters,
+    can_edit,
+    decorate=None,
+    extra_context=None,
 ):
     member = request.member
     filterset = filter_class(request.GET, queryset=qs)
@@ -212,6 +223,7 @@ def _ledger(
             "extra_filters": extra_filters,
             "can_edit": can_edit,
             "now": timezone.now(),
+            **(extra_context or {}),
         },
     )
 
@@ -249,7 +261,27 @@ def problem_ledger(request):
         title="问题台账",
         extra_filters=["item", "status"],
         can_edit=request.member.can("problem.edit"),
+        extra_context={
+            "can_rectify": request.member.can("rectification.edit"),
+            "can_see_rectification": request.member.can("rectification.view"),
+        },
     )
+
+
+@member_required("rectification.edit")
+@require_POST
+def problem_to_rectification_view(request, pk: int):
+    """“转入整改台账”: the problem becomes a rectification item; its clock hands over to the item's."""
+    from core.rectification.services import rectification_from_problem
+
+    problem = get_object_or_404(problem_list(member=request.member), pk=pk)
+    try:
+        item = rectification_from_problem(problem=problem, actor=request.member)
+    except ValidationError as exc:
+        messages.error(request, "；".join(m for msgs in errors_of(exc).values() for m in msgs))
+        return redirect(_safe_next(request, "inspections:problems"))
+    messages.success(request, f"已转入整改台账 {item.number}，整改时限由整改台账计时")
+    return redirect("rectification_detail", pk=item.pk)
 
 
 @member_required("problem.edit")

@@ -6,8 +6,14 @@ from core.rectification.models import RectificationSource
 
 
 class RectificationForm(forms.Form):
-    source_type = forms.ChoiceField(label="来源", choices=RectificationSource.choices)
-    source_id = forms.IntegerField(label="来源编号（问题台账或诉求编号）", required=False, min_value=1)
+    # Problems come from the problem ledger ("转入整改台账"), so their clock hands over; not typed in here.
+    source_type = forms.ChoiceField(
+        label="来源",
+        choices=[(v, label) for v, label in RectificationSource.choices if v != RectificationSource.PROBLEM],
+    )
+    source_id = forms.IntegerField(
+        label="来源诉求的内部编号（来源为群众诉求时）", required=False, min_value=1
+    )
     source_note = forms.CharField(label="来源说明（上级反馈的文号或内容）", max_length=300, required=False)
     title = forms.CharField(label="问题", max_length=200)
     description = forms.CharField(
@@ -17,7 +23,9 @@ class RectificationForm(forms.Form):
     grid = forms.TypedChoiceField(label="网格", coerce=int, required=False, empty_value=None)
     responsible_user_id = forms.TypedChoiceField(label="责任人", coerce=int)
     due_on = forms.DateField(
-        label="整改时限（不填按区里默认）", required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        label="整改时限（不填按区里默认）",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     lookback_days = forms.IntegerField(
         label="验收后几天回头看（不填按区里默认）", required=False, min_value=1, max_value=365

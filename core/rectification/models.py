@@ -32,6 +32,15 @@ class Rectification(models.Model):
     source_type = models.CharField("来源", max_length=16, choices=RectificationSource.choices)
     source_id = models.BigIntegerField("来源编号", null=True, blank=True)
     source_note = models.CharField("来源说明", max_length=300, blank=True, default="")
+    # A problem-ledger entry turned into this item (at most one item per problem; its clock hands over here).
+    problem = models.OneToOneField(
+        "inspections.Problem",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rectification",
+        verbose_name="来源问题",
+    )
     title = models.CharField("问题", max_length=200)
     description = models.TextField("问题描述及整改要求", blank=True, default="")
     community = models.ForeignKey(

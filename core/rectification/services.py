@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -120,19 +120,30 @@ def rectification_create(
     due_on: dt.date | None = None,
     lookback_days: int | None = None,
     now: dt.datetime | None = None,
+    problem=None,
+    due_at: dt.datetime | None = None,
 ) -> Rectification:
     """Open a rectification item with a responsible person and a deadline clock.
 
     ``due_on`` is a date ("by the 10th", moved to a working day); without it the campaign's default
     rectification time applies. The look-back interval defaults to the campaign's.
+    Items from the problem ledger come only through ``rectification_from_problem`` (which passes
+    ``problem`` and the problem's exact ``due_at``), so the problem's own clock is handed over.
     """
     now = now or timezone.now()
     campaign, calendar = _policy()
     errors: dict[str, list[str]] = {}
     if source_type not in RectificationSource.values:
         errors["source_type"] = ["来源无效 / unknown source"]
-    if source_type in (RectificationSource.PROBLEM, RectificationSource.REQUEST) and not source_id:
-        errors["source_id"] = ["请注明来源编号 / source_id is required for this source"]
+    if source_type == RectificationSource.PROBLEM and problem is None:
+        errors["source_type"] = [
+            "问题台账中的问题请在问题台账点“转入整改台账” / convert problems from the problem ledger"
+        ]
+    if source_type == RectificationSource.REQUEST:
+        from core.requests.models import CitizenRequest
+
+        if not source_id or not CitizenRequest.objects.filter(pk=source_id).exists():
+            errors["source_id"] = ["来源诉求不存在 / source_id: no such request"]
     if source_type == RectificationSource.UPSTREAM and not (source_note or "").strip():
         errors["source_note"] = ["请注明上级反馈的文号或内容 / describe the upstream feedback"]
     if not (title or "").strip():
@@ -147,7 +158,8 @@ def rectification_create(
         errors["responsible_user_id"] = [
             "责任人不是本街道人员 / the responsible person is not in this street office"
         ]
-    due_at = due_by_date(due_on, calendar) if due_on else None
+    if due_at is None and due_on:
+        due_at = due_by_date(due_on, calendar)
     if due_at is not None and due_at <= now:
         errors["due_on"] = ["整改时限不能早于今天 / the deadline is in the past"]
     if lookback_days is not None and not 1 <= lookback_days <= 365:
@@ -158,6 +170,7 @@ def rectification_create(
         source_type=source_type,
         source_id=source_id,
         source_note=(source_note or "").strip()[:300],
+        problem=problem,
         title=title.strip()[:200],
         description=(description or "").strip(),
         community=community,
@@ -188,9 +201,25 @@ def rectification_create(
 
 @transaction.atomic
 def rectification_from_request(
-    *, request, actor: Member, responsible_user_id: int | None = None, due_on: dt.date | None = None
+    *,
+    request,
+    actor: Member,
+    responsible_user_id: int | None = None,
+    due_on: dt.date | None = None,
+    now: dt.datetime | None = None,
 ) -> Rectification:
-    """A request that revealed a hazard becomes a rectification item linked to it."""
+    """A request that revealed a hazard becomes a rectification item linked to it (once)."""
+    existing = Rectification.objects.filter(
+        source_type=RectificationSource.REQUEST, source_id=request.pk
+    ).first()
+    if existing is not None:
+        raise ValidationError(
+            {
+                "source_id": [
+                    f"该诉求已转入整改台账（{existing.number}） / already in the rectification ledger"
+                ]
+            }
+        )
     return rectification_create(
         actor=actor,
         source_type=RectificationSource.REQUEST,
@@ -203,6 +232,80 @@ def rectification_from_request(
         household_id=request.household_id,
         responsible_user_id=responsible_user_id or request.assignee_user_id,
         due_on=due_on,
+        now=now,
+    )
+
+
+@transaction.atomic
+def rectification_from_problem(
+    *,
+    problem,
+    actor: Member | None,
+    responsible_user_id: int | None = None,
+    due_on: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> Rectification:
+    """A problem-ledger entry (a hazard found on a visit) becomes a rectification item, once.
+
+    Place from the problem's household; title from the checklist item and the description;
+    responsible person from the problem unless given; deadline: ``due_on`` if given, else the
+    problem's own deadline while it is still ahead, else the campaign default. The problem's clock
+    is cancelled (handed over) so the obligation is counted once, by the item's clock; when the item
+    passes verification the problem is resolved (see ``rectification_verify``).
+    """
+    from core.common import ensure_can
+    from core.inspections.models import Problem
+    from core.inspections.services import problem_ensure_convertible, problem_hand_over
+    from core.org.scope import member_reaches
+
+    now = now or timezone.now()
+    ensure_can(actor, "rectification.edit")
+    problem = (
+        Problem.objects.select_for_update()
+        .select_related("household__community", "household__grid")
+        .get(pk=problem.pk)
+    )
+    household = problem.household
+    if hasattr(actor, "scope") and not member_reaches(
+        actor, community_id=household.community_id, grid_id=household.grid_id
+    ):
+        raise PermissionDenied("该问题不在您的管辖范围 / outside your reach")
+    problem_ensure_convertible(problem)
+    responsible = responsible_user_id or problem.responsible_user_id
+    if not responsible:
+        raise ValidationError(
+            {"responsible_user_id": ["该问题没有本街道的责任人，请指定责任人 / choose a responsible person"]}
+        )
+    due_at = problem.due_at if due_on is None and problem.due_at > now else None
+    item = rectification_create(
+        actor=actor,
+        source_type=RectificationSource.PROBLEM,
+        source_id=problem.pk,
+        source_note=f"问题台账 #{problem.pk}（{household}）",
+        title=f"{problem.get_item_display()}：{problem.description}"[:200],
+        description=problem.description,
+        community=household.community,
+        grid=household.grid,
+        household_id=household.pk,
+        responsible_user_id=responsible,
+        due_on=due_on,
+        due_at=due_at,
+        now=now,
+        problem=problem,
+    )
+    problem_hand_over(actor=actor, problem=problem, rectification=item)
+    return item
+
+
+def _problem_follows(item: Rectification, actor, *, resolved: bool, note: str, at: dt.datetime) -> None:
+    """The source problem (if any) is resolved / reopened with its item, through the inspections service."""
+    if item.problem_id is None:
+        return
+    from core.inspections.services import problem_follow_rectification
+
+    verb = "整改验收通过" if resolved else "回头看发现反弹"
+    problem_follow_rectification(
+        actor=actor, problem=item.problem, resolved=resolved, reason=f"{verb}（{item.number}）：{note}", at=at
     )
 
 
@@ -304,6 +407,7 @@ def rectification_verify(
             actor=actor,
         )
         _event(item, "verified", actor, now, note)
+        _problem_follows(item, actor, resolved=True, note=note, at=now)
     else:
         item.status, item.round = R.OPEN, item.round + 1
         item.fixed_at, item.fixed_by_id, item.fixed_by_name, item.fix_note = None, None, "", ""
@@ -387,6 +491,7 @@ def rectification_lookback(
             dedupe_key=f"rectification:{item.pk}:relapsed:{item.round}",
         )
         _event(item, "relapsed", actor, now, note)
+        _problem_follows(item, actor, resolved=False, note=note, at=now)
     audit_record(
         actor=actor,
         action="rectification.lookback",
@@ -396,4 +501,3 @@ def rectification_lookback(
         reason=note,
     )
     return item
-

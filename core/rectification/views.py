@@ -69,7 +69,7 @@ def rectification_new(request):
         communities=communities,
         grids=grids,
         people=_street_people(request.tenant),
-        initial={"source_type": "problem", "responsible_user_id": request.user.pk},
+        initial={"source_type": "upstream", "responsible_user_id": request.user.pk},
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -84,7 +84,11 @@ def rectification_new(request):
         else:
             messages.success(request, f"已立项 {item.number}")
             return redirect("rectification_detail", pk=item.pk)
-    return render(request, "rectification/new.html", {"form": form})
+    from django.urls import reverse
+
+    return render(
+        request, "rectification/new.html", {"form": form, "problems_url": reverse("inspections:problems")}
+    )
 
 
 @member_required("rectification.view")
@@ -100,6 +104,13 @@ def rectification_detail(request, pk: int):
         "rectification/detail.html",
         {
             "item": item,
+            "household": _household(item),
+            "source_links": {
+                "problem": member.can("problem.view"),
+                "visit": member.can("visit.view"),
+                "request": member.can("request.view"),
+                "household": member.can("household.view"),
+            },
             "clocks": clocks,
             "evidence": item.evidence.all(),
             "events": item.events.all(),
@@ -120,6 +131,14 @@ def rectification_detail(request, pk: int):
             else None,
         },
     )
+
+
+def _household(item):
+    if item.household_id is None:
+        return None
+    from core.registry.models import Household
+
+    return Household.objects.filter(pk=item.household_id).first()
 
 
 def _done(request, pk, call):

@@ -126,11 +126,29 @@ def household_detail(request, pk: int):
             "persons": persons,
             "covered": covered,
             "visits": household.visits.all()[:20],
+            **_household_ledgers(member, household),
             "can_full_id": member.can("person.view_full_id"),
             "can_visit": member.can("visit.create"),
             "can_edit": member.can("household.edit"),
         },
     )
+
+
+def _household_ledgers(member, household) -> dict:
+    """What the other ledgers hold about this household: its requests, needs and problems (each shown
+    only to roles that may read that ledger)."""
+    from core.requests.selectors import RequestFilters, request_list
+
+    context = {"can_request": member.can("request.create")}
+    if member.can("request.view"):
+        filters = RequestFilters(status="all", household_id=household.pk)
+        context["requests"] = list(request_list(member=member, filters=filters)[:50])
+    if member.can("need.view"):
+        context["needs"] = list(household.needs.select_related("person")[:50])
+    if member.can("problem.view"):
+        context["problems"] = list(household.problems.select_related("rectification")[:50])
+        context["can_see_rectification"] = member.can("rectification.view")
+    return context
 
 
 def _person_form_page(request, *, household, person=None):

@@ -39,11 +39,40 @@ def _place(office) -> tuple[Community, Grid]:
     return community, grid
 
 
+def _demo_households(grid: Grid, count: int) -> list:
+    """Households of the registry demo in this grid (oldest first), each with its head's name."""
+    from core.registry.models import Household, Person
+
+    found = []
+    for household in Household.objects.filter(grid=grid, is_active=True).order_by("id")[: count * 3]:
+        head = household.persons.filter(relation=Person.Relation.HEAD, is_active=True).first()
+        if head is not None:
+            household.head_name = head.name
+            found.append(household)
+        if len(found) == count:
+            break
+    return found
+
+
+def _linked(households: list, index: int, fallback_name: str) -> dict:
+    """Request fields for the index-th demo household (linked: community and grid follow it), or the
+    stand-alone fallback when the registry demo did not run."""
+    if index < len(households):
+        household = households[index]
+        return {
+            "household_id": household.pk,
+            "requester_name": household.head_name,
+            "address": household.address,
+        }
+    return {"requester_name": fallback_name}
+
+
 def load(*, office, accounts) -> None:
     from core.rectification.services import (
         rectification_add_evidence,
         rectification_create,
         rectification_fix,
+        rectification_from_request,
         rectification_verify,
     )
     from core.requests.services import request_feedback, request_handle, request_receive, request_respond
@@ -59,12 +88,13 @@ def load(*, office, accounts) -> None:
     director = member_for(accounts["thd_director"], office)
     now = timezone.now()
     ago = lambda **kw: now - dt.timedelta(**kw)  # noqa: E731
+    households = _demo_households(grid, 3)
 
     overdue = request_receive(
         actor=staff,
         channel="hotline",
         category="heating",
-        requester_name="周大爷",
+        **_linked(households, 0, "周大爷"),
         requester_phone="13900001111",
         community=community,
         grid=grid,
@@ -77,7 +107,7 @@ def load(*, office, accounts) -> None:
         actor=grid_worker,
         channel="grid_worker",
         category="clothing",
-        requester_name="吴奶奶",
+        **_linked(households, 1, "吴奶奶"),
         community=community,
         grid=grid,
         description="缺一双棉鞋",
@@ -103,7 +133,7 @@ def load(*, office, accounts) -> None:
         actor=staff,
         channel="hotline",
         category="housing_safety",
-        requester_name="王师傅",
+        **_linked(households, 2, "王师傅"),
         community=community,
         grid=grid,
         description="楼道电线老化，私拉乱接",
@@ -118,16 +148,8 @@ def load(*, office, accounts) -> None:
         request=done, actor=grid_worker, note="回访：已安全用电", satisfaction="satisfied", at=ago(days=1)
     )
 
-    item = rectification_create(
-        actor=staff,
-        source_type="request",
-        source_id=done.pk,
-        source_note=done.number,
-        title="楼道电线老化、私拉乱接",
-        community=community,
-        grid=grid,
-        responsible_user_id=grid_worker.user.pk,
-        now=ago(days=1),
+    item = rectification_from_request(
+        request=done, actor=staff, responsible_user_id=grid_worker.user.pk, now=ago(days=1)
     )
     rectification_add_evidence(item=item, actor=grid_worker, text="已更换线路，拆除飞线", now=ago(hours=20))
     rectification_fix(item=item, actor=grid_worker, note="更换线路并拆除飞线", now=ago(hours=20))
@@ -142,3 +164,37 @@ def load(*, office, accounts) -> None:
         responsible_user_id=director.user.pk,
         now=now,
     )
+    _problems_to_rectification(grid=grid, staff=staff, grid_worker=grid_worker, director=director, now=now)
+
+
+def _problems_to_rectification(*, grid: Grid, staff, grid_worker, director, now) -> None:
+    """Hazards found on the registry demo's visits go to the rectification ledger: one already fixed
+    and verified (its problem resolved by the verification), one being fixed, one just handed over."""
+    from core.inspections.models import Problem
+    from core.rectification.services import (
+        rectification_add_evidence,
+        rectification_fix,
+        rectification_from_problem,
+        rectification_verify,
+    )
+
+    ago = lambda **kw: now - dt.timedelta(**kw)  # noqa: E731
+    problems = list(
+        Problem.objects.filter(household__grid=grid, status=Problem.Status.OPEN, rectification__isnull=True)
+        .select_related("household")
+        .order_by("id")[:3]
+    )
+    for index, problem in enumerate(problems):
+        item = rectification_from_problem(
+            problem=problem, actor=staff, responsible_user_id=grid_worker.user.pk, now=ago(days=3 - index)
+        )
+        if index == 0:
+            rectification_add_evidence(
+                item=item, actor=grid_worker, text="已请专业人员上门处理", now=ago(days=2)
+            )
+            rectification_fix(item=item, actor=grid_worker, note="隐患已排除", now=ago(days=2))
+            rectification_verify(item=item, actor=director, passed=True, note="复查合格", now=ago(days=1))
+        elif index == 1:
+            rectification_add_evidence(
+                item=item, actor=grid_worker, text="已联系物业，材料已采购", now=ago(hours=6)
+            )

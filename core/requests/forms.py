@@ -11,14 +11,30 @@ class RequestForm(forms.Form):
     requester_name = forms.CharField(label="诉求人", max_length=50)
     requester_phone = forms.CharField(label="联系电话", max_length=20, required=False)
     address = forms.CharField(label="地址", max_length=200, required=False)
-    community = forms.TypedChoiceField(label="社区(村)", coerce=int)
+    household_id = forms.TypedChoiceField(
+        label="关联户（已登记的户，社区和网格随户）",
+        coerce=int,
+        required=False,
+        empty_value=None,
+        widget=forms.RadioSelect,
+    )
+    community = forms.TypedChoiceField(
+        label="社区(村)（关联户时以户为准）", coerce=int, required=False, empty_value=None
+    )
     grid = forms.TypedChoiceField(label="网格", coerce=int, required=False, empty_value=None)
     description = forms.CharField(label="诉求内容", widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
 
-    def __init__(self, *args, communities=(), grids=(), **kwargs):
+    def __init__(self, *args, communities=(), grids=(), households=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["household_id"].choices = [("", "（不关联 / 尚未登记）")] + list(households)
         self.fields["community"].choices = [(c.pk, c.name) for c in communities]
         self.fields["grid"].choices = [("", "（不确定）")] + [(g.pk, str(g)) for g in grids]
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("household_id") and not data.get("community") and not self.has_error("community"):
+            self.add_error("community", "请选择社区(村)，或在上方关联已登记的户")
+        return data
 
 
 class NoteForm(forms.Form):

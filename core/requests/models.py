@@ -46,9 +46,14 @@ class CitizenRequest(models.Model):
     requester_name = models.CharField("诉求人", max_length=50)
     requester_phone = models.CharField("联系电话", max_length=20, blank=True, default="")
     address = models.CharField("地址", max_length=200, blank=True, default="")
-    household_id = models.BigIntegerField(
-        "关联户", null=True, blank=True
-    )  # core.registry household, when known
+    household = models.ForeignKey(
+        "registry.Household",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="requests",
+        verbose_name="关联户",
+    )
     community = models.ForeignKey(
         Community, on_delete=models.PROTECT, related_name="requests", verbose_name="社区"
     )

@@ -31,6 +31,7 @@ class RequestFilters:
     channel: str = ""
     q: str = ""
     mine_user_id: int | None = None
+    household_id: int | None = None
 
     def apply(self, qs: QuerySet) -> QuerySet:
         if self.status == "all":
@@ -49,6 +50,8 @@ class RequestFilters:
             qs = qs.filter(grid_id=self.grid_id)
         if self.mine_user_id:
             qs = qs.filter(assignee_user_id=self.mine_user_id)
+        if self.household_id:
+            qs = qs.filter(household_id=self.household_id)
         if self.q:
             qs = (
                 qs.filter(requester_name__icontains=self.q)
@@ -74,7 +77,7 @@ def request_list(*, member: Member, filters: RequestFilters | None = None) -> Qu
 def request_get(*, member: Member, pk: int) -> CitizenRequest:
     obj = (
         scope_to_member(
-            CitizenRequest.objects.select_related("community", "grid"),
+            CitizenRequest.objects.select_related("community", "grid", "household"),
             member,
             grid="grid",
             community="community",

@@ -12,6 +12,8 @@ from core.audit.services import audit_record, model_snapshot
 from core.deadlines.services import clock_meet, clock_start
 from core.notifications.services import notify
 from core.org.models import Community, Grid
+from core.org.scope import member_reaches
+from core.registry.models import Household
 from core.requests.models import (
     CitizenRequest,
     RequestCategory,
@@ -89,6 +91,27 @@ def default_assignee(*, actor: Member | None, community: Community, grid: Grid |
     return actor.user.pk if actor is not None else None
 
 
+def request_household(*, actor: Member | None, household_id: int | None, errors: dict) -> Household | None:
+    """The household a request is linked to: it must exist in this street, be active and lie in reach.
+
+    Problems are added to ``errors`` under ``household_id`` (the request is then refused as a whole).
+    """
+    if household_id in (None, ""):
+        return None
+    household = Household.objects.select_related("community", "grid").filter(pk=household_id).first()
+    if household is None:
+        errors["household_id"] = ["关联户不存在 / unknown household"]
+    elif not household.is_active:
+        errors["household_id"] = ["关联户已注销 / the household is deregistered"]
+    elif hasattr(actor, "scope") and not member_reaches(
+        actor, community_id=household.community_id, grid_id=household.grid_id
+    ):
+        errors["household_id"] = ["关联户不在您的负责范围 / the household is outside your reach"]
+    else:
+        return household
+    return None
+
+
 def _start_clocks(
     request: CitizenRequest, kinds: tuple[str, ...], started_at: dt.datetime, actor, now
 ) -> None:
@@ -121,7 +144,7 @@ def request_receive(
     category: str,
     description: str,
     requester_name: str,
-    community: Community,
+    community: Community | None = None,
     requester_phone: str = "",
     address: str = "",
     grid: Grid | None = None,
@@ -130,10 +153,19 @@ def request_receive(
     received_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
 ) -> CitizenRequest:
-    """Register a request and start its three clocks (respond, handle, feed back) from the SLA policy."""
+    """Register a request and start its three clocks (respond, handle, feed back) from the SLA policy.
+
+    With ``household_id`` the request is linked to that household (which must be active and in the
+    actor's reach) and goes to the household's community and grid, whatever ``community``/``grid`` say.
+    """
     now = now or timezone.now()
     received_at = received_at or now
     errors: dict[str, list[str]] = {}
+    household = request_household(actor=actor, household_id=household_id, errors=errors)
+    if household is not None:
+        community, grid = household.community, household.grid
+    elif community is None and "household_id" not in errors:
+        errors["community"] = ["请选择社区(村)或关联户 / choose a community or a household"]
     if channel not in RequestChannel.values:
         errors["channel"] = ["来源无效 / unknown channel"]
     if category not in RequestCategory.values:
@@ -142,7 +174,7 @@ def request_receive(
         errors["description"] = ["请填写诉求内容 / description is required"]
     if not (requester_name or "").strip():
         errors["requester_name"] = ["请填写诉求人 / requester name is required"]
-    if grid is not None and grid.community_id != community.pk:
+    if grid is not None and community is not None and grid.community_id != community.pk:
         errors["grid"] = ["网格不属于所选社区 / the grid is not in this community"]
     if received_at > now + dt.timedelta(minutes=5):
         errors["received_at"] = ["受理时间不能晚于当前时间 / received_at is in the future"]
@@ -160,7 +192,7 @@ def request_receive(
         address=(address or "").strip(),
         community=community,
         grid=grid,
-        household_id=household_id,
+        household=household,
         received_at=received_at,
         received_by_id=getattr(getattr(actor, "user", None), "pk", None),
         received_by_name=_name(actor),

@@ -75,6 +75,51 @@ def request_board(request):
     )
 
 
+def household_choices(member, *, ids=(), query: str = "") -> list[tuple[int, str]]:
+    """Households in reach offered on the request form: the given ids, plus up to 20 matching ``query``
+    (address, household number or a person's name). Ids outside reach are offered as bare numbers so
+    the service refuses them with its own message rather than the form hiding them."""
+    from django.db.models import Q
+
+    from core.registry.selectors import household_list
+
+    qs = household_list(member=member)
+    found = {h.pk: h for h in qs.filter(pk__in=[i for i in ids if i])}
+    if query:
+        matches = qs.filter(
+            Q(address__icontains=query)
+            | Q(number__icontains=query)
+            | Q(persons__name__icontains=query, persons__is_active=True)
+        ).distinct()[:20]
+        found.update({h.pk: h for h in matches})
+
+    def label(h) -> str:
+        heads = "、".join(p.name for p in getattr(h, "heads", []))
+        return f"{h}（{h.community.name} {h.grid.name}{'，户主 ' + heads if heads else ''}）"
+
+    choices = [(pk, label(h)) for pk, h in found.items()]
+    choices += [(i, f"#{i}") for i in ids if i and i not in found]
+    return choices
+
+
+def _household_initial(member, household_id: int) -> dict:
+    """Pre-fill from a household in reach: the link, its head as requester, its address and phone."""
+    from core.registry.selectors import household_list
+
+    household = household_list(member=member).filter(pk=household_id).first()
+    if household is None:
+        return {"household_id": household_id}  # offered as a bare number; the service will refuse it
+    heads = getattr(household, "heads", [])
+    return {
+        "household_id": household.pk,
+        "requester_name": heads[0].name if heads else "",
+        "requester_phone": household.phone,
+        "address": household.address,
+        "community": household.community_id,
+        "grid": household.grid_id,
+    }
+
+
 @member_required("request.create")
 def request_new(request):
     member = request.member
@@ -84,14 +129,22 @@ def request_new(request):
         initial["grid"] = member.grid_id
     if member.community_id:
         initial["community"] = member.community_id
-    form = RequestForm(request.POST or None, communities=communities, grids=grids, initial=initial)
+    query = request.GET.get("hq", "").strip()[:50]
+    picked = _int(
+        request.POST.get("household_id") if request.method == "POST" else request.GET.get("household")
+    )
+    if picked and request.method == "GET":
+        initial |= _household_initial(member, picked)
+    households = household_choices(member, ids=[picked], query=query)
+    form = RequestForm(
+        request.POST or None, communities=communities, grids=grids, households=households, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        community_id = data.pop("community")
-        community = next(c for c in communities if c.pk == community_id)
-        grid_id = data.pop("grid")
+        community_id, grid_id = data.pop("community"), data.pop("grid")
+        community = next((c for c in communities if c.pk == community_id), None)
         grid = next((g for g in grids if g.pk == grid_id), None)
-        if grid is None and member.scope == "grid":
+        if grid is None and community is not None and member.scope == "grid":
             grid = next((g for g in grids if g.community_id == community.pk), None)
         try:
             obj = services.request_receive(actor=member, community=community, grid=grid, **data)
@@ -103,7 +156,12 @@ def request_new(request):
     return render(
         request,
         "requests/new.html",
-        {"form": form, "no_communities": not communities, "sla_text": _sla_text(request.tenant)},
+        {
+            "form": form,
+            "household_query": query,
+            "no_communities": not communities,
+            "sla_text": _sla_text(request.tenant),
+        },
     )
 
 
@@ -134,11 +192,19 @@ def request_detail(request, pk: int):
             "events": obj.events.all(),
             "steps": steps,
             "can_rectify": member.can("rectification.edit"),
+            "can_household": member.can("household.view"),
+            "rectifications": _rectifications_from(obj) if member.can("rectification.view") else [],
             "assignees": _assignees(request.tenant)
             if member.can("request.handle") and obj.status in OPEN_REQUEST_STATUSES
             else [],
         },
     )
+
+
+def _rectifications_from(obj) -> list:
+    from core.rectification.models import Rectification, RectificationSource
+
+    return list(Rectification.objects.filter(source_type=RectificationSource.REQUEST, source_id=obj.pk))
 
 
 def _assignees(office) -> list[tuple[int, str]]:

@@ -74,8 +74,8 @@ def test_not_an_image_is_refused_and_nothing_is_saved(place, api_client):
     pk = staff.post(
         "/api/v1/rectifications/",
         {
-            "source_type": "problem",
-            "source_id": 3,
+            "source_type": "upstream",
+            "source_note": "区督查反馈",
             "title": "x",
             "community": place.community.pk,
             "responsible_user_id": place.users["grid_worker"].pk,

@@ -31,8 +31,8 @@ def clocks(item):
 def make(place, **kw):
     return services.rectification_create(
         actor=place.member("street_staff"),
-        source_type="problem",
-        source_id=17,
+        source_type="upstream",
+        source_note="区民政局督查反馈第3号",
         title="电线老化私拉乱接",
         community=place.community,
         grid=place.grid,

@@ -13,8 +13,8 @@ def test_ledger_flow_on_the_web(place, web_client):
     created = staff.post(
         "/rectifications/new/",
         {
-            "source_type": "problem",
-            "source_id": "12",
+            "source_type": "upstream",
+            "source_note": "区督查反馈第12号",
             "title": "窗户漏风",
             "community": place.community.pk,
             "grid": place.grid.pk,
