@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from core.audit.services import audit_record, model_snapshot
 from core.common import ensure_can
+from core.deadlines.durations import DAYS, Duration, WorkCalendar, due_after
 from core.deadlines.services import clock_cancel, clock_meet, clock_start
 from core.inspections.checklist import (
     CHECKLIST,
@@ -27,7 +28,6 @@ from core.inspections.checklist import (
     URGENCY_CHOICES,
 )
 from core.inspections.models import Need, Problem, Visit, VisitItem, VisitPhoto
-from core.inspections.window import LOCAL
 from core.org.scope import member_reaches
 from core.registry.models import Household, Person
 
@@ -56,12 +56,6 @@ def _ensure_reach(actor, household: Household) -> None:
         actor, community_id=household.community_id, grid_id=household.grid_id
     ):
         raise PermissionDenied("不在您的管辖范围 / outside your reach")
-
-
-def problem_due_at(visited_at: dt.datetime, days: int) -> dt.datetime:
-    """End of the local day ``days`` days after the visit."""
-    local_day = visited_at.astimezone(LOCAL).date() + dt.timedelta(days=days)
-    return dt.datetime.combine(local_day, dt.time(23, 59, 59), tzinfo=LOCAL)
 
 
 def _validate_items(items: list[dict], errors: dict[str, list[str]]) -> list[dict]:
@@ -207,6 +201,8 @@ def visit_record(
 def _problem_open(*, visit: Visit, item: str, note: str, assignment: ProblemAssignment, actor) -> Problem:
     spec = CHECKLIST_BY_CODE[item]
     household = visit.household
+    # Hazards are fixed within calendar days of the visit (holidays count): the clock engine's rule.
+    fix_within = Duration(spec.fix_days, DAYS)
     problem = Problem.objects.create(
         visit=visit,
         household=household,
@@ -214,7 +210,7 @@ def _problem_open(*, visit: Visit, item: str, note: str, assignment: ProblemAssi
         description=note,
         responsible_user_id=assignment.responsible_user_id,
         responsible_name=assignment.responsible_name,
-        due_at=problem_due_at(visit.visited_at, spec.fix_days),
+        due_at=due_after(visit.visited_at, fix_within, WorkCalendar()),
     )
     clock_start(
         subject=problem,
@@ -225,7 +221,7 @@ def _problem_open(*, visit: Visit, item: str, note: str, assignment: ProblemAssi
         community_id=household.community_id,
         grid_id=household.grid_id,
         title=f"{spec.label}：{household}",
-        rule=f"{spec.fix_days} 天内整改",
+        rule=f"{fix_within.label}内整改",
         actor=actor,
     )
     audit_record(actor=actor, action="problem.open", obj=problem, after=model_snapshot(problem))
