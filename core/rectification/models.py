@@ -7,6 +7,7 @@ import uuid
 from django.db import connection, models
 
 from core.org.models import Community, Grid
+from core.transitions import StepEvent
 
 
 class RectificationStatus(models.TextChoices):
@@ -112,14 +113,8 @@ class RectificationEvidence(models.Model):
         return f"{self.get_kind_display()} {self.added_at:%Y-%m-%d}"
 
 
-class RectificationEvent(models.Model):
+class RectificationEvent(StepEvent):
     rectification = models.ForeignKey(Rectification, on_delete=models.CASCADE, related_name="events")
-    step = models.CharField(max_length=20)
-    round = models.PositiveSmallIntegerField(default=1)
-    at = models.DateTimeField()
-    actor_id = models.BigIntegerField(null=True, blank=True)
-    actor_name = models.CharField(max_length=150, blank=True, default="")
-    note = models.TextField(blank=True, default="")
 
     STEP_LABELS = {
         "created": "立项",
@@ -130,13 +125,3 @@ class RectificationEvent(models.Model):
         "relapsed": "回头看发现反弹",
         "evidence": "补充佐证",
     }
-
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.step_label} {self.at:%Y-%m-%d %H:%M}"
-
-    @property
-    def step_label(self) -> str:
-        return self.STEP_LABELS.get(self.step, self.step)

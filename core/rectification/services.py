@@ -71,37 +71,33 @@ def _policy():
 
 
 def _start_rectify_clock(
-    item: Rectification, *, started_at: dt.datetime, due_at: dt.datetime | None, actor, now
+    item: Rectification,
+    *,
+    started_at: dt.datetime,
+    due_at: dt.datetime | None,
+    actor,
+    now,
+    label: str = "整改",
 ):
+    """The item's rectify clock: a given deadline ("by the 10th"), else the campaign's rectification time."""
     campaign, calendar = _policy()
-    if due_at is None:
-        clock_start(
-            subject=item,
-            kind="rectify",
-            duration=campaign.duration("rectify"),
-            calendar=calendar,
-            started_at=started_at,
-            now=now,
-            responsible_user_id=item.responsible_user_id,
-            community_id=item.community_id,
-            grid_id=item.grid_id,
-            title=f"整改 {item.number} {item.title}",
-            actor=actor,
-        )
-    else:
-        clock_start(
-            subject=item,
-            kind="rectify",
-            due_at=due_at,
-            started_at=started_at,
-            now=now,
-            responsible_user_id=item.responsible_user_id,
-            community_id=item.community_id,
-            grid_id=item.grid_id,
-            title=f"整改 {item.number} {item.title}",
-            rule=f"{timezone.localtime(due_at):%m月%d日}前",
-            actor=actor,
-        )
+    timing = (
+        {"duration": campaign.duration("rectify"), "calendar": calendar}
+        if due_at is None
+        else {"due_at": due_at, "rule": f"{timezone.localtime(due_at):%m月%d日}前"}
+    )
+    clock_start(
+        subject=item,
+        kind="rectify",
+        started_at=started_at,
+        now=now,
+        responsible_user_id=item.responsible_user_id,
+        community_id=item.community_id,
+        grid_id=item.grid_id,
+        title=f"{label} {item.number} {item.title}",
+        actor=actor,
+        **timing,
+    )
 
 
 @transaction.atomic
@@ -468,20 +464,7 @@ def rectification_lookback(
         item.fixed_at, item.fixed_by_id, item.fixed_by_name, item.fix_note = None, None, "", ""
         item.verified_at, item.verified_by_id, item.verified_by_name, item.verify_note = None, None, "", ""
         item.save()
-        campaign, calendar = _policy()
-        clock_start(
-            subject=item,
-            kind="rectify",
-            duration=campaign.duration("rectify"),
-            calendar=calendar,
-            started_at=now,
-            now=now,
-            responsible_user_id=item.responsible_user_id,
-            community_id=item.community_id,
-            grid_id=item.grid_id,
-            title=f"整改（反弹）{item.number} {item.title}",
-            actor=actor,
-        )
+        _start_rectify_clock(item, started_at=now, due_at=None, actor=actor, now=now, label="整改（反弹）")
         notify(
             user_ids=[item.responsible_user_id],
             kind="rectification.relapsed",

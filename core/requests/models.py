@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 from core.org.models import Community, Grid
+from core.transitions import StepEvent
 
 
 class RequestStatus(models.TextChoices):
@@ -97,19 +98,10 @@ class CitizenRequest(models.Model):
         return f"{self.number or self.pk} {self.requester_name} {self.get_category_display()}"
 
 
-class RequestEvent(models.Model):
+class RequestEvent(StepEvent):
     """Who did which step when (the request's own history; the audit trail has the full detail)."""
 
     request = models.ForeignKey(CitizenRequest, on_delete=models.CASCADE, related_name="events")
-    step = models.CharField(max_length=20)
-    round = models.PositiveSmallIntegerField(default=1)
-    at = models.DateTimeField()
-    actor_id = models.BigIntegerField(null=True, blank=True)
-    actor_name = models.CharField(max_length=150, blank=True, default="")
-    note = models.TextField(blank=True, default="")
-
-    class Meta:
-        ordering = ["at", "id"]
 
     STEP_LABELS = {
         "received": "受理",
@@ -120,10 +112,3 @@ class RequestEvent(models.Model):
         "reopened": "重新办理",
         "assigned": "指派",
     }
-
-    def __str__(self) -> str:
-        return f"{self.step_label} {self.at:%Y-%m-%d %H:%M}"
-
-    @property
-    def step_label(self) -> str:
-        return self.STEP_LABELS.get(self.step, self.step)
