@@ -171,6 +171,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     # The clock scanner (due soon / overdue / escalation) and the notification outbox safety net.
     "deadlines-scan": {"task": "deadlines.scan", "schedule": 60.0},
     "notifications-dispatch": {"task": "notifications.outbox_dispatch", "schedule": 60.0},
+    "login-handoffs-purge": {"task": "tenants.login_handoffs_purge", "schedule": 24 * 3600.0},
 }
 CELERY_TIMEZONE = "Asia/Shanghai"
 

@@ -73,3 +73,20 @@ def handoff_redeem(*, request, token: str) -> User | None:
         return None  # already used
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     return user
+
+
+@transaction.atomic
+def login_handoffs_purge(*, now=None) -> int:
+    """Forget used sign-in links whose tokens have long expired (they can no longer be replayed)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from core.audit.services import audit_record
+
+    cutoff = (now or timezone.now()) - dt.timedelta(days=1)
+    deleted, _ = LoginHandoff.objects.filter(used_at__lt=cutoff).delete()
+    if deleted:
+        audit_record(actor=None, action="login_handoff.purge", object_type="tenants.loginhandoff",
+                     after={"deleted": deleted, "used_before": cutoff})
+    return deleted

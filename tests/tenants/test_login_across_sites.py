@@ -60,3 +60,22 @@ def test_a_forged_link_signs_nobody_in(street_a, db):
 
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/?next=/")
     assert street.get("/").status_code == 302
+
+
+def test_used_sign_in_links_are_forgotten_after_a_day(users, db):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from core.audit.models import AuditEvent
+    from tenants.handoff import login_handoffs_purge
+    from tenants.models import LoginHandoff
+
+    old = LoginHandoff.objects.create(nonce="a" * 32, user=users["grid_worker"], target="ta")
+    LoginHandoff.objects.filter(pk=old.pk).update(used_at=timezone.now() - dt.timedelta(days=2))
+    fresh = LoginHandoff.objects.create(nonce="b" * 32, user=users["grid_worker"], target="ta")
+
+    assert login_handoffs_purge() == 1
+
+    assert list(LoginHandoff.objects.values_list("pk", flat=True)) == [fresh.pk]
+    assert AuditEvent.objects.filter(action="login_handoff.purge", after__deleted=1).exists()
