@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils.module_loading import import_string
 from django_tenants.utils import schema_context
 
+from tenants.campaigns.services import deliverable_checks_ensure
 from tenants.models import District, StreetOffice, User
 from tenants.services import district_create, membership_grant, street_office_create, user_create
 
@@ -58,4 +59,6 @@ def demo_load() -> bool:
         with schema_context(office.schema_name), transaction.atomic():
             for dotted in STREET_DEMO_LOADERS:
                 import_string(dotted)(office=office, accounts=accounts)
+            # The phase tasks the scanner would create within a minute of the worker starting.
+            deliverable_checks_ensure(office=office)
     return True

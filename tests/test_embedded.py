@@ -40,8 +40,8 @@ def _nuandong(env: dict, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([*NUANDONG, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
-def _get(url: str, host: str) -> tuple[int, bytes]:
-    request = urllib.request.Request(url, headers={"Host": host})
+def _get(url: str, host: str, data: bytes | None = None, headers: dict | None = None) -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=data, headers={"Host": host, **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
             return response.status, response.read()
@@ -88,6 +88,10 @@ def test_embedded_postgres_and_redis_start_migrate_provision_and_serve(tmp_path)
         )
         assert tenant.returncode == 0, tenant.stderr[-3000:]
         assert "street office qianru" in tenant.stdout
+        # The demo the run command loads: once, then never again.
+        demo = _nuandong(env, "demo")
+        assert demo.returncode == 0 and "demo data loaded" in demo.stdout, demo.stderr[-3000:]
+        assert "already present" in _nuandong(env, "demo").stdout
 
         server = subprocess.Popen(
             [*NUANDONG, "serve", "--port", str(port)],
@@ -114,6 +118,19 @@ def test_embedded_postgres_and_redis_start_migrate_provision_and_serve(tmp_path)
         status, body = _get(f"http://127.0.0.1:{port}/accounts/login/", "qianru.localhost")
         assert status == 200
         assert "登录" in body.decode()
+        # A demo grid worker gets a token and sees the households of the grid.
+        status, body = _get(
+            f"http://127.0.0.1:{port}/api/v1/auth/token/", "taihangdong.localhost",
+            data=b"username=thd_grid&password=Nuandong-2026",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
+        assert status == 200, body
+        token = json.loads(body)["token"]
+        status, body = _get(
+            f"http://127.0.0.1:{port}/api/v1/households/", "taihangdong.localhost",
+            headers={"Authorization": f"Token {token}"},
+        )
+        assert status == 200 and json.loads(body)["count"] > 0
     finally:
         if server is not None and server.poll() is None:
             server.terminate()
