@@ -13,14 +13,22 @@ from core.org.models import Building, Community, Grid
 from core.org.selectors import building_list, community_list, grid_list, street_members
 from core.org.services import building_save, community_save, grid_save
 from core.registry.models import CATEGORY_CHOICES, Household, Person
-from core.registry.selectors import cross_street_duplicates, household_list, person_list
+from core.registry.selectors import (
+    cross_street_duplicates,
+    household_get,
+    household_list,
+    person_get_any,
+    person_list,
+)
 from core.registry.services import (
     DuplicatePersonError,
     household_deactivate,
+    household_reactivate,
     household_register,
     household_update,
     person_deactivate,
     person_full_id_read,
+    person_reactivate,
     person_register,
     person_update,
 )
@@ -174,6 +182,19 @@ class DeactivateIn(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
 
 
+class ReactivateIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class HouseholdReactivateIn(ReactivateIn):
+    persons = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        default=list,
+        help_text="ids of the household's inactive persons to bring back with it (default: none)",
+    )
+
+
 # --- households -------------------------------------------------------------------------------
 class HouseholdOut(serializers.ModelSerializer):
     person_count = serializers.IntegerField(read_only=True)
@@ -237,6 +258,7 @@ class HouseholdViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         "create": "household.edit",
         "partial_update": "household.edit",
         "deactivate": "household.edit",
+        "reactivate": "household.edit",
     }
     serializer_class = Output = HouseholdOut
     Input = HouseholdIn
@@ -262,6 +284,19 @@ class HouseholdViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
             reason=self.validated(DeactivateIn, request.data)["reason"],
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=HouseholdReactivateIn, responses=HouseholdOut)
+    @action(detail=True, methods=["post"])
+    def reactivate(self, request, pk=None):
+        """Put a deregistered household back on the roster with a reason (and the listed persons)."""
+        data = self.validated(HouseholdReactivateIn, request.data)
+        household = household_reactivate(
+            actor=request.member,
+            household=household_get(member=request.member, pk=pk),
+            reason=data["reason"],
+            person_ids=data["persons"],
+        )
+        return Response(HouseholdOut(self.get_queryset().get(pk=household.pk)).data)
 
 
 # --- persons ------------------------------------------------------------------------------------
@@ -350,6 +385,7 @@ class PersonViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         "partial_update": "household.edit",
         "full_id": "person.view_full_id",
         "deactivate": "household.edit",
+        "reactivate": "household.edit",
     }
     serializer_class = Output = PersonOut
     Input = PersonIn
@@ -371,8 +407,6 @@ class PersonViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         household = data.pop("household", None)
         try:
             if instance is None:
-                from core.registry.selectors import household_get
-
                 household = household_get(member=actor, pk=household.pk)
                 return person_register(actor=actor, household=household, **data)
             if household is not None and household.pk != instance.household_id:
@@ -401,6 +435,26 @@ class PersonViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
             reason=self.validated(DeactivateIn, request.data)["reason"],
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=ReactivateIn, responses=PersonOut)
+    @action(detail=True, methods=["post"])
+    def reactivate(self, request, pk=None):
+        """Put a deregistered person back on the roster with a reason; refused (400, with the holder)
+        when the ID number is held by another active person, or while the household is off the roster."""
+        reason = self.validated(ReactivateIn, request.data)["reason"]
+        try:
+            person = person_reactivate(
+                actor=request.member, person=person_get_any(member=request.member, pk=pk), reason=reason
+            )
+        except DuplicatePersonError as exc:
+            raise serializers.ValidationError(
+                {
+                    "id_number": exc.messages,
+                    "existing_person": exc.existing.pk,
+                    "existing_url": f"/api/v1/persons/{exc.existing.pk}/",
+                }
+            ) from None
+        return Response(PersonOut(person, context=self.get_serializer_context()).data)
 
     @extend_schema(
         responses=inline_serializer(
