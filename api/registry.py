@@ -372,6 +372,23 @@ class PersonFilter(django_filters.FilterSet):
 
 
 @extend_schema(tags=["registry"], request=PersonIn, responses=PersonOut)
+def _duplicate_details(exc: DuplicatePersonError) -> dict:
+    """The holder of the ID number: its URL when active; when off the roster, the way to put it back."""
+    existing = exc.existing
+    details = {
+        "id_number": exc.messages,
+        "existing_person": existing.pk,
+        "existing_active": existing.is_active,
+    }
+    if existing.is_active:
+        details["existing_url"] = f"/api/v1/persons/{existing.pk}/"
+    elif existing.household.is_active:
+        details["reactivate_url"] = f"/api/v1/persons/{existing.pk}/reactivate/"
+    else:
+        details["reactivate_url"] = f"/api/v1/households/{existing.household_id}/reactivate/"
+    return details
+
+
 class PersonViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """Persons with their target categories. ID numbers are masked; `full-id` returns the full number
     to roles with person.view_full_id and writes an audit event."""
@@ -417,13 +434,7 @@ class PersonViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
                 data.pop("id_number", None)
             return person_update(actor=actor, person=instance, **data)
         except DuplicatePersonError as exc:
-            raise serializers.ValidationError(
-                {
-                    "id_number": exc.messages,
-                    "existing_person": exc.existing.pk,
-                    "existing_url": f"/api/v1/persons/{exc.existing.pk}/",
-                }
-            ) from None
+            raise serializers.ValidationError(_duplicate_details(exc)) from None
 
     @extend_schema(request=DeactivateIn, responses={204: None})
     @action(detail=True, methods=["post"], url_path="deactivate", url_name="deactivate")
@@ -447,13 +458,7 @@ class PersonViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
                 actor=request.member, person=person_get_any(member=request.member, pk=pk), reason=reason
             )
         except DuplicatePersonError as exc:
-            raise serializers.ValidationError(
-                {
-                    "id_number": exc.messages,
-                    "existing_person": exc.existing.pk,
-                    "existing_url": f"/api/v1/persons/{exc.existing.pk}/",
-                }
-            ) from None
+            raise serializers.ValidationError(_duplicate_details(exc)) from None
         return Response(PersonOut(person, context=self.get_serializer_context()).data)
 
     @extend_schema(

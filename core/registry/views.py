@@ -180,10 +180,11 @@ def _person_form_page(request, *, household, person=None):
             form.add_error(
                 "id_number",
                 format_html(
-                    '该身份证号已登记：<a href="{}">{}（{}）</a>',
+                    '该身份证号已登记：<a href="{}">{}（{}）</a>{}',
                     url,
                     exc.existing.name,
                     exc.existing.household,
+                    "" if exc.existing.is_active else "（已注销，可在该户页面恢复）",
                 ),
             )
         except ValidationError as exc:

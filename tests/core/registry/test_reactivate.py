@@ -270,3 +270,27 @@ def test_api_out_of_reach_is_404_and_wrong_role_403_with_nothing_changed(org_a, 
 
     assert _state(household, person) == [("Household", household.pk, False), ("Person", person.pk, False)]
     assert not AuditEvent.objects.filter(action__endswith=".reactivate").exists()
+
+
+def test_returning_person_is_pointed_at_the_way_back(org_a, api_client, web_client, users):
+    staff = org_a.members["street_staff"]
+    household = make_household(org_a, persons=0)
+    number = new_id()
+    person = person_register(
+        actor=staff, household=household, name="乙", id_number=number, categories=["dibao"]
+    )
+    household_deactivate(actor=staff, household=household, reason="迁出")
+    elsewhere = make_household(org_a, persons=0)
+    client = api_client(org_a.office, users["street_staff"])
+    body = {"household": elsewhere.pk, "name": "乙", "id_number": number, "categories": ["dibao"]}
+
+    refused = client.post("/api/v1/persons/", body, format="json")
+
+    details = refused.json()["details"]
+    assert refused.status_code == 400 and str(details["existing_person"]) == str(person.pk)
+    assert "existing_url" not in details  # an inactive record is not served as a person
+    assert details["reactivate_url"] == f"/api/v1/households/{household.pk}/reactivate/"
+    page = web_client(org_a.office, users["street_staff"]).post(
+        f"/households/{elsewhere.pk}/persons/new/", {**body, "relation": "head"}
+    )
+    assert "已注销，可在该户页面恢复" in page.content.decode()
