@@ -291,6 +291,7 @@ def test_returning_person_is_pointed_at_the_way_back(org_a, api_client, web_clie
     assert "existing_url" not in details  # an inactive record is not served as a person
     assert details["reactivate_url"] == f"/api/v1/households/{household.pk}/reactivate/"
     page = web_client(org_a.office, users["street_staff"]).post(
-        f"/households/{elsewhere.pk}/persons/new/", {**body, "relation": "head"}
+        f"/households/{elsewhere.pk}/persons/new/",
+        {**body, "relation": "head", "dibao_status": "none", "extreme_poverty_status": "none"},
     )
     assert "已注销，可在该户页面恢复" in page.content.decode()
