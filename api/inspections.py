@@ -3,9 +3,14 @@ and problems ledgers, and coverage."""
 
 from __future__ import annotations
 
+import json
+
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from api.base import TenantApi, TenantViewSet
@@ -19,7 +24,15 @@ from core.inspections.checklist import (
 )
 from core.inspections.filters import NeedFilter, ProblemFilter, VisitFilter
 from core.inspections.models import Need, Problem, Visit, VisitItem
-from core.inspections.selectors import coverage, need_list, not_visited, problem_list, visit_list
+from core.inspections.selectors import (
+    coverage,
+    need_list,
+    not_visited,
+    problem_list,
+    visit_list,
+    visit_photo_get,
+    visit_photo_response,
+)
 from core.inspections.services import (
     need_status_set,
     problem_assign,
@@ -100,10 +113,21 @@ class ProblemOut(serializers.ModelSerializer):
         ]
 
 
+class VisitPhotoOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    url = serializers.SerializerMethodField(help_text="download with the same credentials (visit.view)")
+
+    def get_url(self, obj) -> str:
+        path = reverse("visit-photo", kwargs={"pk": obj.visit_id, "photo_id": obj.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
 class VisitOut(serializers.ModelSerializer):
     items = VisitItemIO(many=True, read_only=True)
     needs = NeedOut(many=True, read_only=True)
     problems = ProblemOut(many=True, read_only=True)
+    photos = VisitPhotoOut(many=True, read_only=True)
 
     class Meta:
         model = Visit
@@ -118,6 +142,7 @@ class VisitOut(serializers.ModelSerializer):
             "items",
             "needs",
             "problems",
+            "photos",
             "created_at",
         ]
 
@@ -141,27 +166,75 @@ class VisitIn(serializers.Serializer):
     needs = NeedIn(many=True, required=False, default=list)
 
 
+class VisitMultipartIn(serializers.Serializer):
+    """The same visit as multipart/form-data, so photos travel with it."""
+
+    payload = serializers.CharField(
+        help_text="the JSON document of the visit (exactly the JSON body: VisitIn)"
+    )
+    photos = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        help_text="zero or more images (JPEG/PNG/WebP…), at most 6, each at most 8 MB",
+    )
+
+
+def _visit_document(request) -> tuple[object, list]:
+    """The visit document and its photos, from a JSON body or a multipart ``payload`` + ``photos``."""
+    if not (request.content_type or "").startswith("multipart/"):
+        return request.data, []
+    raw = request.data.get("payload")
+    if not raw:
+        raise serializers.ValidationError({"payload": ["缺少 payload（走访 JSON）/ payload is required"]})
+    try:
+        document = json.loads(raw)
+    except (TypeError, ValueError) as exc:
+        raise serializers.ValidationError(
+            {"payload": [f"payload 不是有效的 JSON / invalid JSON: {exc}"]}
+        ) from exc
+    if not isinstance(document, dict):
+        raise serializers.ValidationError(
+            {"payload": ["payload 应为 JSON 对象 / payload must be a JSON object"]}
+        )
+    return document, request.FILES.getlist("photos")
+
+
 @extend_schema(tags=["inspections"])
 class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """Home visits (入户核查) and phone follow-ups (电话随访). POST creates a visit with its whole
-    checklist and its needs in one atomic request; each hazard opens a problem with a deadline."""
+    checklist and its needs in one atomic request; each hazard opens a problem with a deadline.
+    POST as multipart/form-data (``payload`` = the JSON document, ``photos`` = files) to attach photos."""
 
     queryset = Visit.objects.none()  # for the schema; get_queryset() scopes every request
 
-    required_action = {"list": "visit.view", "retrieve": "visit.view", "create": "visit.create"}
+    required_action = {
+        "list": "visit.view",
+        "retrieve": "visit.view",
+        "photo": "visit.view",
+        "create": "visit.create",
+    }
     serializer_class = VisitOut
     filterset_class = VisitFilter
+    parser_classes = [JSONParser, MultiPartParser]
 
     def get_queryset(self):
         return (
             visit_list(member=self.request.member)
-            .prefetch_related("items", "needs__household", "problems__household")
+            .prefetch_related("items", "needs__household", "problems__household", "photos")
             .order_by("-visited_at", "-id")
         )
 
-    @extend_schema(request=VisitIn, responses={201: VisitOut})
+    def perform_content_negotiation(self, request, force=False):
+        # A photo download answers with the file itself, whatever the client's Accept header says.
+        return super().perform_content_negotiation(request, force=force or self.action == "photo")
+
+    @extend_schema(
+        request={"application/json": VisitIn, "multipart/form-data": VisitMultipartIn},
+        responses={201: VisitOut},
+    )
     def create(self, request, *args, **kwargs):
-        data = self.validated(VisitIn, request.data)
+        document, photos = _visit_document(request)
+        data = self.validated(VisitIn, document)
         household = household_get(member=request.member, pk=data["household"].pk)
         needs = [{**n, "person_id": n.pop("person", None)} for n in data["needs"]]
         visit = visit_record(
@@ -172,8 +245,19 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
             needs=needs,
             notes=data["notes"],
             visited_at=data["visited_at"],
+            photos=photos,
         )
-        return Response(VisitOut(self.get_queryset().get(pk=visit.pk)).data, status=status.HTTP_201_CREATED)
+        body = VisitOut(self.get_queryset().get(pk=visit.pk), context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("photo_id", int, OpenApiParameter.PATH)],
+        responses={(200, "image/*"): OpenApiTypes.BINARY},
+    )
+    @action(detail=True, methods=["get"], url_path=r"photos/(?P<photo_id>[0-9]+)")
+    def photo(self, request, pk=None, photo_id=None):
+        """One photo of the visit (its bytes); 404 unless the visit is within your reach."""
+        return visit_photo_response(visit_photo_get(member=request.member, visit_id=pk, pk=int(photo_id)))
 
 
 @extend_schema(tags=["inspections"])

@@ -13,14 +13,22 @@ from core.org.models import Building, Community, Grid
 from core.org.selectors import building_list, community_list, grid_list, street_members
 from core.org.services import building_save, community_save, grid_save
 from core.registry.models import CATEGORY_CHOICES, Household, Person
-from core.registry.selectors import cross_street_duplicates, household_list, person_list
+from core.registry.selectors import (
+    cross_street_duplicates,
+    household_get,
+    household_list,
+    person_get_any,
+    person_list,
+)
 from core.registry.services import (
     DuplicatePersonError,
     household_deactivate,
+    household_reactivate,
     household_register,
     household_update,
     person_deactivate,
     person_full_id_read,
+    person_reactivate,
     person_register,
     person_update,
 )
@@ -174,6 +182,19 @@ class DeactivateIn(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
 
 
+class ReactivateIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class HouseholdReactivateIn(ReactivateIn):
+    persons = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        default=list,
+        help_text="ids of the household's inactive persons to bring back with it (default: none)",
+    )
+
+
 # --- households -------------------------------------------------------------------------------
 class HouseholdOut(serializers.ModelSerializer):
     person_count = serializers.IntegerField(read_only=True)
@@ -237,6 +258,7 @@ class HouseholdViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         "create": "household.edit",
         "partial_update": "household.edit",
         "deactivate": "household.edit",
+        "reactivate": "household.edit",
     }
     serializer_class = Output = HouseholdOut
     Input = HouseholdIn
@@ -262,6 +284,19 @@ class HouseholdViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
             reason=self.validated(DeactivateIn, request.data)["reason"],
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=HouseholdReactivateIn, responses=HouseholdOut)
+    @action(detail=True, methods=["post"])
+    def reactivate(self, request, pk=None):
+        """Put a deregistered household back on the roster with a reason (and the listed persons)."""
+        data = self.validated(HouseholdReactivateIn, request.data)
+        household = household_reactivate(
+            actor=request.member,
+            household=household_get(member=request.member, pk=pk),
+            reason=data["reason"],
+            person_ids=data["persons"],
+        )
+        return Response(HouseholdOut(self.get_queryset().get(pk=household.pk)).data)
 
 
 # --- persons ------------------------------------------------------------------------------------
@@ -337,6 +372,23 @@ class PersonFilter(django_filters.FilterSet):
 
 
 @extend_schema(tags=["registry"], request=PersonIn, responses=PersonOut)
+def _duplicate_details(exc: DuplicatePersonError) -> dict:
+    """The holder of the ID number: its URL when active; when off the roster, the way to put it back."""
+    existing = exc.existing
+    details = {
+        "id_number": exc.messages,
+        "existing_person": existing.pk,
+        "existing_active": existing.is_active,
+    }
+    if existing.is_active:
+        details["existing_url"] = f"/api/v1/persons/{existing.pk}/"
+    elif existing.household.is_active:
+        details["reactivate_url"] = f"/api/v1/persons/{existing.pk}/reactivate/"
+    else:
+        details["reactivate_url"] = f"/api/v1/households/{existing.household_id}/reactivate/"
+    return details
+
+
 class PersonViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """Persons with their target categories. ID numbers are masked; `full-id` returns the full number
     to roles with person.view_full_id and writes an audit event."""
@@ -350,6 +402,7 @@ class PersonViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         "partial_update": "household.edit",
         "full_id": "person.view_full_id",
         "deactivate": "household.edit",
+        "reactivate": "household.edit",
     }
     serializer_class = Output = PersonOut
     Input = PersonIn
@@ -371,8 +424,6 @@ class PersonViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         household = data.pop("household", None)
         try:
             if instance is None:
-                from core.registry.selectors import household_get
-
                 household = household_get(member=actor, pk=household.pk)
                 return person_register(actor=actor, household=household, **data)
             if household is not None and household.pk != instance.household_id:
@@ -383,13 +434,7 @@ class PersonViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
                 data.pop("id_number", None)
             return person_update(actor=actor, person=instance, **data)
         except DuplicatePersonError as exc:
-            raise serializers.ValidationError(
-                {
-                    "id_number": exc.messages,
-                    "existing_person": exc.existing.pk,
-                    "existing_url": f"/api/v1/persons/{exc.existing.pk}/",
-                }
-            ) from None
+            raise serializers.ValidationError(_duplicate_details(exc)) from None
 
     @extend_schema(request=DeactivateIn, responses={204: None})
     @action(detail=True, methods=["post"], url_path="deactivate", url_name="deactivate")
@@ -401,6 +446,20 @@ class PersonViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
             reason=self.validated(DeactivateIn, request.data)["reason"],
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=ReactivateIn, responses=PersonOut)
+    @action(detail=True, methods=["post"])
+    def reactivate(self, request, pk=None):
+        """Put a deregistered person back on the roster with a reason; refused (400, with the holder)
+        when the ID number is held by another active person, or while the household is off the roster."""
+        reason = self.validated(ReactivateIn, request.data)["reason"]
+        try:
+            person = person_reactivate(
+                actor=request.member, person=person_get_any(member=request.member, pk=pk), reason=reason
+            )
+        except DuplicatePersonError as exc:
+            raise serializers.ValidationError(_duplicate_details(exc)) from None
+        return Response(PersonOut(person, context=self.get_serializer_context()).data)
 
     @extend_schema(
         responses=inline_serializer(

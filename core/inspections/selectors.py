@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 
-from core.inspections.models import Need, Problem, Visit
+from core.inspections.models import Need, Problem, Visit, VisitPhoto
 from core.inspections.window import inspection_window
 from core.org.scope import scope_households
 from core.registry.models import Household, Person
@@ -115,6 +116,19 @@ def visit_get(*, member: Member, pk: int) -> Visit:
     return get_object_or_404(
         visit_list(member=member).prefetch_related("items", "needs", "problems", "photos"), pk=pk
     )
+
+
+def visit_photo_get(*, member: Member, visit_id: int, pk: int) -> VisitPhoto:
+    """One photo of a visit the member can see (404 otherwise, also for another grid's visit)."""
+    visit = get_object_or_404(visit_list(member=member), pk=visit_id)
+    return get_object_or_404(VisitPhoto.objects.filter(visit=visit), pk=pk)
+
+
+def visit_photo_response(photo: VisitPhoto) -> FileResponse:
+    """The photo's bytes, for the web page and the API alike (never a public media URL)."""
+    response = FileResponse(photo.image.open("rb"))  # content type from the file name
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 def need_list(*, member: Member) -> QuerySet[Need]:

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image
 
 from core.audit.services import audit_record, model_snapshot
 from core.common import ensure_can
@@ -131,10 +132,25 @@ def _validate_photos(photos: list[UploadedFile], errors: dict[str, list[str]]) -
     if len(photos) > MAX_PHOTOS:
         errors.setdefault("photos", []).append(f"照片最多{MAX_PHOTOS}张 / at most {MAX_PHOTOS} photos")
     for photo in photos:
-        if not (getattr(photo, "content_type", "") or "").startswith("image/"):
-            errors.setdefault("photos", []).append(f"{photo.name} 不是图片 / not an image")
-        elif photo.size > MAX_PHOTO_BYTES:
+        if photo.size > MAX_PHOTO_BYTES:
             errors.setdefault("photos", []).append(f"{photo.name} 超过8MB / larger than 8 MB")
+        elif not _is_image(photo):
+            errors.setdefault("photos", []).append(f"{photo.name} 不是图片 / not an image")
+
+
+def _is_image(photo: UploadedFile) -> bool:
+    """The declared type says image and the bytes decode as one (JPEG, PNG, WebP...)."""
+    if not (getattr(photo, "content_type", "") or "").startswith("image/"):
+        return False
+    try:
+        photo.seek(0)
+        with Image.open(photo) as image:
+            image.verify()
+    except Exception:  # Pillow raises many kinds for bytes that are not a picture
+        return False
+    finally:
+        photo.seek(0)
+    return True
 
 
 @transaction.atomic
@@ -175,13 +191,29 @@ def visit_record(
         notes=notes.strip(),
     )
     VisitItem.objects.bulk_create([VisitItem(visit=visit, **item) for item in clean_items])
-    for photo in photos or []:
-        VisitPhoto.objects.create(visit=visit, image=photo)
-    created_needs = [Need.objects.create(visit=visit, household=household, **need) for need in clean_needs]
-    assignment = problem_assignment or ProblemAssignment(getattr(user, "pk", None), visit.visitor_name)
+    saved: list[VisitPhoto] = []
+    try:
+        for photo in photos or []:
+            saved.append(VisitPhoto.objects.create(visit=visit, image=photo))
+        return _visit_ledgers(
+            visit=visit, items=clean_items, needs=clean_needs, assignment=problem_assignment, actor=actor
+        )
+    except Exception:
+        for stored in saved:  # the rows roll back with the transaction; the files must go too
+            stored.image.delete(save=False)
+        raise
+
+
+def _visit_ledgers(
+    *, visit: Visit, items: list[dict], needs: list[dict], assignment: ProblemAssignment | None, actor
+) -> Visit:
+    """The visit's needs, one problem per hazard, and the audit event (inside visit_record's transaction)."""
+    household = visit.household
+    created_needs = [Need.objects.create(visit=visit, household=household, **need) for need in needs]
+    assignment = assignment or ProblemAssignment(visit.visitor_user_id, visit.visitor_name)
     problems = [
         _problem_open(visit=visit, item=item["item"], note=item["note"], assignment=assignment, actor=actor)
-        for item in clean_items
+        for item in items
         if item["result"] == RESULT_HAZARD
     ]
     audit_record(
@@ -190,7 +222,7 @@ def visit_record(
         obj=visit,
         after=model_snapshot(visit)
         | {
-            "items": clean_items,
+            "items": items,
             "needs": [n.pk for n in created_needs],
             "problems": [p.pk for p in problems],
         },

@@ -7,6 +7,7 @@ urlpatterns = [
     path("my-grid/", views.my_grid_page, name="my_grid"),
     path("households/<int:household_id>/visit/", views.visit_new, name="visit_new"),
     path("visits/<int:pk>/", views.visit_detail, name="visit"),
+    path("visits/<int:visit_id>/photos/<int:pk>/", views.visit_photo, name="visit_photo"),
     path("needs/", views.need_ledger, name="needs"),
     path("needs/<int:pk>/status/", views.need_status_view, name="need_status"),
     path("problems/", views.problem_ledger, name="problems"),

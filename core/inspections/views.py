@@ -17,7 +17,16 @@ from core.inspections.checklist import NEED_TYPE_CHOICES, URGENCY_CHOICES, secti
 from core.inspections.export import needs_xlsx, problems_xlsx
 from core.inspections.filters import NeedFilter, ProblemFilter
 from core.inspections.models import Need, Visit
-from core.inspections.selectors import coverage, my_grid, need_list, not_visited, problem_list, visit_get
+from core.inspections.selectors import (
+    coverage,
+    my_grid,
+    need_list,
+    not_visited,
+    problem_list,
+    visit_get,
+    visit_photo_get,
+    visit_photo_response,
+)
 from core.inspections.services import NEED_TRANSITIONS, need_status_set, problem_resolve, visit_record
 from core.inspections.window import LOCAL, inspection_window
 from core.org.selectors import community_list, grid_list
@@ -167,6 +176,11 @@ def visit_new(request, household_id: int):
 def visit_detail(request, pk: int):
     visit = visit_get(member=request.member, pk=pk)
     return render(request, "inspections/visit_detail.html", {"visit": visit})
+
+
+@member_required("visit.view")
+def visit_photo(request, visit_id: int, pk: int):
+    return visit_photo_response(visit_photo_get(member=request.member, visit_id=visit_id, pk=pk))
 
 
 def _ledger(

@@ -39,6 +39,12 @@ def person_get(*, member: Member, pk: int) -> Person:
     return get_object_or_404(person_list(member=member), pk=pk)
 
 
+def person_get_any(*, member: Member, pk: int) -> Person:
+    """A person in reach, on the roster or taken off it (to put them back)."""
+    qs = Person.objects.select_related("household__community", "household__grid")
+    return get_object_or_404(scope_households(qs, member, prefix="household__"), pk=pk)
+
+
 @dataclass(frozen=True)
 class CrossStreetDuplicate:
     person_id: int

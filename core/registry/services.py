@@ -350,3 +350,90 @@ def _person_off(*, person: Person, actor, reason: str) -> Person:
         reason=reason.strip(),
     )
     return person
+
+
+# --- back on the roster -----------------------------------------------------------------------
+@transaction.atomic
+def household_reactivate(
+    *, actor, household: Household, reason: str, person_ids: list[int] | None = None
+) -> Household:
+    """Put a household taken off the roster back on it (it came back, it was a mistake), with a reason.
+
+    ``person_ids``: which of its inactive persons come back with it (each checked as in
+    ``person_reactivate``); the others stay off until reactivated one by one. All or nothing.
+    """
+    ensure_can(actor, "household.edit")
+    _ensure_reach(actor, community_id=household.community_id, grid_id=household.grid_id)
+    reason = _reactivation_reason(reason)
+    if household.is_active:
+        raise ValidationError({"status": ["该户未注销 / the household is on the roster"]})
+    wanted = list(dict.fromkeys(int(pk) for pk in person_ids or []))
+    persons = list(household.persons.filter(pk__in=wanted, is_active=False))
+    if len(persons) != len(wanted):
+        raise ValidationError(
+            {"persons": ["所选人员不是该户已注销的人员 / not inactive persons of this household"]}
+        )
+    before = model_snapshot(household)
+    household.is_active = True
+    household.save(update_fields=["is_active", "updated_at"])
+    audit_record(
+        actor=actor,
+        action="household.reactivate",
+        obj=household,
+        before=before,
+        after=model_snapshot(household),
+        reason=reason,
+    )
+    for person in persons:
+        _person_on(person=person, actor=actor, reason=reason)
+    return household
+
+
+@transaction.atomic
+def person_reactivate(*, actor, person: Person, reason: str) -> Person:
+    """Put one person taken off the roster back on it, with a reason; their household must be on it.
+
+    Refused when the ID number is now held by another active person of this street; the district's
+    duplicate registry gets the person's claim back.
+    """
+    ensure_can(actor, "household.edit")
+    household = person.household
+    _ensure_reach(actor, community_id=household.community_id, grid_id=household.grid_id)
+    reason = _reactivation_reason(reason)
+    if person.is_active:
+        raise ValidationError({"status": ["该人员未注销 / the person is on the roster"]})
+    if not household.is_active:
+        raise ValidationError({"household": ["该户已注销，请先恢复该户 / reactivate the household first"]})
+    return _person_on(person=person, actor=actor, reason=reason)
+
+
+def _reactivation_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": ["请说明恢复原因 / a reason is required"]})
+    return reason
+
+
+def _person_on(*, person: Person, actor, reason: str) -> Person:
+    if person.id_hash:  # the unique constraint covers one street; say who holds the number, clearly
+        holder = (
+            Person.objects.select_related("household")
+            .filter(id_hash=person.id_hash, is_active=True)
+            .exclude(pk=person.pk)
+            .first()
+        )
+        if holder is not None:
+            raise DuplicatePersonError(holder)
+    before = model_snapshot(person)
+    person.is_active = True
+    person.save(update_fields=["is_active", "updated_at"])
+    _claim_sync(person, person.id_hash)
+    audit_record(
+        actor=actor,
+        action="person.reactivate",
+        obj=person,
+        before=before,
+        after=model_snapshot(person),
+        reason=reason,
+    )
+    return person

@@ -20,13 +20,16 @@ from core.registry.selectors import (
     household_get,
     household_list,
     person_get,
+    person_get_any,
     person_list,
 )
 from core.registry.services import (
     DuplicatePersonError,
+    household_reactivate,
     household_register,
     household_update,
     person_full_id_read,
+    person_reactivate,
     person_register,
     person_update,
 )
@@ -115,6 +118,7 @@ def household_detail(request, pk: int):
     household = household_get(member=member, pk=pk)
     covered = households_with_coverage(member=member).filter(pk=pk).values_list("covered", flat=True).first()
     persons = list(household.persons.filter(is_active=True))
+    inactive_persons = list(household.persons.filter(is_active=False))
     duplicates = {d.person_id: d for d in cross_street_duplicates(person_ids=[p.pk for p in persons])}
     for person in persons:
         person.duplicate = duplicates.get(person.pk)
@@ -124,6 +128,7 @@ def household_detail(request, pk: int):
         {
             "household": household,
             "persons": persons,
+            "inactive_persons": inactive_persons,
             "covered": covered,
             "visits": household.visits.all()[:20],
             **_household_ledgers(member, household),
@@ -175,10 +180,11 @@ def _person_form_page(request, *, household, person=None):
             form.add_error(
                 "id_number",
                 format_html(
-                    '该身份证号已登记：<a href="{}">{}（{}）</a>',
+                    '该身份证号已登记：<a href="{}">{}（{}）</a>{}',
                     url,
                     exc.existing.name,
                     exc.existing.household,
+                    "" if exc.existing.is_active else "（已注销，可在该户页面恢复）",
                 ),
             )
         except ValidationError as exc:
@@ -234,6 +240,37 @@ def person_deactivate_view(request, pk: int):
         messages.error(request, "；".join(zh(m) for m in exc.messages))
     else:
         messages.success(request, f"已注销人员：{person.name}")
+    return redirect("registry:household", pk=person.household_id)
+
+
+@member_required("household.edit")
+@require_POST
+def household_reactivate_view(request, pk: int):
+    household = household_get(member=request.member, pk=pk)
+    try:
+        household_reactivate(
+            actor=request.member,
+            household=household,
+            reason=request.POST.get("reason", ""),
+            person_ids=[int(v) for v in request.POST.getlist("persons") if v.isdigit()],
+        )
+    except ValidationError as exc:
+        messages.error(request, "；".join(zh(m) for m in exc.messages))
+    else:
+        messages.success(request, f"已恢复：{household}")
+    return redirect("registry:household", pk=pk)
+
+
+@member_required("household.edit")
+@require_POST
+def person_reactivate_view(request, pk: int):
+    person = person_get_any(member=request.member, pk=pk)
+    try:
+        person_reactivate(actor=request.member, person=person, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, "；".join(zh(m) for m in exc.messages))
+    else:
+        messages.success(request, f"已恢复人员：{person.name}")
     return redirect("registry:household", pk=person.household_id)
 
 
