@@ -55,7 +55,14 @@ class Rectification(models.Model):
         related_name="rectifications",
         verbose_name="网格",
     )
-    household_id = models.BigIntegerField(null=True, blank=True)
+    household = models.ForeignKey(
+        "registry.Household",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="rectifications",
+        verbose_name="关联户",
+    )
     responsible_user_id = models.BigIntegerField("责任人")
     responsible_name = models.CharField(max_length=150, blank=True, default="")
     status = models.CharField(

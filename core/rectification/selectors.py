@@ -60,7 +60,7 @@ def rectification_list(
 
 
 def rectification_get(*, member: Member, pk: int) -> Rectification:
-    item = _scoped(member).select_related("problem__household").filter(pk=pk).first()
+    item = _scoped(member).select_related("problem__household", "household").filter(pk=pk).first()
     if item is None:
         raise Http404("整改事项不存在 / no such item")
     return item

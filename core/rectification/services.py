@@ -100,6 +100,22 @@ def _start_rectify_clock(
     )
 
 
+def _household_errors(actor, household_id: int, community: Community) -> dict[str, list[str]]:
+    """A linked household must exist, be in the item's community and inside the actor's reach."""
+    from core.org.scope import member_reaches
+    from core.registry.models import Household
+
+    household = Household.objects.filter(pk=household_id).first()
+    if household is None or (
+        hasattr(actor, "scope")
+        and not member_reaches(actor, community_id=household.community_id, grid_id=household.grid_id)
+    ):
+        return {"household_id": ["户不存在或不在您的管辖范围 / unknown household or outside your reach"]}
+    if household.community_id != community.pk:
+        return {"household_id": ["该户不属于所选社区 / the household is not in this community"]}
+    return {}
+
+
 @transaction.atomic
 def rectification_create(
     *,
@@ -146,6 +162,8 @@ def rectification_create(
         errors["title"] = ["请填写问题 / title is required"]
     if grid is not None and grid.community_id != community.pk:
         errors["grid"] = ["网格不属于所选社区 / the grid is not in this community"]
+    if household_id is not None:
+        errors.update(_household_errors(actor, household_id, community))
     office = current_street_office()
     responsible = Membership.objects.filter(
         street_office=office, user_id=responsible_user_id, is_active=True

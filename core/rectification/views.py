@@ -104,7 +104,7 @@ def rectification_detail(request, pk: int):
         "rectification/detail.html",
         {
             "item": item,
-            "household": _household(item),
+            "household": item.household,
             "source_links": {
                 "problem": member.can("problem.view"),
                 "visit": member.can("visit.view"),
@@ -131,14 +131,6 @@ def rectification_detail(request, pk: int):
             else None,
         },
     )
-
-
-def _household(item):
-    if item.household_id is None:
-        return None
-    from core.registry.models import Household
-
-    return Household.objects.filter(pk=item.household_id).first()
 
 
 def _done(request, pk, call):
