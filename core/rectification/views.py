@@ -21,6 +21,7 @@ from core.rectification.selectors import (
     rectification_summary,
 )
 from core.ui.decorators import member_required
+from core.ui.errors import run_and_report
 from core.ui.forms import add_service_errors
 from tenants.models import Membership
 from tenants.roles import role_label
@@ -134,12 +135,7 @@ def rectification_detail(request, pk: int):
 
 
 def _done(request, pk, call):
-    try:
-        call()
-    except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
-    else:
-        messages.success(request, "已保存")
+    run_and_report(request, call, success="已保存")
     return redirect("rectification_detail", pk=pk)
 
 

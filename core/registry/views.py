@@ -34,7 +34,7 @@ from core.registry.services import (
     person_update,
 )
 from core.ui.decorators import member_required
-from core.ui.errors import apply_errors, zh
+from core.ui.errors import apply_errors, error_text, run_and_report
 
 
 def _household_form(member, data=None, initial=None) -> HouseholdForm:
@@ -222,7 +222,7 @@ def household_deactivate_view(request, pk: int):
     try:
         household_deactivate(actor=request.member, household=household, reason=request.POST.get("reason", ""))
     except ValidationError as exc:
-        messages.error(request, "；".join(zh(m) for m in exc.messages))
+        messages.error(request, error_text(exc))
         return redirect("registry:household", pk=pk)
     messages.success(request, f"已注销：{household}")
     return redirect("registry:households")
@@ -234,12 +234,11 @@ def person_deactivate_view(request, pk: int):
     from core.registry.services import person_deactivate
 
     person = person_get(member=request.member, pk=pk)
-    try:
-        person_deactivate(actor=request.member, person=person, reason=request.POST.get("reason", ""))
-    except ValidationError as exc:
-        messages.error(request, "；".join(zh(m) for m in exc.messages))
-    else:
-        messages.success(request, f"已注销人员：{person.name}")
+    run_and_report(
+        request,
+        lambda: person_deactivate(actor=request.member, person=person, reason=request.POST.get("reason", "")),
+        success=f"已注销人员：{person.name}",
+    )
     return redirect("registry:household", pk=person.household_id)
 
 
@@ -247,17 +246,16 @@ def person_deactivate_view(request, pk: int):
 @require_POST
 def household_reactivate_view(request, pk: int):
     household = household_get(member=request.member, pk=pk)
-    try:
-        household_reactivate(
+    run_and_report(
+        request,
+        lambda: household_reactivate(
             actor=request.member,
             household=household,
             reason=request.POST.get("reason", ""),
             person_ids=[int(v) for v in request.POST.getlist("persons") if v.isdigit()],
-        )
-    except ValidationError as exc:
-        messages.error(request, "；".join(zh(m) for m in exc.messages))
-    else:
-        messages.success(request, f"已恢复：{household}")
+        ),
+        success=f"已恢复：{household}",
+    )
     return redirect("registry:household", pk=pk)
 
 
@@ -265,12 +263,11 @@ def household_reactivate_view(request, pk: int):
 @require_POST
 def person_reactivate_view(request, pk: int):
     person = person_get_any(member=request.member, pk=pk)
-    try:
-        person_reactivate(actor=request.member, person=person, reason=request.POST.get("reason", ""))
-    except ValidationError as exc:
-        messages.error(request, "；".join(zh(m) for m in exc.messages))
-    else:
-        messages.success(request, f"已恢复人员：{person.name}")
+    run_and_report(
+        request,
+        lambda: person_reactivate(actor=request.member, person=person, reason=request.POST.get("reason", "")),
+        success=f"已恢复人员：{person.name}",
+    )
     return redirect("registry:household", pk=person.household_id)
 
 
@@ -306,7 +303,7 @@ def roster_import_page(request):
             try:
                 run = roster_import_create(actor=request.member, filename=upload.name, content=upload.read())
             except ValidationError as exc:
-                error = "；".join(zh(m) for m in exc.messages)
+                error = error_text(exc)
             else:
                 return redirect("registry:import_run", pk=run.pk)
     runs = RosterImport.objects.defer("content").filter(created_by_user_id=request.user.pk)[:10]

@@ -22,6 +22,7 @@ from core.requests.selectors import (
     request_list,
 )
 from core.ui.decorators import member_required
+from core.ui.errors import error_text
 from core.ui.forms import add_service_errors
 
 
@@ -230,7 +231,7 @@ def request_assign(request, pk: int):
     except ValueError:
         messages.error(request, "请选择承办人")
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, f"已指派给 {obj.assignee_name}，时限随之转交")
     return redirect("request_detail", pk=pk)
@@ -268,7 +269,7 @@ def request_step(request, pk: int, step: str):
     try:
         service(request=obj, actor=request.member, **form.cleaned_data)
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, STEP_DONE[step])
     return redirect("request_detail", pk=pk)
@@ -283,7 +284,7 @@ def request_to_rectification(request, pk: int):
     try:
         item = rectification_from_request(request=obj, actor=request.member)
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, error_text(exc))
         return redirect("request_detail", pk=pk)
     messages.success(request, f"已转入整改台账 {item.number}")
     return redirect("rectification_detail", pk=item.pk)

@@ -32,3 +32,21 @@ def apply_errors(form: forms.Form, exc: ValidationError) -> None:
         field = key if key in form.fields else None
         for message in messages:
             form.add_error(field, message)
+
+
+def error_text(exc: ValidationError) -> str:
+    """One line for a page's message area: the Chinese half of every message, joined."""
+    return "；".join(zh(m) for m in exc.messages)
+
+
+def run_and_report(request, call, *, success: str) -> bool:
+    """Run a service call for a page: success or the service's refusal becomes a message. True on success."""
+    from django.contrib import messages
+
+    try:
+        call()
+    except ValidationError as exc:
+        messages.error(request, error_text(exc))
+        return False
+    messages.success(request, success)
+    return True

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from core.deadlines.durations import RULE_TEXT, Duration
 from core.ui.decorators import member_required
+from core.ui.errors import error_text
 from core.ui.forms import add_service_errors
 from tenants.campaigns import services
 from tenants.campaigns.forms import (
@@ -75,7 +76,7 @@ def phase_save(request, pk: int):
             services.phase_update(phase=phase, actor=request.member, **form.cleaned_data)
             messages.success(request, f"已保存：{phase.name}")
         except ValidationError as exc:
-            messages.error(request, "；".join(exc.messages))
+            messages.error(request, error_text(exc))
     else:
         messages.error(request, "日期格式不正确")
     return redirect("campaign_settings")
@@ -204,7 +205,7 @@ def street_check_done(request, pk: int):
             evidence=form.cleaned_data["evidence"],
         )
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, f"已登记完成：{check.deliverable.name}")
     return redirect("street_campaign")
@@ -224,7 +225,7 @@ def street_sla_save(request):
     try:
         services.street_sla_set(office=request.tenant, actor=request.member, **durations)
     except ValidationError as exc:
-        messages.error(request, "；".join(exc.messages))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, "已保存本街道时限（新登记的诉求适用）")
     return redirect("street_campaign")
@@ -278,7 +279,7 @@ def hotline_edit(request):
             try:
                 community_hotline_set(community=community, hotline=number, hours=hours, actor=request.member)
             except ValidationError as exc:
-                errors.append(f"{community.name}：{'；'.join(exc.messages)}")
+                errors.append(f"{community.name}：{error_text(exc)}")
         if errors:
             for error in errors:
                 messages.error(request, error)
