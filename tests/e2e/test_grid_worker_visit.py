@@ -1,6 +1,10 @@
 """A grid worker on a phone (390x844) records a home visit with a hazard and a need; the problem
 and the need then appear in the ledgers. Screenshots go to var/test-output/."""
 
+import contextlib
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
 from django_tenants.utils import schema_context
 
@@ -10,7 +14,35 @@ from tests.support import DEMO_TEST_PASSWORD, host_of
 pytestmark = pytest.mark.browser
 
 
-def test_grid_worker_records_visit_on_phone(live_url, phone_page, artifacts_dir, django_db_blocker):
+@contextlib.contextmanager
+def inspection_phase_around_today(district):
+    """The live server runs on the wall clock: put the district's inspection phase around today
+    (Beijing date) for the test, whatever the date, and put it back afterwards."""
+    from tenants.campaigns.models import Phase
+    from tenants.campaigns.services import campaign_ensure
+
+    phase = campaign_ensure(district).phases.get(key=Phase.INSPECTION)
+    before = (phase.starts_on, phase.ends_on)
+    today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    Phase.objects.filter(pk=phase.pk).update(starts_on=today - dt.timedelta(days=1), ends_on=today + dt.timedelta(days=1))
+    try:
+        yield
+    finally:
+        Phase.objects.filter(pk=phase.pk).update(starts_on=before[0], ends_on=before[1])
+
+
+@pytest.fixture
+def phase_around_today(django_db_blocker):
+    from tenants.models import District
+    from tests.support import DISTRICT_A
+
+    with django_db_blocker.unblock():
+        district = District.objects.get(code=DISTRICT_A[0])
+        with inspection_phase_around_today(district):
+            yield
+
+
+def test_grid_worker_records_visit_on_phone(live_url, phase_around_today, phone_page, artifacts_dir, django_db_blocker):
     from core.registry.services import household_register, person_register
 
     with django_db_blocker.unblock():
