@@ -64,7 +64,7 @@ def _event(item: Rectification, step: str, actor, at: dt.datetime, note: str = "
 
 
 def _policy():
-    from tenants.campaigns.services import calendar_for, campaign_ensure
+    from core.campaigns.services import calendar_for, campaign_ensure
 
     office = current_street_office()
     return campaign_ensure(office.district), calendar_for(office.district)

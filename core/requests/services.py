@@ -115,7 +115,7 @@ def request_household(*, actor: Member | None, household_id: int | None, errors:
 def _start_clocks(
     request: CitizenRequest, kinds: tuple[str, ...], started_at: dt.datetime, actor, now
 ) -> None:
-    from tenants.campaigns.services import calendar_for, sla_for_street
+    from core.campaigns.services import calendar_for, sla_for_street
 
     office = current_street_office()
     policy = sla_for_street(office)

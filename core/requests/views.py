@@ -27,7 +27,7 @@ from core.ui.forms import add_service_errors
 
 
 def _sla_text(office) -> str:
-    from tenants.campaigns.services import sla_for_street
+    from core.campaigns.services import sla_for_street
 
     sla = sla_for_street(office)
     return f"响应 {sla['respond'].label}、处置 {sla['handle'].label}、反馈 {sla['feedback'].label}"
