@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from api import campaigns, deadlines, notifications
+from api import campaigns, deadlines, district, notifications
 from api.auth import TokenObtainApi
 from api.inspections import CoverageApi, DistrictIdDuplicatesApi, NeedViewSet, ProblemViewSet, VisitViewSet
 from api.me import MeApi
@@ -46,4 +46,7 @@ district_patterns: list = [
     path("campaigns/deliverables/<int:pk>/", campaigns.DeliverableApi.as_view(), name="api-campaign-deliverable"),
     path("campaigns/calendar/", campaigns.CalendarApi.as_view(), name="api-campaign-calendar"),
     path("campaigns/progress/", campaigns.ProgressApi.as_view(), name="api-campaign-progress"),
+    path("district/summary/", district.DistrictSummaryApi.as_view(), name="api-district-summary"),
+    path("district/streets/", district.DistrictStreetsApi.as_view(), name="api-district-streets"),
+    path("district/overdue/", district.DistrictOverdueApi.as_view(), name="api-district-overdue"),
 ]

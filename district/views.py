@@ -10,12 +10,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 
 from core.registry.selectors import district_duplicates
 from core.ui.decorators import member_required
 from district.forms import StreetOfficeForm
 from tenants.members import memberships_of
-from tenants.selectors import street_offices_of
 from tenants.services import street_office_create
 
 
@@ -32,8 +32,18 @@ def district_home(request):
         return render(request, "district/my_places.html", {"places": places})
     if not member.can("district.view"):
         raise PermissionDenied
-    offices = [{"office": o, "url": reverse("site_go", args=[o.slug])} for o in street_offices_of(district=member.district)]
-    return render(request, "district/district_home.html", {"offices": offices, "district": member.district})
+    from district.figures import SORTABLE, district_figures
+
+    sort = request.GET.get("sort", "name")
+    if sort.lstrip("-") not in SORTABLE:
+        sort = "name"
+    rows, total = district_figures(member=member, sort=sort)
+    for row in rows:
+        row.url = reverse("site_go", args=[row.slug])
+    return render(request, "district/district_home.html", {
+        "rows": rows, "total": total, "district": member.district, "sort": sort, "refreshed_at": timezone.now(),
+        "has_offices": bool(rows),
+    })
 
 
 @member_required("district.manage_streets")
@@ -57,3 +67,16 @@ def id_duplicates(request):
     """The same resident ID registered by two street offices of the district (keyed hash only)."""
     groups = district_duplicates(district_id=request.member.district.pk)
     return render(request, "district/id_duplicates.html", {"groups": groups, "district": request.member.district})
+
+
+@member_required("district.view")
+def district_overdue(request):
+    """Everything overdue in the district's street offices, grouped by street (the district's digest
+    notifications link here)."""
+    from district.figures import overdue_across_streets
+
+    groups = overdue_across_streets(member=request.member, kind=request.GET.get("kind", ""))
+    return render(request, "district/overdue.html", {
+        "groups": groups, "total": sum(len(g.items) for g in groups), "district": request.member.district,
+        "now": timezone.now(),
+    })

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", district_views.district_home, name="home"),
     path("streets/new/", district_views.street_office_new, name="street_office_new"),
     path("id-duplicates/", district_views.id_duplicates, name="id_duplicates"),
+    path("overdue/", district_views.district_overdue, name="district_overdue"),
     path("notifications/", include("core.notifications.urls")),
     *campaign_urls,
     *hotline_urls,  # public (no login)

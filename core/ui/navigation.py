@@ -24,6 +24,7 @@ NAV: list[tuple[str, str, str, str]] = [
     (_("热线"), "hotline_edit", "hotline.edit", STREET),
     (_("通知"), "notifications", "notification.view", STREET),
     (_("区级总览"), "home", "district.view", DISTRICT),
+    (_("超时清单"), "district_overdue", "district.view", DISTRICT),
     (_("工作方案与时限"), "campaign_settings", "campaign.view", DISTRICT),
     (_("阶段进度"), "campaign_progress", "campaign.view", DISTRICT),
     (_("工作日历"), "campaign_calendar", "campaign.view", DISTRICT),
