@@ -88,8 +88,13 @@ def test_masked_column_shows_the_masked_value_without_the_reveal_action():
         _ws, cells = _cells(export_xlsx(title="t", columns=columns, rows=["x"], member=member))
         assert cells[0][0].value == expected
         assert bool(computed) is was_computed
-        read = list(csv.reader(io.StringIO(export_csv(title="t", columns=columns, rows=["x"], member=member)
-                                           .decode("utf-8-sig"))))
+        read = list(
+            csv.reader(
+                io.StringIO(
+                    export_csv(title="t", columns=columns, rows=["x"], member=member).decode("utf-8-sig")
+                )
+            )
+        )
         assert read[1] == [expected]
 
 
@@ -104,7 +109,9 @@ def _visit_with_need(client, household, description):
     assert client.post(f"/households/{household.pk}/visit/", data).status_code == 302
 
 
-def test_needs_ledger_export_survives_a_vertical_tab_and_writes_a_hyperlink_note_as_text(org_a, web_client, users):
+def test_needs_ledger_export_survives_a_vertical_tab_and_writes_a_hyperlink_note_as_text(
+    org_a, web_client, users
+):
     household = make_household(org_a)
     other = make_household(org_a)
     staff = web_client(org_a.office, users["street_staff"])
