@@ -20,26 +20,30 @@ from core.rectification.models import (
     RectificationSource,
     RectificationStatus,
 )
-from core.transitions import ensure_transition
+from core.transitions import ensure_step
 from tenants.members import Member
 from tenants.models import Membership
 from tenants.selectors import current_street_office
 
 R = RectificationStatus
-RECTIFICATION_TRANSITIONS: dict[str, set[str]] = {
-    R.OPEN: {R.FIXED},
-    R.FIXED: {R.VERIFIED, R.OPEN},  # OPEN = verification failed, fix again
-    R.VERIFIED: {R.CONFIRMED, R.OPEN},  # look-back: passed, or relapsed
-    R.CONFIRMED: set(),
+RECTIFICATION_STEPS: dict[str, dict[str, str]] = {
+    R.OPEN: {"fix": R.FIXED},
+    R.FIXED: {"verify_pass": R.VERIFIED, "verify_fail": R.OPEN},  # failed: fix again
+    R.VERIFIED: {"lookback_pass": R.CONFIRMED, "lookback_relapse": R.OPEN},
+    R.CONFIRMED: {},
 }
-STEP_LABELS = {R.OPEN: "退回整改", R.FIXED: "整改完成", R.VERIFIED: "验收", R.CONFIRMED: "回头看通过"}
+STEP_NAMES = {
+    "fix": "整改完成",
+    "verify_pass": "验收通过",
+    "verify_fail": "验收不通过",
+    "lookback_pass": "回头看通过",
+    "lookback_relapse": "回头看发现反弹",
+}
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 
 
-def _ensure(item: Rectification, target: str, label: str | None = None) -> None:
-    labels = dict(R.choices) | {target: label or STEP_LABELS[target]}
-    labels[item.status] = dict(R.choices)[item.status]
-    ensure_transition(RECTIFICATION_TRANSITIONS, item.status, target, labels)
+def _ensure(item: Rectification, step: str) -> str:
+    return ensure_step(RECTIFICATION_STEPS, item.status, step, dict(R.choices) | STEP_NAMES)
 
 
 def _user(actor):
@@ -370,7 +374,7 @@ def rectification_fix(*, item: Rectification, actor: Member, note: str, now: dt.
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": ["请填写整改情况 / describe what was done"]})
-    _ensure(item, R.FIXED)
+    _ensure(item, "fix")
     if not item.evidence.filter(round=item.round).exists():
         raise ValidationError(
             {"evidence": ["请先上传整改佐证（文字或照片） / add evidence before reporting it fixed"]}
@@ -394,15 +398,14 @@ def rectification_verify(
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": ["请填写验收意见 / write the verification note"]})
-    target = R.VERIFIED if passed else R.OPEN
-    _ensure(item, target, "验收通过" if passed else "验收不通过")
+    target = _ensure(item, "verify_pass" if passed else "verify_fail")
     if getattr(_user(actor), "pk", None) == item.fixed_by_id:
         raise ValidationError(
             {"actor": ["验收人不能是整改人本人 / the person who fixed it may not verify it"]}
         )
     before = model_snapshot(item)
     if passed:
-        item.status, item.verified_at, item.verify_note = R.VERIFIED, now, note
+        item.status, item.verified_at, item.verify_note = target, now, note
         item.verified_by_id, item.verified_by_name = getattr(_user(actor), "pk", None), _name(actor)
         item.save()
         _, calendar = _policy()
@@ -423,7 +426,7 @@ def rectification_verify(
         _event(item, "verified", actor, now, note)
         _problem_follows(item, actor, resolved=True, note=note, at=now)
     else:
-        item.status, item.round = R.OPEN, item.round + 1
+        item.status, item.round = target, item.round + 1
         item.fixed_at, item.fixed_by_id, item.fixed_by_name, item.fix_note = None, None, "", ""
         item.save()
         _restart_rectify(item, actor, now)
@@ -468,17 +471,16 @@ def rectification_lookback(
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": ["请填写回头看情况 / describe the re-check"]})
-    target = R.CONFIRMED if passed else R.OPEN
-    _ensure(item, target, "回头看通过" if passed else "回头看发现反弹")
+    target = _ensure(item, "lookback_pass" if passed else "lookback_relapse")
     before = model_snapshot(item)
     item.lookback_at, item.lookback_by_name, item.lookback_note = now, _name(actor), note
     clock_meet(subject=item, kind="lookback", at=now, actor=actor)
     if passed:
-        item.status = R.CONFIRMED
+        item.status = target
         item.save()
         _event(item, "confirmed", actor, now, note)
     else:
-        item.status, item.round, item.relapse_count = R.OPEN, item.round + 1, item.relapse_count + 1
+        item.status, item.round, item.relapse_count = target, item.round + 1, item.relapse_count + 1
         item.fixed_at, item.fixed_by_id, item.fixed_by_name, item.fix_note = None, None, "", ""
         item.verified_at, item.verified_by_id, item.verified_by_name, item.verify_note = None, None, "", ""
         item.save()

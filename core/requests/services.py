@@ -22,27 +22,29 @@ from core.requests.models import (
     RequestStatus,
     Satisfaction,
 )
-from core.transitions import ensure_transition
+from core.transitions import ensure_step
 from tenants.members import Member
 from tenants.models import Membership, User
 from tenants.selectors import current_street_office
 
 S = RequestStatus
-REQUEST_TRANSITIONS: dict[str, set[str]] = {
-    S.RECEIVED: {S.RESPONDED},
-    S.RESPONDED: {S.HANDLED},
-    S.HANDLED: {S.FEEDBACK_GIVEN},
-    S.FEEDBACK_GIVEN: {S.CLOSED, S.RESPONDED},  # back to "responded" = reopened, handled again
-    S.CLOSED: {S.RESPONDED},
+REQUEST_STEPS: dict[str, dict[str, str]] = {
+    S.RECEIVED: {"respond": S.RESPONDED},
+    S.RESPONDED: {"handle": S.HANDLED},
+    S.HANDLED: {"feedback": S.FEEDBACK_GIVEN},
+    S.FEEDBACK_GIVEN: {"close": S.CLOSED, "reopen": S.RESPONDED},  # reopened: handled again
+    S.CLOSED: {"reopen": S.RESPONDED},
 }
 STATUS_LABELS = dict(S.choices) | {S.RESPONDED: "已响应（重新办理）"}
 STEP_LABELS = {S.RESPONDED: "响应", S.HANDLED: "处置", S.FEEDBACK_GIVEN: "反馈", S.CLOSED: "办结"}
 CLOCK_KINDS = ("respond", "handle", "feedback")
 
 
-def _ensure(request: CitizenRequest, target: str) -> None:
-    labels = {**dict(S.choices), **{k: v for k, v in STEP_LABELS.items() if k == target}}
-    ensure_transition(REQUEST_TRANSITIONS, request.status, target, labels)
+STEP_NAMES = {"respond": "响应", "handle": "处置", "feedback": "反馈", "close": "办结", "reopen": "重新办理"}
+
+
+def _ensure(request: CitizenRequest, step: str) -> str:
+    return ensure_step(REQUEST_STEPS, request.status, step, {**dict(S.choices), **STEP_NAMES})
 
 
 def _event(request: CitizenRequest, step: str, actor: Member | None, at: dt.datetime, note: str = "") -> None:
@@ -218,11 +220,11 @@ def request_receive(
 
 
 def _step(
-    request: CitizenRequest, actor: Member, target: str, at: dt.datetime | None, fields: dict, note: str
+    request: CitizenRequest, actor: Member, step: str, at: dt.datetime | None, fields: dict, note: str
 ):
     at = at or timezone.now()
     before = model_snapshot(request)
-    _ensure(request, target)
+    target = _ensure(request, step)
     request.status = target
     for name, value in fields.items():
         setattr(request, name, value)
@@ -242,7 +244,7 @@ def request_respond(*, request: CitizenRequest, actor: Member, note: str, at: dt
     _step(
         request,
         actor,
-        S.RESPONDED,
+        "respond",
         at,
         {"responded_at": at, "responded_by_name": _name(actor), "response_note": note},
         note,
@@ -259,7 +261,7 @@ def request_handle(*, request: CitizenRequest, actor: Member, note: str, at: dt.
     _step(
         request,
         actor,
-        S.HANDLED,
+        "handle",
         at,
         {"handled_at": at, "handled_by_name": _name(actor), "handling_note": note},
         note,
@@ -280,7 +282,7 @@ def request_feedback(
     _step(
         request,
         actor,
-        S.FEEDBACK_GIVEN,
+        "feedback",
         at,
         {
             "feedback_at": at,
@@ -298,7 +300,7 @@ def request_feedback(
 def request_close(*, request: CitizenRequest, actor: Member, note: str = "", at: dt.datetime | None = None):
     """Close a request once feedback was given (an unsatisfied requester's request should be reopened)."""
     at = at or timezone.now()
-    _step(request, actor, S.CLOSED, at, {"closed_at": at, "closed_by_name": _name(actor)}, note)
+    _step(request, actor, "close", at, {"closed_at": at, "closed_by_name": _name(actor)}, note)
     return request
 
 
@@ -316,8 +318,7 @@ def request_reopen(
     now = now or timezone.now()
     at = at or now
     before = model_snapshot(request)
-    _ensure(request, S.RESPONDED)
-    request.status, request.round = S.RESPONDED, request.round + 1
+    request.status, request.round = _ensure(request, "reopen"), request.round + 1
     request.handled_at = request.feedback_at = request.closed_at = None
     request.handled_by_name = request.feedback_by_name = request.closed_by_name = ""
     request.handling_note = request.feedback_note = request.satisfaction = ""

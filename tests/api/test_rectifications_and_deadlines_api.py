@@ -114,3 +114,55 @@ def test_deadlines_mine_and_on_time_rates(place, api_client):
     assert all(c["state_now"] == "on_track" and c["url"].startswith("/requests/") for c in mine)
     assert rates == [{"key": place.community.pk, "on_time": 0, "late": 0, "open_not_due": 3, "rate": None}]
     assert bad.status_code == 400
+
+
+def test_rectification_steps_are_refused_from_the_wrong_status_and_change_nothing(place, api_client):
+    from core.audit.services import model_snapshot
+    from core.deadlines.models import Clock
+
+    staff = api_client(place.office, place.users["street_staff"])
+    director = api_client(place.office, place.users["community_director"])
+    grid = api_client(place.office, place.users["grid_worker"])
+    pk = staff.post(
+        "/api/v1/rectifications/",
+        {
+            "source_type": "upstream",
+            "source_note": "督查反馈第2条",
+            "title": "楼道堆物",
+            "community": place.community.pk,
+            "grid": place.grid.pk,
+            "responsible_user_id": place.users["grid_worker"].pk,
+        },
+        format="json",
+    ).json()["id"]
+
+    def state():
+        return model_snapshot(Rectification.objects.get(pk=pk)), list(
+            Clock.objects.filter(subject_id=pk).values()
+        )
+
+    def refused(client, step, body):
+        before = state()
+        response = client.post(f"/api/v1/rectifications/{pk}/{step}/", body, format="json")
+        assert response.status_code == 400, (step, response.json())
+        assert state() == before
+
+    # open: neither verdict applies
+    refused(director, "verify", {"passed": False, "note": "不合格"})
+    refused(director, "lookback", {"passed": False, "note": "反弹"})
+    grid.post(f"/api/v1/rectifications/{pk}/evidence/", {"text": "已清理"}, format="multipart")
+    assert (
+        grid.post(f"/api/v1/rectifications/{pk}/fix/", {"note": "已清理"}, format="json").status_code == 200
+    )
+    # fixed: a look-back "relapse" is not a failed verification
+    refused(director, "lookback", {"passed": False, "note": "反弹"})
+    refused(grid, "fix", {"note": "再次"})
+    assert (
+        director.post(
+            f"/api/v1/rectifications/{pk}/verify/", {"passed": True, "note": "合格"}, format="json"
+        ).status_code
+        == 200
+    )
+    # verified: a failed verification can no longer reopen it
+    refused(director, "verify", {"passed": False, "note": "不合格"})
+    assert Rectification.objects.get(pk=pk).status == "verified"

@@ -148,3 +148,49 @@ def test_board_lists_overdue_first(place, api_client):
     listed = staff.get("/api/v1/requests/").json()["results"]
 
     assert [r["id"] for r in listed][:2] == [old, fresh]
+
+
+def _state(pk):
+    obj = CitizenRequest.objects.get(pk=pk)
+    return (
+        model_snapshot(obj),
+        list(Clock.objects.filter(subject_id=pk).order_by("pk").values()),
+        RequestEvent.objects.filter(request_id=pk).count(),
+    )
+
+
+def test_reopen_of_a_request_that_was_only_received_is_refused_and_changes_nothing(place, api_client):
+    staff = api_client(place.office, place.users["street_staff"])
+    pk = create(staff, place).json()["id"]
+    before = _state(pk)
+
+    response = staff.post(f"/api/v1/requests/{pk}/reopen/", {"reason": "再看看"}, format="json")
+
+    assert response.status_code == 400
+    assert "不能办理「重新办理」" in response.json()["details"]["status"][0]
+    assert _state(pk) == before
+    assert CitizenRequest.objects.get(pk=pk).status == "received"
+
+
+def test_reopen_is_refused_while_responded_or_handled(place, api_client):
+    staff = api_client(place.office, place.users["street_staff"])
+    pk = create(staff, place).json()["id"]
+    staff.post(f"/api/v1/requests/{pk}/respond/", {"note": "已联系"}, format="json")
+    for step, body in [(None, None), ("handle", {"note": "已处置"})]:
+        if step:
+            assert staff.post(f"/api/v1/requests/{pk}/{step}/", body, format="json").status_code == 200
+        before = _state(pk)
+        response = staff.post(f"/api/v1/requests/{pk}/reopen/", {"reason": "x"}, format="json")
+        assert response.status_code == 400 and _state(pk) == before
+
+
+def test_every_step_of_the_request_table_is_the_only_way_out_of_its_status():
+    from core.requests.services import REQUEST_STEPS
+    from core.transitions import ensure_step, steps_from
+
+    assert steps_from(REQUEST_STEPS, "received") == {"respond"}
+    assert steps_from(REQUEST_STEPS, "responded") == {"handle"}
+    assert steps_from(REQUEST_STEPS, "handled") == {"feedback"}
+    assert steps_from(REQUEST_STEPS, "feedback_given") == {"close", "reopen"}
+    assert steps_from(REQUEST_STEPS, "closed") == {"reopen"}
+    assert ensure_step(REQUEST_STEPS, "closed", "reopen", {}) == "responded"
