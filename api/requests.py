@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.base import TenantViewSet
 from core.deadlines.models import Clock
+from core.deadlines.selectors import subject_next_due
 from core.org.scope import communities_in_reach, grids_in_reach
 from core.requests import services
 from core.requests.models import CitizenRequest, RequestCategory, RequestChannel, RequestEvent, Satisfaction
@@ -42,7 +43,9 @@ class RequestEventOut(serializers.ModelSerializer):
 class RequestOut(serializers.ModelSerializer):
     community_name = serializers.CharField(source="community.name", read_only=True)
     grid_name = serializers.CharField(source="grid.name", read_only=True, default=None)
-    next_due_at = serializers.DateTimeField(read_only=True, required=False, allow_null=True)
+    next_due_at = serializers.SerializerMethodField(
+        help_text="earliest due time of the open clocks (null: none)"
+    )
     clocks = serializers.SerializerMethodField()
     events = RequestEventOut(many=True, read_only=True)
 
@@ -84,6 +87,16 @@ class RequestOut(serializers.ModelSerializer):
     @extend_schema(responses=ClockOut(many=True))
     def get_clocks(self, obj) -> list[dict]:
         return ClockOut(request_clocks(obj), many=True).data
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_next_due_at(self, obj) -> str | None:
+        return next_due_representation(obj)
+
+
+def next_due_representation(obj) -> str | None:
+    """``next_due_at`` as the API writes datetimes: the list's annotation, else read from the clocks."""
+    value = obj.next_due_at if hasattr(obj, "next_due_at") else subject_next_due(obj)
+    return None if value is None else serializers.DateTimeField().to_representation(value)
 
 
 class RequestListOut(RequestOut):

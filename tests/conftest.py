@@ -131,9 +131,23 @@ def live_url(django_db_setup):
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "wb") as log_file:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "nuandong.wsgi", "--no-control-socket", "-b", f"127.0.0.1:{port}",
-             "-w", "2", "--threads", "4"],
-            env=_child_env(), cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "nuandong.wsgi",
+                "--no-control-socket",
+                "-b",
+                f"127.0.0.1:{port}",
+                "-w",
+                "2",
+                "--threads",
+                "4",
+            ],
+            env=_child_env(),
+            cwd=ROOT,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
         )
     import urllib.request
 
@@ -173,9 +187,29 @@ def celery_worker_process(django_db_setup):
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "wb") as log_file:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "nuandong", "worker", "-Q", queue, "-c", "2", "-l", "INFO",
-             "--without-heartbeat", "--without-gossip", "--without-mingle", "-n", node],
-            env=env, cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "nuandong",
+                "worker",
+                "-Q",
+                queue,
+                "-c",
+                "2",
+                "-l",
+                "INFO",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+                "-n",
+                node,
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
         )
     from nuandong.celery import app
 
@@ -206,8 +240,15 @@ def browser():
     with sync_playwright() as pw:
         instance = pw.chromium.launch(
             executable_path="/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield instance
         instance.close()
@@ -215,8 +256,13 @@ def browser():
 
 @pytest.fixture
 def phone_page(browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
-                                  has_touch=True, locale="zh-CN")
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+    )
     page = context.new_page()
     yield page
     context.close()

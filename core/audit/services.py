@@ -62,7 +62,9 @@ def audit_record(
     return AuditEvent.objects.create(
         at=timezone.now(),
         actor_id=getattr(user, "pk", None),
-        actor_name=(user.display_name() if hasattr(user, "display_name") else str(user)) if user else "system",
+        actor_name=(user.display_name() if hasattr(user, "display_name") else str(user))
+        if user
+        else "system",
         actor_role=role,
         schema_name=connection.schema_name,
         action=action,

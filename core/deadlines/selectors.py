@@ -92,3 +92,16 @@ def on_time_rates(
         OnTimeRate(key=r[field], on_time=r["on_time"], late=r["late"], open_not_due=r["open_not_due"])
         for r in rows
     ]
+
+
+def subject_next_due(subject) -> dt.datetime | None:
+    """The earliest due time (aware UTC) among the subject's open clocks; None when none is open.
+    Lists annotate the same value with a subquery; this is the one-object form for detail reads."""
+    return (
+        Clock.objects.filter(
+            subject_type=subject._meta.label_lower, subject_id=subject.pk, state__in=OPEN_STATES
+        )
+        .order_by("due_at")
+        .values_list("due_at", flat=True)
+        .first()
+    )

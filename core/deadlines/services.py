@@ -58,7 +58,9 @@ def clock_start(
     from core.deadlines.escalation import KIND_LABELS
 
     if kind not in KIND_LABELS:
-        raise ValueError(f"unknown clock kind {kind!r}: add its label to core.deadlines.escalation.KIND_LABELS")
+        raise ValueError(
+            f"unknown clock kind {kind!r}: add its label to core.deadlines.escalation.KIND_LABELS"
+        )
     now = now or timezone.now()
     started_at = started_at or now
     if duration is not None:

@@ -219,9 +219,7 @@ def request_receive(
     return request
 
 
-def _step(
-    request: CitizenRequest, actor: Member, step: str, at: dt.datetime | None, fields: dict, note: str
-):
+def _step(request: CitizenRequest, actor: Member, step: str, at: dt.datetime | None, fields: dict, note: str):
     at = at or timezone.now()
     before = model_snapshot(request)
     target = _ensure(request, step)

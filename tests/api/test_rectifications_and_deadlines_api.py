@@ -61,12 +61,23 @@ def test_rectification_through_the_api_with_a_photo(place, api_client):
     assert verified.json()["status"] == "verified"
     assert {c["kind"] for c in verified.json()["clocks"]} == {"rectify", "lookback"}
 
+    # the link is the API's own scoped download: a token client gets the bytes, not a login redirect
+    assert f"/api/v1/rectifications/{pk}/evidence/" in photo_url and photo_url.endswith("/photo/")
+    photo = director.get(photo_url)
+    assert photo.status_code == 200 and b"PNG" in b"".join(photo.streaming_content)[:8]
+    assert api_client(place.office, place.users["staff_b"]).get(photo_url).status_code == 404
+    assert api_client(place.office, None).get(photo_url).status_code == 401
+    assert (
+        verified.json()["next_due_at"]
+        == [c for c in verified.json()["clocks"] if c["kind"] == "lookback"][0]["due_at"]
+    )
+    evidence_id = uploaded.json()["id"]
     from django.test import Client
 
     web = Client(HTTP_HOST=place.office.domains.get(is_primary=True).domain)
     web.force_login(place.users["street_staff"])
-    photo = web.get(photo_url)
-    assert photo.status_code == 200 and b"PNG" in b"".join(photo.streaming_content)[:8]
+    page_photo = web.get(f"/rectifications/{pk}/evidence/{evidence_id}/")
+    assert page_photo.status_code == 200
 
 
 def test_not_an_image_is_refused_and_nothing_is_saved(place, api_client):

@@ -194,3 +194,22 @@ def test_every_step_of_the_request_table_is_the_only_way_out_of_its_status():
     assert steps_from(REQUEST_STEPS, "feedback_given") == {"close", "reopen"}
     assert steps_from(REQUEST_STEPS, "closed") == {"reopen"}
     assert ensure_step(REQUEST_STEPS, "closed", "reopen", {}) == "responded"
+
+
+def test_next_due_at_is_the_same_on_list_detail_and_step_responses(place, api_client):
+    staff = api_client(place.office, place.users["street_staff"])
+    created = create(staff, place).json()
+    pk = created["id"]
+    respond_due = next(c["due_at"] for c in created["clocks"] if c["kind"] == "respond")
+
+    listed = {r["id"]: r["next_due_at"] for r in staff.get("/api/v1/requests/").json()["results"]}
+    detail = staff.get(f"/api/v1/requests/{pk}/").json()
+
+    assert created["next_due_at"] == detail["next_due_at"] == listed[pk] == respond_due
+    responded = staff.post(f"/api/v1/requests/{pk}/respond/", {"note": "已联系"}, format="json").json()
+    handle_due = next(c["due_at"] for c in responded["clocks"] if c["kind"] == "handle")
+    assert responded["next_due_at"] == handle_due
+    assert staff.get(f"/api/v1/requests/{pk}/").json()["next_due_at"] == handle_due
+    assert {r["id"]: r["next_due_at"] for r in staff.get("/api/v1/requests/").json()["results"]}[
+        pk
+    ] == handle_due
