@@ -177,3 +177,38 @@ def test_rectification_steps_are_refused_from_the_wrong_status_and_change_nothin
     # verified: a failed verification can no longer reopen it
     refused(director, "verify", {"passed": False, "note": "不合格"})
     assert Rectification.objects.get(pk=pk).status == "verified"
+
+
+def test_deadlines_state_filter_open_is_the_default_and_all_or_cancelled_list_cancelled_clocks(
+    place, api_client
+):
+    from core.deadlines.services import clock_cancel
+    from core.requests.models import CitizenRequest
+
+    staff = api_client(place.office, place.users["street_staff"])
+    pk = staff.post(
+        "/api/v1/requests/",
+        {
+            "category": "food",
+            "description": "缺米",
+            "requester_name": "甲",
+            "community": place.community.pk,
+            "grid": place.grid.pk,
+        },
+        format="json",
+    ).json()["id"]
+    clock_cancel(subject=CitizenRequest.objects.get(pk=pk), kind="feedback", reason="测试撤销")
+
+    def kinds(query):
+        response = staff.get(f"/api/v1/deadlines/?scope=reach{query}")
+        assert response.status_code == 200, response.json()
+        return sorted(c["kind"] for c in response.json())
+
+    assert kinds("") == kinds("&state=open") == ["handle", "respond"]
+    assert kinds("&state=all") == ["feedback", "handle", "respond"]
+    assert kinds("&state=cancelled") == ["feedback"]
+    assert kinds("&state=on_track") == ["handle", "respond"]
+    assert kinds("&state=met_late") == []
+    bad = staff.get("/api/v1/deadlines/?state=whatever")
+    assert bad.status_code == 400 and "state" in bad.json()["details"]
+    assert staff.get("/api/v1/deadlines/?scope=planet").status_code == 400
