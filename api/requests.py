@@ -17,6 +17,12 @@ from core.requests.selectors import RequestFilters, request_clocks, request_get,
 
 
 class ClockOut(serializers.ModelSerializer):
+    provisional = serializers.BooleanField(
+        source="is_provisional",
+        read_only=True,
+        help_text="open and computed across a year the district's calendar does not hold (see calendar_missing)",
+    )
+
     class Meta:
         model = Clock
         fields = [
@@ -31,6 +37,8 @@ class ClockOut(serializers.ModelSerializer):
             "state",
             "escalation_level",
             "responsible_user_id",
+            "provisional",
+            "calendar_missing",
         ]
 
 

@@ -32,7 +32,10 @@ def district_home(request):
         return render(request, "tenants/my_places.html", {"places": places})
     if not member.can("district.view"):
         raise PermissionDenied
-    offices = [{"office": o, "url": reverse("site_go", args=[o.slug])} for o in street_offices_of(district=member.district)]
+    offices = [
+        {"office": o, "url": reverse("site_go", args=[o.slug])}
+        for o in street_offices_of(district=member.district)
+    ]
     return render(request, "tenants/district_home.html", {"offices": offices, "district": member.district})
 
 
@@ -41,7 +44,9 @@ def street_office_new(request):
     form = StreetOfficeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            office = street_office_create(district=request.member.district, actor=request.member, **form.cleaned_data)
+            office = street_office_create(
+                district=request.member.district, actor=request.member, **form.cleaned_data
+            )
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 for error in errors:
@@ -74,10 +79,13 @@ def site_handoff(request):
         return redirect(f"{reverse('login')}?next={next_path}")
     return redirect(next_path)
 
+
 @member_required("district.view")
 def id_duplicates(request):
     """The same resident ID registered by two street offices of the district (keyed hash only)."""
     from core.registry.selectors import district_duplicates
 
     groups = district_duplicates(district_id=request.member.district.pk)
-    return render(request, "tenants/id_duplicates.html", {"groups": groups, "district": request.member.district})
+    return render(
+        request, "tenants/id_duplicates.html", {"groups": groups, "district": request.member.district}
+    )

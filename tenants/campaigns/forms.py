@@ -9,8 +9,12 @@ LABELS = {"respond": "响应", "handle": "处置", "feedback": "反馈", "rectif
 
 class CampaignForm(forms.Form):
     name = forms.CharField(label="工作名称", max_length=120)
-    starts_on = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    ends_on = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    starts_on = forms.DateField(
+        label="开始日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    ends_on = forms.DateField(
+        label="结束日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     lookback_days = forms.IntegerField(label="验收后几天回头看", min_value=1, max_value=365)
 
     def __init__(self, *args, **kwargs):
@@ -49,9 +53,13 @@ class CheckDoneForm(forms.Form):
 
 
 class PhaseForm(forms.Form):
-    starts_on = forms.DateField(label="开始", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    starts_on = forms.DateField(
+        label="开始", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     ends_on = forms.DateField(label="结束", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 class DeliverableForm(forms.Form):
-    due_on = forms.DateField(label="截止日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    due_on = forms.DateField(
+        label="截止日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )

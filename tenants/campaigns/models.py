@@ -98,8 +98,12 @@ class Deliverable(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    SHORT_NAMES = {"deployment_meeting": "部署会", "inspection_training": "排查培训", "problem_ledgers": "问题台账",
-                   "monthly_progress": "月度进展"}
+    SHORT_NAMES = {
+        "deployment_meeting": "部署会",
+        "inspection_training": "排查培训",
+        "problem_ledgers": "问题台账",
+        "monthly_progress": "月度进展",
+    }
 
     @property
     def short_name(self) -> str:
@@ -192,4 +196,3 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()} {self.name}"
-

@@ -261,7 +261,6 @@ def district_hotline(request, code: str | None = None):
     return render(request, "campaigns/hotline_district.html", {"rows": rows})
 
 
-
 @member_required("hotline.edit")
 def hotline_edit(request):
     """Street staff (and community directors for their own community) keep the public hotline list current."""
