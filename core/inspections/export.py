@@ -34,6 +34,8 @@ NEED_COLUMNS = [
     Column("紧急程度", lambda n: n.get_urgency_display()),
     Column("说明", lambda n: n.description),
     Column("状态", lambda n: n.get_status_display()),
+    Column("责任人", lambda n: n.responsible_name),
+    Column("办结时限", lambda n: getattr(n, "next_due_at", None)),
     Column("登记时间", lambda n: n.created_at),
     Column("走访人", lambda n: n.visit.visitor_name if n.visit else ""),
 ]

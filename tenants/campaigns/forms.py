@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from django import forms
 
-from tenants.campaigns.models import SLA_KINDS, UNIT_CHOICES, CalendarDay
+from tenants.campaigns.models import SLA_KINDS, SLA_LABELS, UNIT_CHOICES, CalendarDay
 
-LABELS = {"respond": "响应", "handle": "处置", "feedback": "反馈", "rectify": "整改（默认）"}
+LABELS = {**SLA_LABELS, "rectify": "整改（默认）"}
 
 
 class CampaignForm(forms.Form):

@@ -280,6 +280,12 @@ CAMPAIGN_FIELDS = (
     "handle_unit",
     "feedback_amount",
     "feedback_unit",
+    "need_critical_amount",
+    "need_critical_unit",
+    "need_urgent_amount",
+    "need_urgent_unit",
+    "need_normal_amount",
+    "need_normal_unit",
     "rectify_amount",
     "rectify_unit",
     "lookback_days",
@@ -295,7 +301,7 @@ def campaign_update(*, campaign: Campaign, actor=None, **changes) -> Campaign:
     for name, value in changes.items():
         setattr(campaign, name, value)
     errors: dict[str, list[str]] = {}
-    for kind in ("respond", "handle", "feedback", "rectify"):
+    for kind in (*SLA_KINDS, "rectify"):
         if not getattr(campaign, f"{kind}_amount"):
             errors[f"{kind}_amount"] = ["时限至少为1 / at least 1"]
     if campaign.lookback_days < 1:
@@ -353,7 +359,9 @@ def campaign_inspection_window(district: District) -> tuple[dt.date, dt.date]:
 
 # --- SLA: district policy, street may only tighten --------------------------------------------------
 def sla_for_street(office: StreetOffice) -> dict[str, Duration]:
-    """The effective respond / handle / feedback durations for requests in this street office."""
+    """The effective durations in this street office, by SLA kind: respond / handle / feedback for
+    requests, need_critical / need_urgent / need_normal for winter needs (the district's policy,
+    tightened where the street chose)."""
     campaign = campaign_ensure(office.district)
     policy = {kind: campaign.duration(kind) for kind in SLA_KINDS}
     own = StreetSla.objects.filter(street_office=office).first()
