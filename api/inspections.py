@@ -99,7 +99,9 @@ class ProblemOut(serializers.ModelSerializer):
 
     @extend_schema_field(
         inline_serializer(
-            "ProblemRectificationRef", {"id": serializers.IntegerField(), "number": serializers.CharField()}
+            "ProblemRectificationRef",
+            {"id": serializers.IntegerField(), "number": serializers.CharField()},
+            allow_null=True,
         )
     )
     def get_rectification(self, obj) -> dict | None:
