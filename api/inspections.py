@@ -14,6 +14,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from api.base import TenantApi, TenantViewSet
+from api.clocks import next_due_representation
 from api.rectifications import RectificationOut
 from core.inspections.checklist import (
     CHECKLIST,
@@ -64,8 +65,6 @@ class NeedOut(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_next_due_at(self, obj) -> str | None:
-        from api.requests import next_due_representation
-
         return next_due_representation(obj)
 
     class Meta:

@@ -11,7 +11,8 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from api.base import TenantViewSet
-from api.requests import ClockOut, _int, next_due_representation, place_in_reach
+from api.clocks import next_due_representation
+from api.requests import ClockOut, _int, place_in_reach
 from core.rectification import services
 from core.rectification.models import (
     Rectification,
@@ -116,10 +117,16 @@ class RectificationListOut(RectificationOut):
 class RectificationIn(serializers.Serializer):
     source_type = serializers.ChoiceField(
         choices=RectificationSource.choices,
-        help_text="upstream or request; problems are turned via POST /api/v1/problems/{id}/to-rectification/",
+        help_text=(
+            "upstream; problems turn into items via POST /api/v1/problems/{id}/to-rectification/, "
+            "requests via POST /api/v1/requests/{id}/to-rectification/"
+        ),
     )
     source_id = serializers.IntegerField(
-        required=False, allow_null=True, default=None, help_text="the request's id when source_type=request"
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="not used: requests turn into items only via /requests/{id}/to-rectification/",
     )
     source_note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     title = serializers.CharField(max_length=200)

@@ -8,8 +8,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.base import TenantViewSet
+from api.clocks import next_due_representation
 from core.deadlines.models import Clock
-from core.deadlines.selectors import subject_next_due
 from core.org.scope import communities_in_reach, grids_in_reach
 from core.requests import services
 from core.requests.models import CitizenRequest, RequestCategory, RequestChannel, RequestEvent, Satisfaction
@@ -99,12 +99,6 @@ class RequestOut(serializers.ModelSerializer):
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_next_due_at(self, obj) -> str | None:
         return next_due_representation(obj)
-
-
-def next_due_representation(obj) -> str | None:
-    """``next_due_at`` as the API writes datetimes: the list's annotation, else read from the clocks."""
-    value = obj.next_due_at if hasattr(obj, "next_due_at") else subject_next_due(obj)
-    return None if value is None else serializers.DateTimeField().to_representation(value)
 
 
 class RequestListOut(RequestOut):

@@ -7,12 +7,12 @@ from __future__ import annotations
 import datetime as dt
 
 from core.audit.models import AuditEvent
+from core.campaigns.models import CalendarDay
+from core.campaigns.services import calendar_day_delete, calendar_day_set, calendar_import, calendar_years
 from core.deadlines.durations import LOCAL_TZ, end_of_local_day
 from core.deadlines.models import Clock
 from core.notifications.models import Notification
 from core.requests import services as request_services
-from tenants.campaigns.models import CalendarDay
-from tenants.campaigns.services import calendar_day_delete, calendar_day_set, calendar_import, calendar_years
 from tenants.members import member_for
 
 
@@ -21,7 +21,7 @@ def _local(*args) -> dt.datetime:
 
 
 def _receive(place, at: dt.datetime):
-    from tenants.campaigns.services import campaign_ensure
+    from core.campaigns.services import campaign_ensure
 
     campaign_ensure(place.office.district)  # the plan's defaults: the 2026 calendar
     return request_services.request_receive(

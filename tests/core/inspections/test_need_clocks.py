@@ -9,11 +9,11 @@ import io
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from core.campaigns.services import calendar_for, street_sla_set
 from core.deadlines.durations import Duration, due_after
 from core.deadlines.models import Clock
 from core.inspections.checklist import CHECKLIST
 from core.inspections.models import Need
-from tenants.campaigns.services import calendar_for, street_sla_set
 from tests.registry_places import make_household
 
 

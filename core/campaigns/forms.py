@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from tenants.campaigns.models import SLA_KINDS, SLA_LABELS, UNIT_CHOICES, CalendarDay
+from core.campaigns.models import SLA_KINDS, SLA_LABELS, UNIT_CHOICES, CalendarDay
 
 LABELS = {**SLA_LABELS, "rectify": "整改（默认）"}
 
