@@ -33,7 +33,8 @@ class StreetSlaForm(forms.Form):
             self.fields[f"{kind}_amount"] = forms.IntegerField(
                 label=f"{LABELS[kind]}时限", min_value=1, max_value=720, required=False
             )
-            self.fields[f"{kind}_unit"] = forms.ChoiceField(label="单位", choices=UNIT_CHOICES)
+            # without a unit the district's unit of that time limit applies
+            self.fields[f"{kind}_unit"] = forms.ChoiceField(label="单位", choices=UNIT_CHOICES, required=False)
 
 
 class CalendarDayForm(forms.Form):
