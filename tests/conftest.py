@@ -161,8 +161,11 @@ def live_url(django_db_setup):
 def celery_worker_process(django_db_setup):
     """A real Celery worker (separate process) on the configured broker and the test database.
 
-    It consumes a queue of its own, so it never takes tasks of a developer's running worker.
+    It consumes queues of its own (its base queue and the imports/reports/deadlines queues named
+    after it, nuandong.queues), so it never takes tasks of a developer's running worker.
     """
+    from nuandong.queues import all_queues
+
     import socket
 
     queue = f"test-{os.getpid()}"
@@ -173,7 +176,7 @@ def celery_worker_process(django_db_setup):
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "wb") as log_file:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "nuandong", "worker", "-Q", queue, "-c", "2", "-l", "INFO",
+            [sys.executable, "-m", "celery", "-A", "nuandong", "worker", "-Q", ",".join(all_queues(queue)), "-c", "2", "-l", "INFO",
              "--without-heartbeat", "--without-gossip", "--without-mingle", "-n", node],
             env=env, cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT,
         )

@@ -865,7 +865,7 @@ def roster_import_run(*, run: RosterImport) -> RosterImport:
                 examples = [row.number for row in rows if row.example and not row.errors]
                 notices = [f"第{n}行是模板示例行，已跳过" for n in examples] + result.notices
                 if len(errors) > MAX_KEPT_ERRORS:
-                    notices.append(f"错误共{len(errors)}条，仅保留前{MAX_KEPT_ERRORS}条")
+                    notices.append(f"有错误的行共{error_rows}行，仅列出前{MAX_KEPT_ERRORS}条错误")
                 locked.sheet_name = sheet.name[:100]
                 locked.total_rows = locked.processed_rows = total
                 locked.created_households = result.created_households
