@@ -164,9 +164,9 @@ def celery_worker_process(django_db_setup):
     It consumes queues of its own (its base queue and the imports/reports/deadlines queues named
     after it, nuandong.queues), so it never takes tasks of a developer's running worker.
     """
-    from nuandong.queues import all_queues
-
     import socket
+
+    from nuandong.queues import all_queues
 
     queue = f"test-{os.getpid()}"
     node = f"{queue}@{socket.gethostname()}"
