@@ -62,7 +62,9 @@ def audit_record(
     return AuditEvent.objects.create(
         at=timezone.now(),
         actor_id=getattr(user, "pk", None),
-        actor_name=(user.display_name() if hasattr(user, "display_name") else str(user)) if user else "system",
+        actor_name=(user.display_name() if hasattr(user, "display_name") else str(user))
+        if user
+        else "system",
         actor_role=role,
         schema_name=connection.schema_name,
         action=action,
@@ -76,8 +78,8 @@ def audit_record(
     )
 
 
-def audit_record_many(*, actor: Any, events: list[dict], batch_size: int = 1000) -> int:
-    """Write many audit events at once (bulk INSERTs), e.g. the row-level detail of an import.
+def audit_record_many(*, actor: Any, events: list[dict]) -> int:
+    """Write many audit events at once (one COPY), e.g. the row-level detail of an import.
 
     Each event is a dict of ``audit_record``'s keywords except ``actor`` (``action``, ``obj`` or
     ``object_type``/``object_id``, ``before``, ``after``, ``reason``); one actor, time and request
@@ -107,5 +109,7 @@ def audit_record_many(*, actor: Any, events: list[dict], batch_size: int = 1000)
                 request_id=request_id,
             )
         )
-    AuditEvent.objects.bulk_create(rows, batch_size=batch_size)
+    from core.bulk import copy_insert
+
+    copy_insert(AuditEvent, rows)
     return len(rows)

@@ -47,6 +47,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from core.bulk import copy_insert
 from core.common import current_office
 from core.org.models import Building, Community, Grid
 from core.org.scope import member_reaches
@@ -663,10 +664,10 @@ def _apply(rows: list[_Row], actor, run: RosterImport) -> _Result:
     # Write: households, persons, changes, claims, audit — one transaction (the caller's).
     now = timezone.now()
     new_households = [h for h in planned.values() if h.pk is None and id(h) in used_households]
-    Household.objects.bulk_create(new_households, batch_size=1000)
+    copy_insert(Household, new_households)
     for person in new_persons:
         person.household = person.household  # the household has its primary key now
-    Person.objects.bulk_create(new_persons, batch_size=1000)
+    copy_insert(Person, new_persons)
     audit_events: list[dict] = []
     reason = f"花名册导入 #{run.pk}"
     changed_households = [
