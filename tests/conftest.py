@@ -115,6 +115,8 @@ def _child_env() -> dict:
     env["DATABASE_URL"] = f"postgres://{netloc}/{db['NAME']}"
     env["REDIS_URL"] = settings.REDIS_URL
     env["NUANDONG_TEST_CHILD"] = "1"
+    # The test server queues on the test worker's queues (celery_worker_process), never a developer's.
+    env["NUANDONG_CELERY_QUEUE"] = f"test-{os.getpid()}"
     return env
 
 
