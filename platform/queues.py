@@ -25,9 +25,9 @@ def queue_name(kind: str, base: str | None = None) -> str:
     if kind not in QUEUE_KINDS:
         raise ValueError(f"unknown queue kind {kind!r}")
     if base is None:
-        from nuandong.celery import app
+        from celery import current_app  # the nuandong app once configured; never imported from here
 
-        base = app.conf.task_default_queue
+        base = current_app.conf.task_default_queue
     return base if kind == "default" else f"{base}.{kind}"
 
 

@@ -1,5 +1,5 @@
 """Durable jobs (public schema): work that must happen, recorded in the database before any broker
-is asked to run it (docs/adr/0011-durable-jobs.md)."""
+is asked to run it (docs/adr/0012-durable-jobs.md)."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ copies of a message never run one job at the same time, and a lock that vanished
 tells the sweeper the job is orphaned. Handlers must be resumable: running one again after a crash
 must not duplicate what it wrote (the roster import writes in one transaction with its result).
 
-ADR: docs/adr/0011-durable-jobs.md.
+ADR: docs/adr/0012-durable-jobs.md.
 """
 
 from __future__ import annotations
@@ -84,7 +84,8 @@ def job_enqueue(*, kind: JobKind, **params) -> Job:
 def job_send(*, job_ids: list[int]) -> int:
     """Hand unfinished jobs to the broker; returns how many it accepted. Stops at the first refusal
     (an unreachable broker fails fast: see the broker timeouts in settings) and logs it."""
-    from core.jobs.tasks import job_run_task
+    from celery import current_app
+
     from nuandong.queues import queue_name
 
     sent = 0
@@ -96,7 +97,9 @@ def job_send(*, job_ids: list[int]) -> int:
         )
     for job in jobs:
         try:
-            job_run_task.apply_async(kwargs={"job_id": job.pk}, queue=queue_name(job.queue), retry=False)
+            current_app.send_task(
+                "jobs.run", kwargs={"job_id": job.pk}, queue=queue_name(job.queue), retry=False
+            )
         except Exception:  # noqa: BLE001 - broker unreachable: the row keeps the work for the sweeper
             logger.warning("broker unavailable: job %s waits for the sweeper", job.pk, exc_info=True)
             break
