@@ -115,6 +115,8 @@ def _child_env() -> dict:
     env["DATABASE_URL"] = f"postgres://{netloc}/{db['NAME']}"
     env["REDIS_URL"] = settings.REDIS_URL
     env["NUANDONG_TEST_CHILD"] = "1"
+    # The test server queues on the test worker's queues (celery_worker_process), never a developer's.
+    env["NUANDONG_CELERY_QUEUE"] = f"test-{os.getpid()}"
     return env
 
 
@@ -131,23 +133,9 @@ def live_url(django_db_setup):
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "wb") as log_file:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "nuandong.wsgi",
-                "--no-control-socket",
-                "-b",
-                f"127.0.0.1:{port}",
-                "-w",
-                "2",
-                "--threads",
-                "4",
-            ],
-            env=_child_env(),
-            cwd=ROOT,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
+            [sys.executable, "-m", "gunicorn", "nuandong.wsgi", "--no-control-socket", "-b", f"127.0.0.1:{port}",
+             "-w", "2", "--threads", "4"],
+            env=_child_env(), cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT,
         )
     import urllib.request
 
@@ -175,9 +163,12 @@ def live_url(django_db_setup):
 def celery_worker_process(django_db_setup):
     """A real Celery worker (separate process) on the configured broker and the test database.
 
-    It consumes a queue of its own, so it never takes tasks of a developer's running worker.
+    It consumes queues of its own (its base queue and the imports/reports/deadlines queues named
+    after it, nuandong.queues), so it never takes tasks of a developer's running worker.
     """
     import socket
+
+    from nuandong.queues import all_queues
 
     queue = f"test-{os.getpid()}"
     node = f"{queue}@{socket.gethostname()}"
@@ -187,29 +178,9 @@ def celery_worker_process(django_db_setup):
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "wb") as log_file:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "nuandong",
-                "worker",
-                "-Q",
-                queue,
-                "-c",
-                "2",
-                "-l",
-                "INFO",
-                "--without-heartbeat",
-                "--without-gossip",
-                "--without-mingle",
-                "-n",
-                node,
-            ],
-            env=env,
-            cwd=ROOT,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
+            [sys.executable, "-m", "celery", "-A", "nuandong", "worker", "-Q", ",".join(all_queues(queue)), "-c", "2", "-l", "INFO",
+             "--without-heartbeat", "--without-gossip", "--without-mingle", "-n", node],
+            env=env, cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT,
         )
     from nuandong.celery import app
 
@@ -240,15 +211,8 @@ def browser():
     with sync_playwright() as pw:
         instance = pw.chromium.launch(
             executable_path="/usr/bin/chromium",
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         )
         yield instance
         instance.close()
@@ -256,13 +220,8 @@ def browser():
 
 @pytest.fixture
 def phone_page(browser):
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-        locale="zh-CN",
-    )
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,
+                                  has_touch=True, locale="zh-CN")
     page = context.new_page()
     yield page
     context.close()
