@@ -91,6 +91,7 @@ TENANT_APPS = [
     "core.inspections",
     "core.requests",
     "core.rectification",
+    "reports",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -171,6 +172,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     # The clock scanner (due soon / overdue / escalation) and the notification outbox safety net.
     "deadlines-scan": {"task": "deadlines.scan", "schedule": 60.0},
     "notifications-dispatch": {"task": "notifications.outbox_dispatch", "schedule": 60.0},
+    "reports-sweep": {"task": "reports.runs_sweep", "schedule": 120.0},
     "login-handoffs-purge": {"task": "tenants.login_handoffs_purge", "schedule": 24 * 3600.0},
 }
 CELERY_TIMEZONE = "Asia/Shanghai"
@@ -270,5 +272,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"},
+                "fontTools": {"level": "WARNING"}},
 }

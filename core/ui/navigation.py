@@ -20,6 +20,7 @@ NAV: list[tuple[str, str, str, str]] = [
     (_("户籍台账"), "registry:households", "household.view", STREET),
     (_("排查覆盖"), "inspections:coverage", "coverage.view", STREET),
     (_("社区网格"), "org:index", "org.view", STREET),
+    (_("报表"), "reports:index", "report.view", STREET),
     (_("工作方案"), "street_campaign", "campaign.view", STREET),
     (_("热线"), "hotline_edit", "hotline.edit", STREET),
     (_("通知"), "notifications", "notification.view", STREET),
