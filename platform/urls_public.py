@@ -12,6 +12,7 @@ urlpatterns = [
     path("streets/new/", tenant_views.street_office_new, name="street_office_new"),
     path("id-duplicates/", tenant_views.id_duplicates, name="id_duplicates"),
     path("notifications/", include("core.notifications.urls")),
+    path("reports/", include("reports.urls_district")),
     *campaign_urls,  # includes the public /hotline/ pages
     path("api/v1/", include(common_patterns + district_patterns)),
     *common_urls("nuandong.urls_public"),

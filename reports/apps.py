@@ -6,3 +6,8 @@ class ReportsConfig(AppConfig):
     label = "reports"
     verbose_name = "报表"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from reports.kinds import load_all
+
+        load_all()

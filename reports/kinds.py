@@ -106,6 +106,8 @@ def register(kind: ReportKind) -> ReportKind:
 
 def _document(member: Member, title: str, period: Period, *, now: dt.datetime, community_name: str = "", **kw) -> PdfDocument:
     office = member.street_office.name if member.street_office else (member.district.name if member.district else "")
+    if office.endswith("街道"):
+        office += "办事处"
     issuer = f"{office}{community_name}" if community_name else office
     return PdfDocument(
         issuer=issuer,
@@ -227,3 +229,8 @@ register(ReportKind("rectification_ledger", "整改台账", build_rectification_
 
 def now_utc() -> dt.datetime:
     return timezone.now()
+
+
+def load_all() -> None:
+    """Import every module that registers report kinds (called by the app's ready())."""
+    from reports import district, monthly  # noqa: F401

@@ -75,6 +75,9 @@ class MonthlyNarrative(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.period} {self.community_id or 'street'}"
+
 
 class Submission(models.Model):
     """One report handed up one level: a community to its street, a street to the district.
@@ -146,3 +149,6 @@ class SubmissionEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.step} {self.at:%Y-%m-%d %H:%M}"

@@ -116,7 +116,7 @@ def build_monthly_progress(*, member: Member, period: Period, community_id: int 
     sections = [("一、工作开展情况", narrative.narrative if narrative and narrative.narrative else "（未填写）")]
     signature = []
     if narrative and narrative.signed_off_at:
-        from reports.kinds import _cn_date, LOCAL
+        from reports.kinds import LOCAL, _cn_date
 
         signature = [f"审核人：{narrative.signed_off_by_name}", f"审核日期：{_cn_date(narrative.signed_off_at.astimezone(LOCAL).date())}"]
     document = _document(

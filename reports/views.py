@@ -183,3 +183,72 @@ def submission_step(request, pk: int, step: str):
         messages.error(request, _err(exc))
     return redirect("reports:submission", pk=item.pk)
 
+
+
+# --- district site -------------------------------------------------------------------------------
+@member_required("report.view")
+def district_submissions_page(request):
+    """Every street's submissions to the district, with accept / return for the district admin."""
+    from django_tenants.utils import tenant_context
+
+    from tenants.models import StreetOffice
+
+    member = request.member
+    rows = []
+    for office in StreetOffice.objects.filter(district=member.district).order_by("name"):
+        with tenant_context(office):
+            for item in submission_list(member=member)[:24]:
+                item.due_at = submissions.submission_due_at(item)
+                item.kind_title = KINDS[item.kind].title
+                item.steps = [(s, submissions.STEP_LABELS[s], s in submissions.NEEDS_REASON)
+                              for s in submissions.steps_for(member, item)]
+                item.office = office
+                item.run_obj = item.run
+                rows.append(item)
+    return render(request, "reports/district_submissions.html", {"items": rows})
+
+
+@require_POST
+@member_required("report.approve")
+def district_submission_step(request, slug: str, pk: int, step: str):
+    from django_tenants.utils import tenant_context
+
+    from tenants.models import StreetOffice
+
+    office = StreetOffice.objects.filter(slug=slug, district=request.member.district).first()
+    if office is None:
+        raise Http404
+    with tenant_context(office):
+        item = submission_get(member=request.member, pk=pk)
+        try:
+            submissions.submission_step(actor=request.member, submission_id=item.pk, step=step,
+                                        note=request.POST.get("note", ""))
+            messages.success(request, f"{office.name}：已{submissions.STEP_LABELS.get(step, step)}")
+        except submissions.SubmissionConflict as exc:
+            messages.error(request, f"已被他人处理：{exc}")
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, _err(exc))
+    return redirect("reports:district_submissions")
+
+
+@member_required("report.view")
+def district_run_download(request, slug: str, pk: int):
+    """A street's submitted file, for the district (only files handed up to it)."""
+    from django_tenants.utils import tenant_context
+
+    from tenants.models import StreetOffice
+
+    office = StreetOffice.objects.filter(slug=slug, district=request.member.district).first()
+    if office is None:
+        raise Http404
+    with tenant_context(office):
+        submitted = submission_list(member=request.member).filter(run_id=pk).exclude(status="draft").first()
+        if submitted is None or submitted.run is None:
+            raise Http404
+        run = submitted.run
+        services.report_run_download(actor=request.member, run=run)
+        response = FileResponse(run.file.open("rb"), content_type="application/pdf", as_attachment=True,
+                                filename=run.filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["X-Report-SHA256"] = run.sha256
+    return response

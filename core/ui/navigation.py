@@ -29,5 +29,7 @@ NAV: list[tuple[str, str, str, str]] = [
     (_("阶段进度"), "campaign_progress", "campaign.view", DISTRICT),
     (_("工作日历"), "campaign_calendar", "campaign.view", DISTRICT),
     (_("跨街道重复"), "id_duplicates", "district.view", DISTRICT),
+    (_("报表"), "reports:index", "report.view", DISTRICT),
+    (_("街道报送"), "reports:district_submissions", "report.view", DISTRICT),
     (_("通知"), "notifications", "notification.view", DISTRICT),
 ]
