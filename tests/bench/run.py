@@ -24,7 +24,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs" / "benchmarks.md"
-BENCHMARKS = ["tenant_create", "roster_import", "coverage_query", "grid_pages", "deadlines"]
+BENCHMARKS = ["tenant_create", "roster_import", "coverage_query", "grid_pages", "deadlines", "report_pdf"]
 
 
 def bench_database_url() -> tuple[str, str]:
