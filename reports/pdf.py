@@ -27,6 +27,7 @@ from django.utils.html import escape
 FONT_STACK = '"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Noto Serif CJK SC", sans-serif'
 # Rows per document below which one pass is cheaper than starting chunk processes.
 PARALLEL_MIN_ROWS = int(os.environ.get("NUANDONG_PDF_PARALLEL_MIN_ROWS", "400"))
+CHUNKS_PER_WORKER = 2
 
 
 @dataclass
@@ -147,14 +148,16 @@ def render_pdf(doc: PdfDocument, *, progress: Callable[[int], None] | None = Non
 
     from pypdf import PdfReader, PdfWriter
 
-    size = -(-len(rows) // workers)
+    # Twice as many chunks as processes at once: each process holds a quarter of a big ledger's
+    # layout instead of half, which keeps the peak memory under the one-pass render's.
+    size = -(-len(rows) // (workers * CHUNKS_PER_WORKER))
     chunks = [rows[i : i + size] for i in range(0, len(rows), size)]
     htmls = [
         _html(doc, chunk, first=i == 0, last=i == len(chunks) - 1, page_numbers=False) for i, chunk in enumerate(chunks)
     ]
     done = 0
     parts: list[bytes] = [b""] * len(htmls)
-    with ThreadPoolExecutor(max_workers=len(htmls)) as pool:
+    with ThreadPoolExecutor(max_workers=workers) as pool:
         futures = {pool.submit(_render_in_process, html): i for i, html in enumerate(htmls)}
         for future, i in futures.items():
             parts[i] = future.result()
@@ -167,6 +170,7 @@ def render_pdf(doc: PdfDocument, *, progress: Callable[[int], None] | None = Non
     overlay = PdfReader(io.BytesIO(_page_overlay(doc, pages)))
     for page, numbers in zip(writer.pages, overlay.pages, strict=True):
         page.merge_page(numbers)
+    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
     report(95)
     out = io.BytesIO()
     writer.write(out)

@@ -168,8 +168,8 @@ def submission_page(request, pk: int):
     })
 
 
-@require_POST
 @member_required("report.view")
+@require_POST
 def submission_step(request, pk: int, step: str):
     item = submission_get(member=request.member, pk=pk)
     try:
@@ -208,8 +208,8 @@ def district_submissions_page(request):
     return render(request, "reports/district_submissions.html", {"items": rows})
 
 
-@require_POST
 @member_required("report.approve")
+@require_POST
 def district_submission_step(request, slug: str, pk: int, step: str):
     from django_tenants.utils import tenant_context
 
