@@ -17,12 +17,6 @@ from reports.models import MonthlyNarrative, ReportRun, Submission
 from reports.selectors import run_get, run_list, submission_get, submission_list
 
 
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = "已被他人处理 / someone else acted first"
-    default_code = "conflict"
-
-
 class RunOut(serializers.ModelSerializer):
     download_url = serializers.SerializerMethodField()
 
@@ -219,11 +213,9 @@ class SubmissionApi(TenantApi):
 
 
 def _take_step(request, pk: int, step: str, validated: dict):
-    try:
+    try:  # a StepConflict (someone else acted first) answers 409 through the API's error handler
         item = submissions.submission_step(actor=request.member, submission_id=pk, step=step,
                                            note=validated.get("note", ""), run_id=validated.get("run_id"))
-    except submissions.SubmissionConflict as exc:
-        raise Conflict(f"已被他人处理：{exc} / someone else acted first") from None
     except Submission.DoesNotExist:
         raise Http404 from None
     return item

@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from core.workflow import StepEvent
+
 
 class ReportRun(models.Model):
     """One generation of one report: who asked, with which parameters, the file and its SHA-256.
@@ -135,20 +137,15 @@ class Submission(models.Model):
         return f"{self.kind} {self.period}"
 
 
-class SubmissionEvent(models.Model):
+class SubmissionEvent(StepEvent):
     """One step of a submission (submit, return, accept, unlock request/approval), with who and why."""
 
+    STEP_LABELS = {
+        "submit": "报送", "return": "退回", "accept": "审核通过", "request_unlock": "申请解锁",
+        "approve_unlock": "同意解锁", "refuse_unlock": "不同意解锁",
+    }
+
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="events")
-    step = models.CharField(max_length=24)
-    from_status = models.CharField(max_length=24)
-    to_status = models.CharField(max_length=24)
-    actor_user_id = models.BigIntegerField(null=True, blank=True)
-    actor_name = models.CharField(max_length=150, blank=True, default="")
-    note = models.CharField(max_length=500, blank=True, default="")
-    at = models.DateTimeField()
 
-    class Meta:
-        ordering = ["at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.step} {self.at:%Y-%m-%d %H:%M}"
+    class Meta(StepEvent.Meta):
+        pass

@@ -25,31 +25,40 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.audit.services import audit_record
+from core.workflow import Step, StepConflict, Workflow
 from reports.models import ReportRun, Submission, SubmissionEvent
 from tenants.members import Member
 
 S = Submission.Status
-# step -> (from statuses, to status, action the actor needs, who acts: "submitter" or "reviewer")
-TRANSITIONS: dict[str, tuple[frozenset[str], str, str, str]] = {
-    "submit": (frozenset({S.DRAFT, S.RETURNED}), S.SUBMITTED, "report.submit", "submitter"),
-    "return": (frozenset({S.SUBMITTED}), S.RETURNED, "report.approve", "reviewer"),
-    "accept": (frozenset({S.SUBMITTED}), S.ACCEPTED, "report.approve", "reviewer"),
-    "request_unlock": (frozenset({S.ACCEPTED}), S.UNLOCK_REQUESTED, "report.submit", "submitter"),
-    "approve_unlock": (frozenset({S.UNLOCK_REQUESTED}), S.RETURNED, "report.approve", "reviewer"),
-    "refuse_unlock": (frozenset({S.UNLOCK_REQUESTED}), S.ACCEPTED, "report.approve", "reviewer"),
-}
-STEP_LABELS = {
-    "submit": "报送", "return": "退回", "accept": "审核通过", "request_unlock": "申请解锁",
-    "approve_unlock": "同意解锁", "refuse_unlock": "不同意解锁",
-}
+# Who may take a step besides its role-matrix action: the level handing up, or the level above.
+SUBMITTER, REVIEWER = "submitter", "reviewer"
+STEPS = [
+    (Step("submit", "报送", {S.DRAFT, S.RETURNED}, S.SUBMITTED, "report.submit"), SUBMITTER),
+    (Step("return", "退回", {S.SUBMITTED}, S.RETURNED, "report.approve"), REVIEWER),
+    (Step("accept", "审核通过", {S.SUBMITTED}, S.ACCEPTED, "report.approve"), REVIEWER),
+    (Step("request_unlock", "申请解锁", {S.ACCEPTED}, S.UNLOCK_REQUESTED, "report.submit"), SUBMITTER),
+    (Step("approve_unlock", "同意解锁", {S.UNLOCK_REQUESTED}, S.RETURNED, "report.approve"), REVIEWER),
+    (Step("refuse_unlock", "不同意解锁", {S.UNLOCK_REQUESTED}, S.ACCEPTED, "report.approve"), REVIEWER),
+]
+WHO = {step.name: who for step, who in STEPS}
+WORKFLOW = Workflow(
+    model=Submission,
+    status_labels=dict(Submission.Status.choices),
+    steps=[step for step, _who in STEPS],
+    event_model=SubmissionEvent,
+    event_fk="submission",
+    audit_prefix="submission",
+    url=lambda s: f"/reports/submissions/{s.pk}/",
+)
+TRANSITIONS = {step.name: step for step, _who in STEPS}
+STEP_LABELS = {step.name: step.label for step, _who in STEPS}
 NEEDS_REASON = {"return", "request_unlock", "approve_unlock", "refuse_unlock"}
 # report kind -> campaign deliverable key whose phase task is the street's deadline
 DELIVERABLE_OF = {"monthly_progress": "monthly_progress", "problem_ledger": "problem_ledgers"}
 COMMUNITY_LEAD_WORKING_DAYS = 3
 
 
-class SubmissionConflict(Exception):
-    """The submission moved on while this step was being taken (HTTP 409, "已被他人处理")."""
+SubmissionConflict = StepConflict  # the submission moved on while this step was being taken (HTTP 409)
 
 
 def period_bounds(kind: str, period: str, district) -> tuple[dt.date, dt.date]:
@@ -63,7 +72,7 @@ def period_bounds(kind: str, period: str, district) -> tuple[dt.date, dt.date]:
         prev = dt.date(year - (month == 1), (month - 2) % 12 + 1, 21)
         return prev, last
     if kind == "problem_ledger" and period == "inspection":
-        from tenants.campaigns.services import campaign_ensure
+        from core.campaigns.services import campaign_ensure
 
         campaign = campaign_ensure(district)
         return campaign.starts_on, campaign_inspection_last(district)
@@ -71,15 +80,15 @@ def period_bounds(kind: str, period: str, district) -> tuple[dt.date, dt.date]:
 
 
 def campaign_inspection_last(district) -> dt.date:
-    from tenants.campaigns.services import campaign_inspection_window
+    from core.campaigns.services import campaign_inspection_window
 
     return campaign_inspection_window(district)[1]
 
 
 def _street_check(office, kind: str, period: str):
     """The campaign phase task (DeliverableCheck) that is the street's deadline for this submission."""
-    from tenants.campaigns.models import DeliverableCheck
-    from tenants.campaigns.services import deliverable_checks_ensure
+    from core.campaigns.models import DeliverableCheck
+    from core.campaigns.services import deliverable_checks_ensure
 
     deliverable_checks_ensure(office=office)
     checks = DeliverableCheck.objects.filter(street_office=office, deliverable__key=DELIVERABLE_OF[kind])
@@ -91,16 +100,14 @@ def _street_check(office, kind: str, period: str):
 
 def submission_due_at(submission: Submission) -> dt.datetime | None:
     """The deadline, from the clock engine's clock of the submission (or of its phase task)."""
-    from core.deadlines.models import Clock
+    from core.campaigns.models import DeliverableCheck
+    from core.deadlines.services import clock_first
 
     if submission.level == Submission.Level.STREET:
-        subject = ("campaigns.deliverablecheck", submission.check_id, "deliverable")
+        check = DeliverableCheck.objects.filter(pk=submission.check_id).first()
+        clock = clock_first(subject=check, kind="deliverable") if check else None
     else:
-        subject = ("reports.submission", submission.pk, "report_submit")
-    clock = (
-        Clock.objects.filter(subject_type=subject[0], subject_id=subject[1], kind=subject[2])
-        .order_by("-round").first()
-    )
+        clock = clock_first(subject=submission, kind="report_submit")
     return clock.due_at if clock else None
 
 
@@ -108,9 +115,9 @@ def submission_due_at(submission: Submission) -> dt.datetime | None:
 def submission_ensure(*, kind: str, period: str, level: str, community_id: int | None = None,
                       now: dt.datetime | None = None) -> Submission:
     """The submission slot (created with its deadline on first use). Raises ValidationError."""
+    from core.campaigns.services import calendar_for
     from core.deadlines.services import clock_start
     from core.org.models import Community
-    from tenants.campaigns.services import calendar_for
 
     office = connection.tenant
     if kind not in DELIVERABLE_OF:
@@ -171,30 +178,29 @@ def _may_act(member: Member, submission: Submission, role: str) -> bool:
 
 def steps_for(member: Member, submission: Submission) -> list[str]:
     """The steps this member may take on this submission now (pages and API show only these)."""
-    return [
-        step for step, (sources, _to, action, role) in TRANSITIONS.items()
-        if submission.status in sources and member.can(action) and _may_act(member, submission, role)
-    ]
+    return [step.name for step in WORKFLOW.available(submission, member) if _may_act(member, submission, WHO[step.name])]
 
 
 @transaction.atomic
 def submission_step(*, actor: Member, submission_id: int, step: str, note: str = "", run_id: int | None = None,
                     now: dt.datetime | None = None) -> Submission:
-    """Take one step. Raises PermissionDenied, ValidationError, or SubmissionConflict when the
-    submission is no longer in a state that allows the step (someone else acted first)."""
+    """Take one step (``TRANSITIONS``) on the workflow kit: the row is locked and the step re-checked.
+
+    Raises PermissionDenied (role, or not this level's turn), ValidationError (a step the status never
+    allows, a missing reason, no PDF to submit) or StepConflict (HTTP 409: someone else acted first).
+    """
     from core.deadlines.services import clock_meet
 
     if step not in TRANSITIONS:
         raise ValidationError({"step": "未知的操作 / unknown step"})
     now = now or timezone.now()
-    submission = Submission.objects.select_for_update().filter(pk=submission_id).first()
+    submission = Submission.objects.filter(pk=submission_id).first()
     if submission is None:
         raise Submission.DoesNotExist
-    sources, target, action, role = TRANSITIONS[step]
-    if not actor.can(action) or not _may_act(actor, submission, role):
+    definition = TRANSITIONS[step]
+    if not actor.can(definition.action) or not _may_act(actor, submission, WHO[step]):
         raise PermissionDenied("当前角色无权执行此操作 / your role may not do this")
-    if submission.status not in sources:
-        raise SubmissionConflict(f"该报送当前为“{submission.get_status_display()}”，无法{STEP_LABELS[step]}")
+    WORKFLOW.begin(submission, step)
     note = note.strip()
     if step in NEEDS_REASON and not note:
         raise ValidationError({"note": "请填写理由 / a reason is required"})
@@ -205,7 +211,7 @@ def submission_step(*, actor: Member, submission_id: int, step: str, note: str =
         submission.run = run
         submission.submitted_at, submission.submitted_by_name = now, name
         due_at = submission_due_at(submission)
-        if submission.on_time is None:
+        if submission.on_time is None:  # the first submission decides timeliness
             submission.on_time = due_at is None or now <= due_at
         if submission.level == Submission.Level.STREET:
             _street_task_done(submission, run, actor, now)
@@ -217,15 +223,12 @@ def submission_step(*, actor: Member, submission_id: int, step: str, note: str =
             submission.return_reason = note
     if step == "request_unlock":
         submission.unlock_reason = note
-    submission.status = target
-    submission.locked = target in (S.ACCEPTED, S.UNLOCK_REQUESTED)
+    submission.status = definition.target
+    submission.locked = definition.target in (S.ACCEPTED, S.UNLOCK_REQUESTED)
     submission.save()
-    SubmissionEvent.objects.create(
-        submission=submission, step=step, from_status=before, to_status=target, actor_user_id=actor.user.pk,
-        actor_name=name, note=note[:500], at=now,
-    )
+    WORKFLOW.event(submission, step, actor=actor, at=now, note=note[:500])
     audit_record(actor=actor, action=f"submission.{step}", obj=submission, before={"status": before},
-                 after={"status": target, "note": note, "run": submission.run_id})
+                 after={"status": definition.target, "note": note, "run": submission.run_id})
     return submission
 
 
@@ -249,8 +252,8 @@ def _submittable_run(submission: Submission, run_id: int | None) -> ReportRun:
 
 
 def _street_task_done(submission: Submission, run: ReportRun, actor: Member, now: dt.datetime) -> None:
-    from tenants.campaigns.models import DeliverableCheck
-    from tenants.campaigns.services import deliverable_check_done
+    from core.campaigns.models import DeliverableCheck
+    from core.campaigns.services import deliverable_check_done
 
     check = DeliverableCheck.objects.filter(pk=submission.check_id).first()
     if check is not None and check.done_at is None:

@@ -161,8 +161,6 @@ def submission_page(request, pk: int):
     runs = ReportRun.objects.filter(kind=item.kind, fmt="pdf", status="done", params__first=first.isoformat(),
                                     params__last=last.isoformat(), params__community_id=item.community_id)[:10]
     events = list(item.events.all())
-    for event in events:
-        event.label = submissions.STEP_LABELS.get(event.step, event.step)
     return render(request, "reports/submission.html", {
         "item": item, "steps": steps, "events": events, "runs": runs, "first": first, "last": last,
     })

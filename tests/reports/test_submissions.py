@@ -22,8 +22,8 @@ from reports.submissions import (
 @pytest.fixture
 def month(street_a):
     """The campaign's first monthly-report period (from the campaign, never from today's date)."""
-    from tenants.campaigns.models import Deliverable
-    from tenants.campaigns.services import campaign_ensure
+    from core.campaigns.models import Deliverable
+    from core.campaigns.services import campaign_ensure
 
     campaign = campaign_ensure(street_a.district)
     due_on = Deliverable.objects.get(phase__campaign=campaign, key="monthly_progress").due_on
@@ -103,22 +103,24 @@ def test_roles_that_may_not_take_a_step_are_refused_and_nothing_changes(org_a, m
     assert Submission.objects.get(pk=slot.pk).status == "submitted"
 
 
-def test_a_second_decision_on_the_same_submission_is_a_conflict(org_a, month):
+def test_a_second_decision_is_refused_and_a_repeated_one_is_a_conflict(org_a, month):
     director, leader = org_a.members["community_director"], org_a.members["street_leader"]
     slot = submission_ensure(kind="monthly_progress", period=month, level="community", community_id=org_a.c1.pk)
     _ready_run(director, month)
     submission_step(actor=director, submission_id=slot.pk, step="submit")
     submission_step(actor=leader, submission_id=slot.pk, step="return", note="请补充数据")
 
-    with pytest.raises(SubmissionConflict):
+    with pytest.raises(ValidationError, match="不能办理"):  # not allowed from 退回
         submission_step(actor=leader, submission_id=slot.pk, step="accept")
+    with pytest.raises(SubmissionConflict):  # the same decision pressed again
+        submission_step(actor=leader, submission_id=slot.pk, step="return", note="再次退回")
     assert Submission.objects.get(pk=slot.pk).status == "returned"
 
 
 def test_the_street_report_meets_the_campaign_task_and_the_district_accepts_it(
     org_a, month, street_a, users, api_client
 ):
-    from tenants.campaigns.models import DeliverableCheck
+    from core.campaigns.models import DeliverableCheck
 
     staff = org_a.members["street_staff"]
     slot = submission_ensure(kind="monthly_progress", period=month, level="street")
