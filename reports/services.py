@@ -20,6 +20,7 @@ from core.audit.services import audit_record
 from reports.kinds import KINDS, Period
 from reports.models import MonthlyNarrative, ReportRun
 from tenants.members import Member, member_for
+from tenants.selectors import current_street_office
 
 logger = logging.getLogger("nuandong.reports")
 MAX_PERIOD_DAYS = 400
@@ -133,7 +134,7 @@ def _generate(run: ReportRun, *, now: dt.datetime) -> tuple[bytes, int, int]:
     from tenants.models import User
 
     user = User.objects.filter(pk=run.created_by_user_id).first()
-    member = member_for(user, connection.tenant) if user else None
+    member = member_for(user, current_street_office()) if user else None
     if member is None or not member.can("report.view"):
         raise PermissionError("生成人已无权查看报表 / the requester may no longer view reports")
     period = period_parse(run.params["first"], run.params["last"])

@@ -21,13 +21,14 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from core.audit.services import audit_record
 from core.workflow import Step, StepConflict, Workflow
 from reports.models import ReportRun, Submission, SubmissionEvent
 from tenants.members import Member
+from tenants.selectors import current_street_office
 
 S = Submission.Status
 # Who may take a step besides its role-matrix action: the level handing up, or the level above.
@@ -119,7 +120,7 @@ def submission_ensure(*, kind: str, period: str, level: str, community_id: int |
     from core.deadlines.services import clock_start
     from core.org.models import Community
 
-    office = connection.tenant
+    office = current_street_office()
     if kind not in DELIVERABLE_OF:
         raise ValidationError({"kind": "该报表无需报送 / this report is not submitted"})
     period_bounds(kind, period, office.district)
@@ -172,7 +173,7 @@ def _may_act(member: Member, submission: Submission, role: str) -> bool:
         return member.street_office is not None and member.scope == "street"
     if role == "submitter":
         return member.street_office is not None and member.scope == "street"
-    office = connection.tenant
+    office = current_street_office()
     return member.is_district and member.district is not None and member.district.pk == office.district_id
 
 
@@ -233,7 +234,7 @@ def submission_step(*, actor: Member, submission_id: int, step: str, note: str =
 
 
 def _submittable_run(submission: Submission, run_id: int | None) -> ReportRun:
-    first, last = period_bounds(submission.kind, submission.period, connection.tenant.district)
+    first, last = period_bounds(submission.kind, submission.period, current_street_office().district)
     runs = ReportRun.objects.filter(kind=submission.kind, fmt=ReportRun.Format.PDF, status=ReportRun.Status.DONE,
                                     params__first=first.isoformat(), params__last=last.isoformat(),
                                     params__community_id=submission.community_id)
