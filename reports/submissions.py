@@ -150,9 +150,15 @@ def submission_ensure(*, kind: str, period: str, level: str, community_id: int |
 
         due_at = end_of_local_day(due_day)
         now = now or timezone.now()
+        from tenants.models import Membership
+
+        director = (
+            Membership.objects.filter(street_office=office, community_id=community.pk, is_active=True,
+                                      role="community_director").order_by("id").values_list("user_id", flat=True).first()
+        )
         clock_start(
             subject=submission, kind="report_submit", due_at=due_at, started_at=min(now, due_at - dt.timedelta(days=1)),
-            now=now, community_id=community.pk, title=f"{community.name}报送{_kind_title(kind)}（{period}）",
+            now=now, community_id=community.pk, responsible_user_id=director, title=f"{community.name}报送{_kind_title(kind)}（{period}）",
             rule=f"街道报区截止前 {COMMUNITY_LEAD_WORKING_DAYS} 个工作日",
         )
     return submission
