@@ -24,7 +24,10 @@ from tenants.selectors import current_street_office
 
 logger = logging.getLogger("nuandong.reports")
 MAX_PERIOD_DAYS = 400
-STALE_AFTER = dt.timedelta(minutes=15)  # a run "running" this long lost its worker
+
+
+class ReportRefused(Exception):
+    """The run cannot be made for its requester any more (final: not retried)."""
 
 
 def _ensure(member: Member, action: str) -> None:
@@ -84,32 +87,30 @@ def report_run_create(
 
 
 def _dispatch_on_commit(run: ReportRun) -> None:
-    from nuandong.tasks import queue_on_commit_or_later
-    from reports.tasks import report_run_task
+    from reports.tasks import report_run_job
 
-    queue_on_commit_or_later(report_run_task, run_id=run.pk)
+    report_run_job.job.enqueue(run_id=run.pk)
 
 
 def report_run_execute(*, run_id: int, now: dt.datetime | None = None) -> ReportRun:
     """Generate the file of a queued run, exactly once.
 
-    The run row is claimed with ``SELECT ... FOR UPDATE SKIP LOCKED``: a second worker given the same
-    run finds it taken (or done) and returns without work. A failure marks the run failed with its
-    reason; the file is saved under a generated name and its SHA-256 kept beside it.
+    Called by the durable job (core.jobs), which runs one job in one worker at a time: a run found
+    ``running`` was left by a dead worker and is generated again from the start. The row is claimed
+    with ``SELECT ... FOR UPDATE SKIP LOCKED`` and the file saved in the same transaction that marks
+    the run done, so a run gets exactly one file. Failures raise (the job retries, then gives up and
+    marks the run failed); the file is saved under a generated name with its SHA-256 beside it.
     """
     now = now or timezone.now()
     with transaction.atomic():
         run = ReportRun.objects.select_for_update(skip_locked=True).filter(pk=run_id).first()
         if run is None or run.status in (ReportRun.Status.DONE, ReportRun.Status.FAILED):
             return run or ReportRun.objects.get(pk=run_id)
-        if run.status == ReportRun.Status.RUNNING and run.started_at and now - run.started_at < STALE_AFTER:
-            return run
         run.status, run.started_at, run.attempts, run.progress = ReportRun.Status.RUNNING, now, run.attempts + 1, 5
         run.save(update_fields=["status", "started_at", "attempts", "progress"])
     try:
         content, pages, rows = _generate(run, now=now)
-    except Exception as exc:  # noqa: BLE001 - recorded on the run, shown to the user
-        logger.exception("report run %s failed", run.pk)
+    except ReportRefused as exc:  # the requester may no longer see it: final, no retry
         ReportRun.objects.filter(pk=run.pk).update(
             status=ReportRun.Status.FAILED, failure=str(exc)[:500], finished_at=timezone.now()
         )
@@ -136,7 +137,7 @@ def _generate(run: ReportRun, *, now: dt.datetime) -> tuple[bytes, int, int]:
     user = User.objects.filter(pk=run.created_by_user_id).first()
     member = member_for(user, current_street_office()) if user else None
     if member is None or not member.can("report.view"):
-        raise PermissionError("生成人已无权查看报表 / the requester may no longer view reports")
+        raise ReportRefused("生成人已无权查看报表 / the requester may no longer view reports")
     period = period_parse(run.params["first"], run.params["last"])
     report = KINDS[run.kind].build(member=member, period=period, community_id=run.params.get("community_id"), now=now)
     ReportRun.objects.filter(pk=run.pk).update(progress=20)
@@ -150,25 +151,6 @@ def _generate(run: ReportRun, *, now: dt.datetime) -> tuple[bytes, int, int]:
 
     pdf, pages = render_pdf(report.document, progress=progress)
     return pdf, pages, len(report.rows)
-
-
-def report_runs_sweep(*, now: dt.datetime | None = None) -> int:
-    """Re-dispatch runs still queued a minute after creation (broker was down) or abandoned while
-    running (worker killed). Returns how many were dispatched. Called by the beat task per schema."""
-    from reports.tasks import report_run_task
-
-    now = now or timezone.now()
-    waiting = ReportRun.objects.filter(status=ReportRun.Status.QUEUED, created_at__lt=now - dt.timedelta(minutes=1))
-    stale = ReportRun.objects.filter(status=ReportRun.Status.RUNNING, started_at__lt=now - STALE_AFTER)
-    count = 0
-    for run_id in list(waiting.values_list("pk", flat=True)) + list(stale.values_list("pk", flat=True)):
-        try:
-            report_run_task.apply_async(kwargs={"run_id": run_id}, retry=False)
-            count += 1
-        except Exception:  # noqa: BLE001 - broker still down: next sweep
-            logger.warning("broker unavailable, report run %s waits", run_id)
-            break
-    return count
 
 
 def report_run_download(*, actor: Member, run: ReportRun) -> ReportRun:

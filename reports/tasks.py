@@ -1,30 +1,25 @@
-"""Report tasks: generate one run (in its schema, on the reports queue) and the sweeper."""
+"""Report runs as durable jobs (core.jobs) on the reports queue: recorded with the run, sent after
+commit, swept when the broker was down, resumed when a worker died."""
 
 from __future__ import annotations
 
-from celery import shared_task
-from django.db import OperationalError
-from tenant_schemas_celery.task import TenantTask
+from core.jobs.services import job_handler
 
 
-@shared_task(base=TenantTask, name="reports.report_run", autoretry_for=(OperationalError,), retry_backoff=True,
-             max_retries=3, acks_late=True)
-def report_run_task(*, run_id: int) -> dict:
+def _give_up(*, run_id: int, error: str) -> None:
+    from django.utils import timezone
+
+    from reports.models import ReportRun
+
+    ReportRun.objects.filter(pk=run_id).exclude(status=ReportRun.Status.DONE).update(
+        status=ReportRun.Status.FAILED, failure="多次生成出错，已停止；请重新生成 / generation failed repeatedly",
+        finished_at=timezone.now(),
+    )
+
+
+@job_handler("reports.report_run", queue="reports", give_up=_give_up)
+def report_run_job(*, run_id: int) -> None:
+    """Generate one report run in its schema (the job carries the schema)."""
     from reports.services import report_run_execute
 
-    run = report_run_execute(run_id=run_id)
-    return {"run_id": run.pk, "status": run.status}
-
-
-@shared_task(name="reports.runs_sweep")
-def report_runs_sweep_task() -> int:
-    """Every few minutes, in every schema: runs the broker never delivered, or a killed worker left."""
-    from django_tenants.utils import get_tenant_model, schema_context
-
-    from reports.services import report_runs_sweep
-
-    total = 0
-    for schema in get_tenant_model().objects.values_list("schema_name", flat=True):
-        with schema_context(schema):
-            total += report_runs_sweep()
-    return total
+    report_run_execute(run_id=run_id)

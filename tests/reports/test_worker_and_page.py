@@ -32,27 +32,37 @@ def _office_with_a_need(slug: str, name: str):
     return place
 
 
-def test_a_report_run_is_generated_by_a_real_worker_exactly_once(celery_worker_process, django_db_blocker):
+def _wait_done(run_id, seconds=180):
     from reports.models import ReportRun
+
+    deadline = time.monotonic() + seconds
+    while ReportRun.objects.get(pk=run_id).status in ("queued", "running") and time.monotonic() < deadline:
+        time.sleep(0.5)
+    return ReportRun.objects.get(pk=run_id)
+
+
+def test_a_report_run_is_generated_by_a_real_worker_exactly_once(celery_worker_process, django_db_blocker):
+    from celery import current_app
+    from django.db import transaction
+
+    from core.jobs.services import job_for
+    from nuandong.queues import queue_name
     from reports.services import report_run_create
-    from reports.tasks import report_run_task
     from tenants.members import member_for
 
     with django_db_blocker.unblock():
         place = _office_with_a_need("rptworker", "报表工人街道")
         today = dt.date.today()
         with schema_context(place.office.schema_name):
-            from django.db import transaction
-
-            with transaction.atomic():  # queued on commit, like a page or the API would
+            with transaction.atomic():  # the job is sent on commit, like a page or the API would
                 run = report_run_create(actor=member_for(place.users["street_staff"], place.office),
                                         kind="needs_ledger", fmt="pdf", first=today - dt.timedelta(days=2),
                                         last=today + dt.timedelta(days=1))
-            deadline = time.monotonic() + 180
-            while ReportRun.objects.get(pk=run.pk).status in ("queued", "running") and time.monotonic() < deadline:
-                time.sleep(0.5)
-            # a second delivery of the same task (a retry, a sweep) changes nothing
-            report_run_task.apply_async(kwargs={"run_id": run.pk}).get(timeout=60)
+            run = _wait_done(run.pk)
+            job = job_for(kind="reports.report_run", run_id=run.pk)
+            # a second copy of the message (a broker redelivery) does nothing
+            again = current_app.send_task("jobs.run", kwargs={"job_id": job.pk}, queue=queue_name("reports"))
+            assert again.get(timeout=60) == "finished"
             run.refresh_from_db()
             data = Path(run.file.path).read_bytes()
 
@@ -60,11 +70,41 @@ def test_a_report_run_is_generated_by_a_real_worker_exactly_once(celery_worker_p
     assert hashlib.sha256(data).hexdigest() == run.sha256
 
 
+def test_a_run_a_dead_worker_left_is_swept_and_finished_once(celery_worker_process, django_db_blocker):
+    from django_tenants.utils import schema_context as in_schema
+
+    from core.jobs.models import Job
+    from core.jobs.services import job_sweep
+    from reports.models import ReportRun
+
+    with django_db_blocker.unblock():
+        place = _office_with_a_need("rptworker", "报表工人街道")
+        today = dt.date.today()
+        with schema_context(place.office.schema_name):
+            # what a worker killed mid-run leaves: the run "running", its job "running", no lock held
+            run = ReportRun.objects.create(
+                kind="needs_ledger", fmt="pdf", title="中断的报表", status="running", attempts=1,
+                params={"first": (today - dt.timedelta(days=2)).isoformat(), "last": today.isoformat(),
+                        "community_id": None},
+                created_by_user_id=place.users["street_staff"].pk, started_at=dt.datetime.now(dt.UTC),
+            )
+        with in_schema("public"):
+            job = Job.objects.create(kind="reports.report_run", schema_name=place.office.schema_name,
+                                     params={"run_id": run.pk}, queue="reports", state="running", attempts=1)
+        assert job_sweep()["orphaned"] >= 1
+        with schema_context(place.office.schema_name):
+            run = _wait_done(run.pk)
+        with in_schema("public"):
+            job.refresh_from_db()
+
+    assert run.status == "done" and run.sha256 and job.state == "done"
+
+
 @pytest.mark.browser
 @pytest.mark.parametrize("viewport", [(390, 844), (1366, 768)], ids=["phone", "desktop"])
-def test_street_staff_generates_a_ledger_and_sees_its_hash(viewport, live_url, browser, artifacts_dir, django_db_blocker):
+def test_street_staff_generates_a_ledger_and_sees_its_hash(viewport, live_url, celery_worker_process, browser,
+                                                           artifacts_dir, django_db_blocker):
     from reports.models import ReportRun
-    from reports.services import report_run_execute
 
     with django_db_blocker.unblock():
         place = _office_with_a_need("rptpage", "报表页面街道")
@@ -85,10 +125,9 @@ def test_street_staff_generates_a_ledger_and_sees_its_hash(viewport, live_url, b
     page.click("#report-form button[type=submit]")
     page.wait_for_url("**/reports/runs/*/")
     run_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+    page.wait_for_selector("#run-sha256", timeout=180000)  # the worker renders; the page polls and shows it
     with django_db_blocker.unblock(), schema_context(place.office.schema_name):
-        assert ReportRun.objects.get(pk=run_id).status == "queued"
-        run = report_run_execute(run_id=run_id)  # the worker's part, in this process
-    page.wait_for_selector("#run-sha256", timeout=15000)  # the page polls and shows the result
+        run = ReportRun.objects.get(pk=run_id)
     assert page.inner_text("#run-sha256") == run.sha256
     page.screenshot(path=str(artifacts_dir / f"reports-2-run-{size}.png"), full_page=True)
     with page.expect_download() as download_info:
