@@ -31,6 +31,7 @@ KIND_LABELS = {
     "deliverable": "阶段任务",
     "problem": "问题整改",
     "report_submit": "报表报送",
+    "need": "需求办结",
 }
 
 

@@ -25,6 +25,7 @@ SUBJECT_URLS = {
     "rectification.rectification": "/rectifications/{id}/",
     "campaigns.deliverablecheck": "/campaign/",
     "reports.submission": "/reports/submissions/{id}/",
+    "inspections.need": "/needs/#need-{id}",
 }
 
 

@@ -143,3 +143,21 @@ def test_the_reports_page_generates_and_shows_the_run(org_a, ledger_data, street
     assert response.status_code == 302 and response["Location"] == f"/reports/runs/{run.pk}/"
     bad = client.post("/reports/", {"kind": "needs_ledger", "fmt": "pdf", "first": "x", "last": "y"})
     assert bad.status_code == 400 and "日期格式应为" in bad.content.decode()
+
+
+def test_stored_text_that_looks_like_a_formula_or_markup_stays_text_in_excel_and_pdf(org_a, ledger_data):
+    import io
+
+    from openpyxl import load_workbook
+
+    from core.inspections.models import Need
+
+    Need.objects.filter(household=ledger_data["households"][0]).update(
+        description='=HYPERLINK("http://example.invalid/x","点此查看")\x0b<b>粗</b>')
+
+    xlsx = _generate(org_a.members["street_staff"], ledger_data, fmt="xlsx")
+    pdf = _generate(org_a.members["street_staff"], ledger_data)
+
+    cell = load_workbook(io.BytesIO(Path(xlsx.file.path).read_bytes())).active.cell(row=3, column=9)
+    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
+    assert pdf.status == "done" and "<b>粗</b>" in pdf_text(Path(pdf.file.path))
