@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from django.http import FileResponse, Http404
 from django_tenants.utils import tenant_context
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
@@ -29,6 +35,14 @@ class RunOut(serializers.ModelSerializer):
         return f"/api/v1/reports/{obj.pk}/download/" if obj.status == ReportRun.Status.DONE else None
 
 
+PaginatedRunOut = inline_serializer("PaginatedReportRunList", {
+    "count": serializers.IntegerField(),
+    "next": serializers.URLField(allow_null=True),
+    "previous": serializers.URLField(allow_null=True),
+    "results": RunOut(many=True),
+})
+
+
 class RunIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=sorted(KINDS))
     fmt = serializers.ChoiceField(choices=ReportRun.Format.values, default="pdf")
@@ -42,7 +56,7 @@ class ReportRunListApi(TenantApi):
 
     required_action = "report.view"
 
-    @extend_schema(responses=RunOut(many=True))
+    @extend_schema(responses=PaginatedRunOut, parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)])
     def get(self, request):
         paginator = Pagination()
         page = paginator.paginate_queryset(run_list(member=request.member), request, view=self)
