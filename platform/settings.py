@@ -79,6 +79,7 @@ SHARED_APPS = [
     "core.ui",
     "core.notifications",
     "tenants.campaigns",
+    "core.reliefpolicy",
     "api",
     "reports",
 ]
@@ -91,6 +92,7 @@ TENANT_APPS = [
     "core.inspections",
     "core.requests",
     "core.rectification",
+    "core.relief",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

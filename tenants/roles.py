@@ -93,10 +93,15 @@ ACTIONS: dict[str, str] = {
     "relief.view": "查看救助 / view relief",
     "relief.edit": "登记救助 / record relief",
     "relief.approve": "审批救助 / approve relief",
+    "relief.district_decide": "审批超街道额度的救助（区级） / decide relief above the street's limit (district)",
     "material.view": "查看物资台账 / view the material ledger",
     "material.edit": "物资入库与发放 / record material in and out",
     "patrol.view": "查看街面巡查 / view patrols",
     "patrol.create": "记录街面巡查 / record patrols",
+    "patrol.schedule": "设置街面巡查计划 / set the patrol schedule",
+    "holiday.view": "查看节日走访慰问 / view holiday visits",
+    "holiday.manage": "组织节日走访慰问活动 / organise holiday visit campaigns",
+    "holiday.record": "记录节日走访慰问 / record holiday visits",
     "report.view": "查看报表 / view reports",
     "report.compile": "编制报表 / compile reports",
     "report.submit": "报送报表 / submit reports",
@@ -114,6 +119,9 @@ def is_read_action(action: str) -> bool:
 
 _VIEW_ALL_STREET = {a for a in ACTIONS if is_read_action(a) and not a.startswith(("district.",))}
 _SELF = {"deadline.view", "notification.view", "notification.read", "street.view"}
+# Write actions a district role may take inside a street office (where it otherwise only reads):
+# relief above the street's limit is decided by the district (issue 13).
+DISTRICT_STREET_WRITES = frozenset({"relief.district_decide"})
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     DISTRICT_ADMIN: frozenset(
@@ -122,6 +130,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "campaign.view", "campaign.manage",
             "street.view", "org.view", "member.view", "report.view", "report.approve", "coverage.view",
             "deadline.view", "notification.view", "notification.read", "audit.view",
+            "relief.view", "relief.district_decide", "material.view", "patrol.view", "holiday.view",
         }
     ),
     DISTRICT_VIEWER: frozenset(
@@ -130,11 +139,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     STREET_LEADER: frozenset(
         _VIEW_ALL_STREET | {"campaign.view", "person.view_full_id", "report.approve", "relief.approve", "rectification.verify",
-                            "notification.read"}
+                            "notification.read", "patrol.schedule", "holiday.manage"}
     ),
     STREET_STAFF: frozenset(
         set(ACTIONS) - {"district.view", "district.manage_streets", "district.manage_members", "campaign.manage",
-                         "report.approve"}
+                         "report.approve", "relief.district_decide"}
     ),
     COMMUNITY_DIRECTOR: frozenset(
         _VIEW_ALL_STREET - {"audit.view", "member.view"}
@@ -143,6 +152,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "request.create", "request.respond", "request.handle", "request.feedback", "request.close",
             "rectification.edit", "rectification.verify", "relief.edit", "material.edit",
             "report.compile", "report.submit", "hotline.edit", "campaign.view", "notification.read",
+            "holiday.record",
         }
     ),
     COMMUNITY_WORKER: frozenset(
@@ -151,7 +161,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "household.edit", "roster.import", "person.view_full_id", "visit.create", "need.edit", "problem.edit",
             "request.create", "request.respond", "request.handle", "request.feedback",
             "rectification.edit", "relief.edit", "material.edit", "report.compile", "campaign.view",
-            "notification.read",
+            "notification.read", "holiday.record",
         }
     ),
     GRID_WORKER: frozenset(
@@ -160,12 +170,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "org.view", "household.view", "household.edit", "visit.view", "visit.create", "need.view", "problem.view",
             "coverage.view",
             "request.view", "request.create", "request.respond", "request.feedback", "rectification.view",
-            "rectification.edit",
+            "rectification.edit", "holiday.view", "holiday.record",
         }
     ),
     BUILDING_HEAD: frozenset(_SELF | {"org.view", "household.view", "visit.view", "request.view", "request.create"}),
     ENFORCEMENT: frozenset(_SELF | {"patrol.view", "patrol.create", "request.view", "request.create"}),
-    VOLUNTEER: frozenset(_SELF | {"material.view"}),
+    VOLUNTEER: frozenset(_SELF | {"material.view", "holiday.view", "holiday.record"}),
 }
 
 
