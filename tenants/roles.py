@@ -135,7 +135,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     DISTRICT_VIEWER: frozenset(
         {"district.view", "campaign.view", "street.view", "org.view", "report.view", "deadline.view", "notification.view",
-         "coverage.view", "notification.read"}
+         "coverage.view", "notification.read", "relief.view", "material.view", "patrol.view", "holiday.view"}
     ),
     STREET_LEADER: frozenset(
         _VIEW_ALL_STREET | {"campaign.view", "person.view_full_id", "report.approve", "relief.approve", "rectification.verify",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django import forms
 
-from core.relief.models import CaseKind, CasePath, EncounterAction, EvidenceKind, HolidayCampaign, StockSource
 from core.registry.models import CATEGORY_CHOICES
+from core.relief.models import CaseKind, CasePath, EncounterAction, EvidenceKind, HolidayCampaign, StockSource
 
 IMAGE_INPUT = forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp", "capture": "environment"})
 

@@ -342,6 +342,9 @@ class StockBalance(models.Model):
             models.CheckConstraint(name="stock_never_negative", condition=Q(quantity__gte=0)),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.community} {self.item} {self.quantity}"
+
 
 class StockCount(models.Model):
     """A physical count (盘点): what was on the shelf against what the ledger said at that moment."""
@@ -356,6 +359,9 @@ class StockCount(models.Model):
 
     class Meta:
         ordering = ["-counted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"盘点 {self.item} {self.counted_quantity}/{self.recorded_quantity}"
 
     @property
     def difference(self) -> int:
@@ -373,6 +379,9 @@ class PatrolSchedule(models.Model):
 
     class Meta:
         constraints = [models.CheckConstraint(name="patrol_per_week_range", condition=Q(per_week__gte=1, per_week__lte=21))]
+
+    def __str__(self) -> str:
+        return f"每周巡查 {self.per_week} 次"
 
 
 class PatrolWeek(models.Model):
@@ -435,6 +444,9 @@ class PatrolEncounter(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return f"{self.description} {self.place}"
+
 
 # --- holiday visits (元旦、春节走访慰问) -----------------------------------------------------------
 class HolidayCampaign(models.Model):
@@ -493,3 +505,6 @@ class HolidayVisit(models.Model):
     class Meta:
         ordering = ["-visited_at", "-id"]
         constraints = [models.CheckConstraint(name="holiday_cash_nonneg", condition=Q(cash_amount__gte=0))]
+
+    def __str__(self) -> str:
+        return f"{self.target} {self.visited_at:%Y-%m-%d}"

@@ -8,6 +8,7 @@ urlpatterns = [
     path("cases/new/", views.case_new, name="case_new"),
     path("cases/<int:pk>/", views.case_detail, name="case"),
     path("cases/<int:pk>/step/<str:step>/", views.case_step, name="case_step"),
+    path("cases/<int:pk>/district/<str:step>/", views.case_district_decide, name="case_district"),
     path("cases/<int:pk>/evidence/", views.case_evidence, name="case_evidence"),
     path("cases/<int:pk>/extend/", views.case_extend, name="case_extend"),
     path("materials/", views.material_ledger, name="materials"),

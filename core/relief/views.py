@@ -116,7 +116,8 @@ def case_detail(request, pk: int):
     for clock in clocks:
         clock.kind_label = KIND_LABELS.get(clock.kind, clock.kind)
     steps = [
-        (step, services.step_label(case, step), f.StepForm(step=step, enrolment=case.is_enrolment, prefix=step))
+        (step, services.step_label(case, step), f.StepForm(step=step, enrolment=case.is_enrolment, prefix=step),
+         "relief:case_district" if services.step_action(case, step) == "relief.district_decide" else "relief:case_step")
         for step in services.steps_for_member(case, member)
     ]
     own_decision = (
@@ -140,6 +141,20 @@ def case_detail(request, pk: int):
 @member_required("relief.view")
 @require_POST
 def case_step(request, pk: int, step: str):
+    return _case_step(request, pk, step)
+
+
+@member_required("relief.district_decide")
+@require_POST
+def case_district_decide(request, pk: int, step: str):
+    """The district's decision on a case above the street's limit (a district account, read-only
+    elsewhere in the street, may take exactly this step)."""
+    if step not in services.DECISION_STEPS:
+        raise Http404
+    return _case_step(request, pk, step)
+
+
+def _case_step(request, pk: int, step: str):
     if step not in services.STEPS:
         raise Http404
     member = request.member

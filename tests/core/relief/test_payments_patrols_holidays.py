@@ -14,8 +14,8 @@ from core.deadlines.scanner import clock_scan
 from core.inspections.models import Problem
 from core.relief.models import CaseStatus as S
 from core.relief.models import HolidayVisit, Payment, StockBalance
-from core.relief.payments import payment_record, payments_check, payments_expect
 from core.relief.patrols import patrol_compliance, patrol_record, patrol_schedule_set, patrol_week_ensure
+from core.relief.payments import payment_record, payments_check, payments_expect
 from tests.core.relief.conftest import NOW, png
 
 LOCAL = dt.timezone(dt.timedelta(hours=8))
