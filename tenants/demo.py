@@ -34,7 +34,7 @@ DEMO_USERS = [
     ("yx_staff", "street_staff", "yingxiong", "陈民政"),
 ]
 DEMO_ACCOUNTS = [(u, r, w) for u, r, w, _n in DEMO_USERS]
-STREET_DEMO_LOADERS: list[str] = ["core.registry.demo.load", "core.requests.demo.load"]
+STREET_DEMO_LOADERS: list[str] = ["core.registry.demo.load", "core.requests.demo.load", "core.relief.demo.load"]
 
 
 def demo_load() -> bool:
