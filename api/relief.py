@@ -664,3 +664,51 @@ def register(router) -> list:
         path("materials/counts/", StockCountApi.as_view(), name="api-material-counts"),
         path("materials/diversion/", DiversionApi.as_view(), name="api-material-diversion"),
     ]
+
+
+# --- district: the relief rules ------------------------------------------------------------------------
+class ReliefPolicyOut(serializers.Serializer):
+    whole_working_days = serializers.IntegerField()
+    extended_working_days = serializers.IntegerField()
+    notice_min_days = serializers.IntegerField()
+    confirm_working_days = serializers.IntegerField()
+    refusal_notice_working_days = serializers.IntegerField()
+    temporary_decide_working_days = serializers.IntegerField()
+    emergency_help_hours = serializers.IntegerField()
+    emergency_paperwork_working_days = serializers.IntegerField()
+    street_decision_limit = serializers.DecimalField(**MONEY)
+    payment_due_day = serializers.IntegerField()
+
+
+class ReliefPolicyIn(serializers.Serializer):
+    whole_working_days = serializers.IntegerField(required=False)
+    extended_working_days = serializers.IntegerField(required=False)
+    notice_min_days = serializers.IntegerField(required=False)
+    confirm_working_days = serializers.IntegerField(required=False)
+    refusal_notice_working_days = serializers.IntegerField(required=False)
+    temporary_decide_working_days = serializers.IntegerField(required=False)
+    emergency_help_hours = serializers.IntegerField(required=False)
+    emergency_paperwork_working_days = serializers.IntegerField(required=False)
+    street_decision_limit = serializers.CharField(max_length=20, required=False)
+    payment_due_day = serializers.IntegerField(required=False)
+
+
+class ReliefPolicyApi(TenantApi):
+    """The district's relief time limits (working days unless said) and the street's decision limit
+    (yuan). New limits apply to clocks started afterwards."""
+
+    required_action = {"GET": "campaign.view", "PATCH": "campaign.manage"}
+
+    @extend_schema(responses=ReliefPolicyOut, tags=["relief"])
+    def get(self, request):
+        from core.reliefpolicy.services import relief_policy_for
+
+        return Response(ReliefPolicyOut(relief_policy_for(request.member.district)).data)
+
+    @extend_schema(request=ReliefPolicyIn, responses=ReliefPolicyOut, tags=["relief"])
+    def patch(self, request):
+        from core.reliefpolicy.services import relief_policy_set
+
+        data = self.validated(ReliefPolicyIn, request.data)
+        policy = relief_policy_set(actor=request.member, district=request.member.district, **data)
+        return Response(ReliefPolicyOut(policy).data)

@@ -49,4 +49,5 @@ district_patterns: list = [
     path("campaigns/deliverables/<int:pk>/", campaigns.DeliverableApi.as_view(), name="api-campaign-deliverable"),
     path("campaigns/calendar/", campaigns.CalendarApi.as_view(), name="api-campaign-calendar"),
     path("campaigns/progress/", campaigns.ProgressApi.as_view(), name="api-campaign-progress"),
+    path("relief-policy/", relief_api.ReliefPolicyApi.as_view(), name="api-relief-policy"),
 ]

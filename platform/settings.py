@@ -174,6 +174,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "deadlines-scan": {"task": "deadlines.scan", "schedule": 60.0},
     "notifications-dispatch": {"task": "notifications.outbox_dispatch", "schedule": 60.0},
     "login-handoffs-purge": {"task": "tenants.login_handoffs_purge", "schedule": 24 * 3600.0},
+    "relief-daily": {"task": "relief.daily", "schedule": 3600.0},
 }
 CELERY_TIMEZONE = "Asia/Shanghai"
 
@@ -245,6 +246,11 @@ SPECTACULAR_SETTINGS = {
         "ClockStateEnum": "core.deadlines.models.ClockState",
         "CalendarDayKindEnum": "tenants.campaigns.models.CalendarDay.Kind",
         "DeliverableKindEnum": "tenants.campaigns.models.Deliverable.Kind",
+        "ReliefCaseKindEnum": "core.relief.models.CaseKind",
+        "ReliefCaseStatusEnum": "core.relief.models.CaseStatus",
+        "ReliefEvidenceKindEnum": "core.relief.models.EvidenceKind",
+        "StockMovementKindEnum": "core.relief.models.MovementKind",
+        "ReliefPaymentStatusEnum": "core.relief.models.Payment.Status",
     },
     # Swagger UI assets are served from our own static files: street offices' networks may not
     # reach a public CDN.

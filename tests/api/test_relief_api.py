@@ -121,3 +121,30 @@ def test_patrols_payments_and_holiday_visits_through_the_api(api_client, org_a):
     assert visit.status_code == 201, visit.json()
     assert visit.json()["cash_amount"] == "300.00"
     assert volunteer.get("/api/v1/holiday-visits/").json()["results"][0]["gifts"] == "棉被一床"
+
+
+def test_the_district_sets_its_relief_rules(api_client, users, street_a, org_a, bring):
+    from django.db import connection
+
+    from tests.core.relief.conftest import NOW
+
+    connection.set_schema_to_public()
+    admin = api_client(None, users["district_admin"])
+    assert admin.get("/api/v1/relief-policy/").json()["street_decision_limit"] == "3000.00"
+    bad = admin.patch("/api/v1/relief-policy/", {"street_decision_limit": "-1", "notice_min_days": 0}, format="json")
+    assert bad.status_code == 400 and set(bad.json()["details"]) == {"street_decision_limit", "notice_min_days"}
+    ok = admin.patch("/api/v1/relief-policy/", {"street_decision_limit": "5000.00", "whole_working_days": 20},
+                     format="json")
+    assert ok.status_code == 200 and ok.json()["street_decision_limit"] == "5000.00"
+    assert api_client(None, users["district_viewer"]).patch(
+        "/api/v1/relief-policy/", {"whole_working_days": 30}, format="json").status_code == 403
+    connection.set_tenant(street_a)
+    from core.relief.services import case_step
+
+    case = bring("temporary", "investigated", amount="4500")
+    case_step(case=case, actor=org_a.members["street_leader"], step="approve", amount="4500", now=NOW)
+    assert case.decision_level == "street"  # within the district's new limit
+    dibao = bring("dibao", "accepted")
+    from core.deadlines.models import Clock
+
+    assert Clock.objects.get(subject_id=dibao.pk, subject_type="relief.reliefcase").rule == "受理起 20 个工作日"

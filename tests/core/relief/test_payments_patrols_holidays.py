@@ -149,3 +149,16 @@ def test_holiday_campaign_targets_and_a_volunteer_delivery_from_stock(org_a, hou
     with pytest.raises(PermissionDenied):
         holiday_campaign_create(actor=volunteer, name="x", holiday="new_year", starts_on="2026-12-25",
                                 ends_on="2027-01-03", categories=["dibao"])
+
+
+def test_the_daily_task_writes_expected_payments_flags_late_ones_and_opens_the_week(org_a, bring):
+    from core.relief.models import PatrolWeek
+    from core.relief.tasks import relief_daily
+
+    case = bring("dibao", S.APPROVED)
+    totals = relief_daily(now=dt.datetime(2027, 1, 11, 2, tzinfo=dt.UTC), schemas=[org_a.office.schema_name])
+    assert totals == {"streets": 1, "expected": 1, "late": 1, "failed": 0}
+    assert Payment.objects.get(case=case).status == "late"
+    assert PatrolWeek.objects.filter(week_start=dt.date(2027, 1, 11)).exists()
+    again = relief_daily(now=dt.datetime(2027, 1, 11, 3, tzinfo=dt.UTC), schemas=[org_a.office.schema_name])
+    assert again == {"streets": 1, "expected": 0, "late": 0, "failed": 0}
