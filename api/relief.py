@@ -151,7 +151,7 @@ class CaseIn(serializers.Serializer):
 
 
 class StepIn(serializers.Serializer):
-    step = serializers.ChoiceField(choices=list(services.STEPS))
+    step = serializers.ChoiceField(choices=list(services.STEP_NAMES))
     note = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
     reason = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
     amount = serializers.CharField(max_length=20, required=False)

@@ -39,7 +39,7 @@ class StepForm(forms.Form):
 
     FIELDS = {
         "help": ("note", "amount"), "investigate": ("note",), "review": ("note",), "notice": ("starts_on", "ends_on"),
-        "objection": ("note",), "to_district": ("note", "amount"), "refuse": ("reason",),
+        "objection": ("note",), "to_district": ("note", "amount"), "refuse": ("reason",), "district_refuse": ("reason",),
         "notify_refusal": ("note",), "deliver": ("note",), "close": ("note",), "withdraw": ("note",),
     }
 

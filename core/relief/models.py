@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.org.models import Community, Grid
-from core.transitions import StepEvent
+from core.workflow.models import StepEvent
 
 
 def _generated_name(folder: str, filename: str) -> str:

@@ -53,146 +53,132 @@ from core.relief.models import (
     ReliefCase,
 )
 from core.relief.uploads import check_image
-from core.transitions import ensure_transition
+from core.workflow import Step, Workflow
 
 S = CaseStatus
 TERMINAL = (S.APPROVED, S.CLOSED, S.WITHDRAWN)
-
-ENROLMENT_TRANSITIONS: dict[str, set[str]] = {
-    S.ACCEPTED: {S.INVESTIGATED, S.WITHDRAWN},
-    S.INVESTIGATED: {S.REVIEWED, S.WITHDRAWN},
-    S.REVIEWED: {S.NOTICE, S.REFUSED},
-    S.NOTICE: {S.OBJECTION, S.APPROVED, S.REFUSED},
-    S.OBJECTION: {S.NOTICE, S.REFUSED},  # objection investigated: notice repeated, or refused
-    S.REFUSED: {S.CLOSED},  # the written refusal was served
-}
-GRANT_TRANSITIONS: dict[str, set[str]] = {
-    S.ACCEPTED: {S.INVESTIGATED, S.WITHDRAWN},
-    S.INVESTIGATED: {S.APPROVED, S.REFUSED, S.DISTRICT_REVIEW},
-    S.DISTRICT_REVIEW: {S.APPROVED, S.REFUSED},
-    S.APPROVED: {S.DELIVERED},
-    S.DELIVERED: {S.CLOSED},
-    S.REFUSED: {S.CLOSED},
-}
-EMERGENCY_TRANSITIONS: dict[str, set[str]] = {
-    S.ACCEPTED: {S.HELPED},  # help first
-    S.HELPED: {S.INVESTIGATED},  # then the paperwork
-    S.INVESTIGATED: {S.APPROVED, S.REFUSED, S.DISTRICT_REVIEW},
-    S.DISTRICT_REVIEW: {S.APPROVED, S.REFUSED},
-    S.APPROVED: {S.CLOSED},
-    S.REFUSED: {S.CLOSED},
-}
-REFERRAL_TRANSITIONS: dict[str, set[str]] = {
-    S.ACCEPTED: {S.DELIVERED, S.WITHDRAWN},  # delivered = taken to the relief station
-    S.DELIVERED: {S.CLOSED},
-}
+STATUS_LABELS = dict(S.choices)
+ENROLMENT_STATUS_LABELS = STATUS_LABELS | {S.APPROVED: "已确认纳入", S.REFUSED: "不予确认"}
+REFERRAL_STATUS_LABELS = STATUS_LABELS | {S.DELIVERED: "已送救助管理站"}
 
 
-def transitions_for(kind: str, path: str) -> dict[str, set[str]]:
-    if kind in ENROLMENT_KINDS:
-        return ENROLMENT_TRANSITIONS
-    if kind == CaseKind.STATION_REFERRAL:
-        return REFERRAL_TRANSITIONS
-    if path == CasePath.EMERGENCY:
-        return EMERGENCY_TRANSITIONS
-    return GRANT_TRANSITIONS
+def _step(name, label, sources, target, action, event=""):
+    return Step(name=name, label=label, sources=frozenset(sources), target=target, action=action,
+                event=event or str(target))
 
 
-# step name -> (target status, the action a role needs). Decisions on a case waiting for the district
-# need ``relief.district_decide`` instead (see ``step_action``).
-STEPS: dict[str, tuple[str, str]] = {
-    "help": (S.HELPED, "relief.edit"),
-    "investigate": (S.INVESTIGATED, "relief.edit"),
-    "review": (S.REVIEWED, "relief.approve"),
-    "notice": (S.NOTICE, "relief.edit"),
-    "objection": (S.OBJECTION, "relief.edit"),
-    "to_district": (S.DISTRICT_REVIEW, "relief.approve"),
-    "approve": (S.APPROVED, "relief.approve"),
-    "refuse": (S.REFUSED, "relief.approve"),
-    "notify_refusal": (S.CLOSED, "relief.edit"),
-    "deliver": (S.DELIVERED, "relief.edit"),
-    "close": (S.CLOSED, "relief.edit"),
-    "withdraw": (S.WITHDRAWN, "relief.edit"),
-}
-DECISION_STEPS = ("approve", "refuse")
-STEP_LABELS = {
-    "help": "先行救助",
-    "investigate": "调查核实",
-    "review": "街道审核",
-    "notice": "公示",
-    "objection": "登记异议",
-    "to_district": "报区审批",
-    "approve": "批准",
-    "refuse": "不予批准",
-    "notify_refusal": "书面告知",
-    "deliver": "发放",
-    "close": "办结",
-    "withdraw": "撤回",
-}
-ENROLMENT_STEP_LABELS = {"approve": "确认纳入", "refuse": "不予确认", "notice": "公示（含重新公示）"}
-REFERRAL_STEP_LABELS = {"deliver": "送救助管理站"}
-ENROLMENT_STATUS_LABELS = {S.APPROVED: "已确认纳入", S.REFUSED: "不予确认"}
-REFERRAL_STATUS_LABELS = {S.DELIVERED: "已送救助管理站"}
+def _workflow(labels, steps) -> Workflow:
+    return Workflow(
+        model=ReliefCase,
+        status_labels=labels,
+        steps=steps,
+        event_model=CaseEvent,
+        event_fk="case",
+        audit_prefix="relief",
+        number_prefix="JZ",
+        url=lambda case: f"/relief/cases/{case.pk}/",
+    )
+
+
+E, A, D = "relief.edit", "relief.approve", "relief.district_decide"
+# The district's decision on a case above the street's limit: same effect as the street's, own action.
+_DISTRICT = [
+    _step("district_approve", "区民政局批准", {S.DISTRICT_REVIEW}, S.APPROVED, D),
+    _step("district_refuse", "区民政局不予批准", {S.DISTRICT_REVIEW}, S.REFUSED, D),
+]
+_DECIDE = [
+    _step("approve", "批准", {S.INVESTIGATED}, S.APPROVED, A),
+    _step("refuse", "不予批准", {S.INVESTIGATED}, S.REFUSED, A),
+    _step("to_district", "报区审批", {S.INVESTIGATED}, S.DISTRICT_REVIEW, A),
+    *_DISTRICT,
+    _step("notify_refusal", "书面告知", {S.REFUSED}, S.CLOSED, E, event="refusal_notified"),
+]
+ENROLMENT = _workflow(ENROLMENT_STATUS_LABELS, [
+    _step("investigate", "调查核实", {S.ACCEPTED}, S.INVESTIGATED, E),
+    _step("review", "街道审核", {S.INVESTIGATED}, S.REVIEWED, A),
+    _step("notice", "公示（含重新公示）", {S.REVIEWED, S.OBJECTION}, S.NOTICE, E),
+    _step("objection", "登记异议", {S.NOTICE}, S.OBJECTION, E),  # investigated, then the notice is repeated
+    _step("approve", "确认纳入", {S.NOTICE}, S.APPROVED, A),
+    _step("refuse", "不予确认", {S.REVIEWED, S.NOTICE, S.OBJECTION}, S.REFUSED, A),
+    _step("notify_refusal", "书面告知", {S.REFUSED}, S.CLOSED, E, event="refusal_notified"),
+    _step("withdraw", "撤回", {S.ACCEPTED, S.INVESTIGATED}, S.WITHDRAWN, E),
+])
+GRANT = _workflow(STATUS_LABELS, [
+    _step("investigate", "调查核实", {S.ACCEPTED}, S.INVESTIGATED, E),
+    *_DECIDE,
+    _step("deliver", "发放", {S.APPROVED}, S.DELIVERED, E),
+    _step("close", "办结", {S.DELIVERED}, S.CLOSED, E),
+    _step("withdraw", "撤回", {S.ACCEPTED}, S.WITHDRAWN, E),
+])
+EMERGENCY = _workflow(STATUS_LABELS, [
+    _step("help", "先行救助", {S.ACCEPTED}, S.HELPED, E),  # help first ...
+    _step("investigate", "补充调查", {S.HELPED}, S.INVESTIGATED, E),  # ... then the paperwork
+    *_DECIDE,
+    _step("close", "办结", {S.APPROVED}, S.CLOSED, E),
+])
+REFERRAL = _workflow(REFERRAL_STATUS_LABELS, [
+    _step("deliver", "送救助管理站", {S.ACCEPTED}, S.DELIVERED, E),
+    _step("close", "办结", {S.DELIVERED}, S.CLOSED, E),
+    _step("withdraw", "撤回", {S.ACCEPTED}, S.WITHDRAWN, E),
+])
+WORKFLOWS = {"enrolment": ENROLMENT, "grant": GRANT, "emergency": EMERGENCY, "referral": REFERRAL}
+STEP_NAMES = tuple(dict.fromkeys(step.name for wf in WORKFLOWS.values() for step in wf.steps))
+DECISION_STEPS = ("approve", "refuse", "district_approve", "district_refuse")
 
 # Clock kinds of relief (labels in core.deadlines.escalation.KIND_LABELS).
 CLOCK_WHOLE, CLOCK_DECIDE, CLOCK_HELP, CLOCK_PAPERWORK = "relief_whole", "relief_decide", "relief_help", "relief_paperwork"
 CLOCK_CONFIRM, CLOCK_REFUSAL = "relief_confirm", "relief_refusal"
 CASE_CLOCK_KINDS = (CLOCK_WHOLE, CLOCK_DECIDE, CLOCK_HELP, CLOCK_PAPERWORK, CLOCK_CONFIRM, CLOCK_REFUSAL)
 CASE_SUBJECT_TYPE = "relief.reliefcase"
-
 MAX_AMOUNT = Decimal("1000000.00")
 
 
+def workflow_for(kind: str, path: str = CasePath.ORDINARY) -> Workflow:
+    """The workflow (transition table) of a case type: enrolment (低保/特困), referral, emergency
+    temporary assistance, or the ordinary grant (temporary, heating subsidy, material aid)."""
+    if kind in ENROLMENT_KINDS:
+        return ENROLMENT
+    if kind == CaseKind.STATION_REFERRAL:
+        return REFERRAL
+    if path == CasePath.EMERGENCY:
+        return EMERGENCY
+    return GRANT
+
+
+def transitions_for(kind: str, path: str) -> dict[str, set[str]]:
+    """Status -> statuses reachable in one step (only statuses that have a way out)."""
+    return {k: v for k, v in workflow_for(kind, path).transitions.items() if v}
+
+
 def step_label(case: ReliefCase, step: str) -> str:
-    if case.kind in ENROLMENT_KINDS and step in ENROLMENT_STEP_LABELS:
-        return ENROLMENT_STEP_LABELS[step]
-    if case.kind == CaseKind.STATION_REFERRAL and step in REFERRAL_STEP_LABELS:
-        return REFERRAL_STEP_LABELS[step]
-    return STEP_LABELS[step]
+    return workflow_for(case.kind, case.path).step(step).label
 
 
 def status_label(case: ReliefCase) -> str:
-    if case.kind in ENROLMENT_KINDS and case.status in ENROLMENT_STATUS_LABELS:
-        return ENROLMENT_STATUS_LABELS[case.status]
-    if case.kind == CaseKind.STATION_REFERRAL and case.status in REFERRAL_STATUS_LABELS:
-        return REFERRAL_STATUS_LABELS[case.status]
-    return S(case.status).label
+    return workflow_for(case.kind, case.path).label(case.status)
 
 
 def step_action(case: ReliefCase, step: str) -> str:
-    """The permission-matrix action a member needs to take ``step`` on this case now."""
-    if step in DECISION_STEPS and case.status == S.DISTRICT_REVIEW:
-        return "relief.district_decide"
-    return STEPS[step][1]
+    """The permission-matrix action a member needs to take ``step`` on this case."""
+    return workflow_for(case.kind, case.path).step(step).action
 
 
 def steps_possible(case: ReliefCase) -> list[str]:
-    """Steps the transition table allows from the case's status (whoever takes them)."""
-    allowed = transitions_for(case.kind, case.path).get(case.status, set())
-    found = []
-    for step, (target, _action) in STEPS.items():
-        if target not in allowed:
-            continue
-        if target == S.CLOSED and step != ("notify_refusal" if case.status == S.REFUSED else "close"):
-            continue
-        found.append(step)
-    return found
+    """Steps the case's table allows from its status (whoever takes them)."""
+    return [s.name for s in workflow_for(case.kind, case.path).steps if case.status in s.sources]
 
 
 def steps_for_member(case: ReliefCase, member) -> list[str]:
-    """Steps this member may take now: allowed by the table, the role, the reach, and not deciding
-    a case the member accepted."""
+    """Steps this member may take now: allowed by the table and the role (the kit's ``available``),
+    the case lies in reach, and not a decision on a case the member accepted."""
     if member is None or not member_reaches(member, community_id=case.community_id, grid_id=case.grid_id):
         return []
     user_id = getattr(getattr(member, "user", None), "pk", None)
-    steps = []
-    for step in steps_possible(case):
-        if not member.can(step_action(case, step)):
-            continue
-        if step in DECISION_STEPS and user_id is not None and user_id == case.accepted_by_id:
-            continue
-        steps.append(step)
-    return steps
+    return [
+        s.name
+        for s in workflow_for(case.kind, case.path).available(case, member)
+        if not (s.name in DECISION_STEPS and user_id is not None and user_id == case.accepted_by_id)
+    ]
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -250,7 +236,7 @@ def _policy():
 
 
 def _calendar():
-    from tenants.campaigns.services import calendar_for
+    from core.campaigns.services import calendar_for
 
     return calendar_for(current_office().district)
 
@@ -381,8 +367,7 @@ def case_accept(
         accepted_by_id=_user_id(actor),
         accepted_by_name=_name(actor),
     )
-    case.number = f"JZ{timezone.localtime(accepted_at, LOCAL_TZ):%Y%m%d}-{case.pk:05d}"
-    case.save(update_fields=["number"])
+    workflow_for(kind, path).number(case, at=accepted_at)
     if needs:
         case.needs.set(needs)
     policy = _policy()
@@ -468,39 +453,32 @@ def case_step(*, case: ReliefCase, actor, step: str, now: dt.datetime | None = N
     - refuse: ``reason`` (written reasons); starts the 'relief_refusal' clock (written notice)
     - notify_refusal, deliver, close, withdraw: ``note``
     """
-    if step not in STEPS:
-        raise ValidationError({"step": [f"未知的办理步骤 {step!r} / unknown step"]})
+    workflow = workflow_for(case.kind, case.path)
+    if step not in {s.name for s in workflow.steps}:
+        known = step in STEP_NAMES
+        raise ValidationError(
+            {"step": [f"当前状态为「{status_label(case)}」，{case.get_kind_display()}案件没有「{step}」这一步 / "
+                      f"{'this case type has no step' if known else 'unknown step'} {step!r}"]},
+            code="illegal_transition",
+        )
     now = now or timezone.now()
-    given, case = case, _locked(case)
+    # Lock the row, reload the case in place and re-check the step against its status now: a member
+    # who pressed a step someone else already took gets StepConflict ("已被他人处理", HTTP 409).
+    chosen = workflow.begin(case, step)
     _ensure_reach(actor, case)
-    target, _action = STEPS[step]
-    labels = {**{s.value: status_label_for(case, s.value) for s in S}}
-    ensure_transition(transitions_for(case.kind, case.path), case.status, target, labels)
-    if target == S.CLOSED and step != ("notify_refusal" if case.status == S.REFUSED else "close"):
-        raise ValidationError({"step": ["请使用正确的办结步骤 / use the matching closing step"]})
-    ensure_can(actor, step_action(case, step))
+    ensure_can(actor, chosen.action)
     if step in DECISION_STEPS and _user_id(actor) is not None and _user_id(actor) == case.accepted_by_id:
         raise PermissionDenied("不能审批本人受理的申请 / you may not decide a case you accepted yourself")
     before = model_snapshot(case)
     note = getattr(_Steps, step)(case, actor, now, data)
-    case.status = target
+    case.status = chosen.target
     case.save()
-    _event(case, target if step != "notify_refusal" else "refusal_notified", actor, now, note)
+    workflow.event(case, chosen.event, actor=actor, at=now, note=note[:2000])
     audit_record(
         actor=actor, action=f"relief.{step}", obj=case, before=before, after=model_snapshot(case), reason=note[:500]
     )
     _emit(case, step)
-    given.refresh_from_db()  # the caller's instance shows the step too
-    return given
-
-
-def status_label_for(case: ReliefCase, status: str) -> str:
-    original = case.status
-    case.status = status
-    try:
-        return status_label(case)
-    finally:
-        case.status = original
+    return case
 
 
 def _emit(case: ReliefCase, step: str) -> None:
@@ -681,6 +659,14 @@ class _Steps:
         case.decision_level = "district" if at_district else "street"
         case.decision_note = note
         return f"{text}{'；' + note if note else ''}"
+
+    @staticmethod
+    def district_approve(case, actor, now, data):
+        return _Steps.approve(case, actor, now, data)
+
+    @staticmethod
+    def district_refuse(case, actor, now, data):
+        return _Steps.refuse(case, actor, now, data)
 
     @staticmethod
     def refuse(case, actor, now, data):

@@ -149,13 +149,13 @@ def case_step(request, pk: int, step: str):
 def case_district_decide(request, pk: int, step: str):
     """The district's decision on a case above the street's limit (a district account, read-only
     elsewhere in the street, may take exactly this step)."""
-    if step not in services.DECISION_STEPS:
+    if step not in ("district_approve", "district_refuse"):
         raise Http404
     return _case_step(request, pk, step)
 
 
 def _case_step(request, pk: int, step: str):
-    if step not in services.STEPS:
+    if step not in services.STEP_NAMES:
         raise Http404
     member = request.member
     case = case_get(member=member, pk=pk)

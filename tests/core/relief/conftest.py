@@ -88,9 +88,9 @@ def _route(kind: str, path: str, status: str) -> list:
                  S.WITHDRAWN: [("withdraw", {"note": "申请人撤回"})]}
     if status in extra:
         return extra[status]
-    from core.relief.services import STEPS
+    from core.relief.services import workflow_for
 
     for i, (step, _data) in enumerate(steps):
-        if STEPS[step][0] == status:
+        if workflow_for(kind, path).step(step).target == status:
             return steps[: i + 1]
     raise AssertionError(f"no route to {status} for {kind}/{path}")

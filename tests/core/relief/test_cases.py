@@ -14,7 +14,9 @@ from core.deadlines.models import Clock
 from core.relief.models import CaseEvent, ReliefCase
 from core.relief.models import CaseStatus as S
 from core.relief.services import (
-    STEPS,
+    DECISION_STEPS,
+    STEP_NAMES,
+    WORKFLOWS,
     case_accept,
     case_add_evidence,
     case_extend,
@@ -23,6 +25,7 @@ from core.relief.services import (
     steps_for_member,
     steps_possible,
     transitions_for,
+    workflow_for,
 )
 from tenants.members import member_for
 from tests.core.relief.conftest import NOW, _route
@@ -36,6 +39,8 @@ STEP_DATA = {
     "to_district": {"note": "超额度", "amount": "5000"},
     "approve": {"amount": "800", "monthly_amount": "700", "note": "同意"},
     "refuse": {"reason": "收入超标"},
+    "district_approve": {"amount": "5000", "note": "同意"},
+    "district_refuse": {"reason": "不符合条件"},
     "notify_refusal": {"note": "已送达"},
     "deliver": {"note": "已发放"},
     "close": {"note": ""},
@@ -54,16 +59,13 @@ def _snapshot(case):
     return case.status, case.updated_at, CaseEvent.objects.filter(case=case).count(), _clocks(case).count()
 
 
-# Every (kind/path, status, step) the transition tables allow.
+# Every (kind/path, status, step) the workflows allow.
 def _edges():
     edges = []
     for kind, path in [("dibao", "ordinary"), ("temporary", "ordinary"), ("temporary", "emergency"),
                        ("station_referral", "ordinary")]:
-        table = transitions_for(kind, path)
-        for status, targets in table.items():
-            for step, (target, _a) in STEPS.items():
-                if target in targets:
-                    edges.append((kind, path, status, step))
+        for step in workflow_for(kind, path).steps:
+            edges += [(kind, path, status, step.name) for status in sorted(step.sources)]
     return edges
 
 
@@ -73,10 +75,7 @@ def test_every_step_allowed_and_refused_per_role(org_a, bring, kind, path, statu
     case when the step is a decision) or is refused with nothing changed."""
     amount = "5000" if status == S.DISTRICT_REVIEW else "800"
     case = bring(kind, status, path=path, amount=amount)
-    if step == "close" and status == S.REFUSED or step == "notify_refusal" and status != S.REFUSED:
-        return  # the table's "closed" is reached by the step that matches the status
-    if step not in steps_possible(case):
-        return
+    assert step in steps_possible(case)
     now = NOW + dt.timedelta(days=9)  # after any notice
     if step == "investigate" and kind == "dibao":
         case_add_evidence(case=case, actor=org_a.members["street_staff"], kind="home", note="入户", at=NOW)
@@ -84,7 +83,7 @@ def test_every_step_allowed_and_refused_per_role(org_a, bring, kind, path, statu
         member = member_for(org_a.members["street_staff"].user if role == "street_staff" else
                             _user(org_a, role), org_a.office)
         expected = member.can(step_action(case, step)) and not (
-            step in ("approve", "refuse") and member.user.pk == case.accepted_by_id)
+            step in DECISION_STEPS and member.user.pk == case.accepted_by_id)
         assert (step in steps_for_member(case, member)) == expected, (role, step)
         before = _snapshot(case)
         try:
@@ -94,7 +93,7 @@ def test_every_step_allowed_and_refused_per_role(org_a, bring, kind, path, statu
                 raise _Rollback(taken)
         except _Rollback as done:
             assert expected, f"{role} took {step} on {kind}/{status}"
-            assert done.status == STEPS[step][0]
+            assert done.status == workflow_for(kind, path).step(step).target
         except PermissionDenied:
             assert not expected, f"{role} was refused {step} on {kind}/{status}"
         assert _snapshot(case) == before
@@ -111,7 +110,7 @@ def _user(org_a, role):
     return User.objects.get(username=role if role.startswith("district") else f"a_{role}")
 
 
-@pytest.mark.parametrize("step", list(STEPS))
+@pytest.mark.parametrize("step", list(STEP_NAMES))
 def test_a_step_from_a_wrong_status_is_refused_clearly(org_a, bring, step):
     case = bring("temporary", S.CLOSED)  # nothing follows a closed case
     before = _snapshot(case)
@@ -223,10 +222,10 @@ def test_above_the_street_limit_the_district_decides(org_a, bring, users):
         case_step(case=case, actor=leader, step="to_district", amount="2000", note="报区", now=NOW)
     case_step(case=case, actor=leader, step="to_district", amount="5000", note="重病住院，费用高", now=NOW)
     with pytest.raises(PermissionDenied):
-        case_step(case=case, actor=leader, step="approve", amount="5000", now=NOW)
+        case_step(case=case, actor=leader, step="district_approve", amount="5000", now=NOW)
     district = member_for(users["district_admin"], org_a.office)
-    assert district.read_only and steps_for_member(case, district) == ["approve", "refuse"]
-    case_step(case=case, actor=district, step="approve", amount="4999.99", note="同意", now=NOW)
+    assert district.read_only and steps_for_member(case, district) == ["district_approve", "district_refuse"]
+    case_step(case=case, actor=district, step="district_approve", amount="4999.99", note="同意", now=NOW)
     assert (case.decision_level, case.amount_approved) == ("district", Decimal("4999.99"))
     viewer = member_for(users["district_viewer"], org_a.office)
     assert steps_for_member(case, viewer) == []
@@ -314,3 +313,20 @@ def test_every_route_of_the_fixture_reaches_its_status(bring):
         for status in statuses:
             _route(kind, path, status)
             assert bring(kind, status, path=path, amount="5000" if status == S.DISTRICT_REVIEW else "800").status == status
+
+
+def test_two_simultaneous_decisions_one_wins_the_other_is_told(org_a, bring):
+    """The second press on a case someone already moved gets the kit's conflict, nothing twice."""
+    from core.workflow import StepConflict
+
+    case = bring("temporary", S.INVESTIGATED)
+    stale = ReliefCase.objects.get(pk=case.pk)  # the page the second person still has open
+    case_step(case=case, actor=org_a.members["street_leader"], step="approve", amount="800", now=NOW)
+    with pytest.raises(StepConflict, match="已被他人处理"):
+        case_step(case=stale, actor=org_a.members["street_leader"], step="refuse", reason="x", now=NOW)
+    assert CaseEvent.objects.filter(case=case, step__in=("approved", "refused")).count() == 1
+
+
+def test_the_workflows_cover_the_tables():
+    assert set(WORKFLOWS) == {"enrolment", "grant", "emergency", "referral"}
+    assert transitions_for("dibao", "ordinary")[S.OBJECTION] == {S.NOTICE, S.REFUSED}

@@ -7,8 +7,8 @@ from core.relief.services import transitions_for
 
 
 def test_demo_covers_every_case_type_in_every_state(street_a, users, in_street):
-    from core.registry import demo as registry_demo
-    from core.relief import demo
+    from demo import registry as registry_demo
+    from demo import relief as demo
 
     with in_street(street_a):
         registry_demo.load(office=street_a, accounts={})

@@ -83,10 +83,13 @@ def test_the_district_decides_above_the_limit_on_the_case_page(org_a, web_client
     case = bring("temporary", S.DISTRICT_REVIEW, amount="5000")
     district = web_client(org_a.office, users["district_admin"])
     page = district.get(f"/relief/cases/{case.pk}/").content.decode()
-    assert f'action="/relief/cases/{case.pk}/district/approve/"' in page
-    assert district.post(f"/relief/cases/{case.pk}/step/approve/", {"approve-amount": "5000"}).status_code == 403
-    district.post(f"/relief/cases/{case.pk}/district/approve/", {"approve-amount": "4800.00", "approve-note": "同意"})
+    assert f'action="/relief/cases/{case.pk}/district/district_approve/"' in page
+    assert district.post(f"/relief/cases/{case.pk}/step/district_approve/",
+                         {"district_approve-amount": "5000"}).status_code == 403
+    district.post(f"/relief/cases/{case.pk}/district/district_approve/",
+                  {"district_approve-amount": "4800.00", "district_approve-note": "同意"})
     case.refresh_from_db()
     assert (case.status, case.decision_level, str(case.amount_approved)) == (S.APPROVED, "district", "4800.00")
     viewer = web_client(org_a.office, users["district_viewer"])
-    assert viewer.post(f"/relief/cases/{case.pk}/district/refuse/", {"refuse-reason": "x"}).status_code == 403
+    assert viewer.post(f"/relief/cases/{case.pk}/district/district_refuse/",
+                       {"district_refuse-reason": "x"}).status_code == 403

@@ -95,7 +95,7 @@ def _route(kind: str, path: str, status: str) -> list:
     if (family, status) in EXTRA:
         return EXTRA[(family, status)]
     for i, (step, _data) in enumerate(steps):
-        if services.STEPS[step][0] == status:
+        if services.workflow_for(kind, path).step(step).target == status:
             return steps[: i + 1]
     raise ValueError(f"no route to {status} for {kind}/{path}")
 
