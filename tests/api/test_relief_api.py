@@ -123,11 +123,14 @@ def test_patrols_payments_and_holiday_visits_through_the_api(api_client, org_a):
     assert volunteer.get("/api/v1/holiday-visits/").json()["results"][0]["gifts"] == "棉被一床"
 
 
-def test_the_district_sets_its_relief_rules(api_client, users, street_a, org_a, bring):
+def test_the_district_sets_its_relief_rules(api_client, users, street_a, org_a):
     from django.db import connection
 
+    from core.deadlines.models import Clock
+    from core.relief.services import case_accept, case_step
     from tests.core.relief.conftest import NOW
 
+    household = make_household(org_a)
     connection.set_schema_to_public()
     admin = api_client(None, users["district_admin"])
     assert admin.get("/api/v1/relief-policy/").json()["street_decision_limit"] == "3000.00"
@@ -139,12 +142,12 @@ def test_the_district_sets_its_relief_rules(api_client, users, street_a, org_a, 
     assert api_client(None, users["district_viewer"]).patch(
         "/api/v1/relief-policy/", {"whole_working_days": 30}, format="json").status_code == 403
     connection.set_tenant(street_a)
-    from core.relief.services import case_step
-
-    case = bring("temporary", "investigated", amount="4500")
-    case_step(case=case, actor=org_a.members["street_leader"], step="approve", amount="4500", now=NOW)
+    staff, leader = org_a.members["street_staff"], org_a.members["street_leader"]
+    case = case_accept(actor=staff, kind="temporary", household_id=household.pk, reason="重病", amount_requested="4500",
+                       accepted_at=NOW, now=NOW)
+    case_step(case=case, actor=staff, step="investigate", note="属实", now=NOW)
+    case_step(case=case, actor=leader, step="approve", amount="4500", now=NOW)
     assert case.decision_level == "street"  # within the district's new limit
-    dibao = bring("dibao", "accepted")
-    from core.deadlines.models import Clock
-
+    dibao = case_accept(actor=staff, kind="dibao", household_id=household.pk, person_id=household.persons.first().pk,
+                        reason="无收入", accepted_at=NOW, now=NOW)
     assert Clock.objects.get(subject_id=dibao.pk, subject_type="relief.reliefcase").rule == "受理起 20 个工作日"
