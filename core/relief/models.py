@@ -486,6 +486,12 @@ class HolidayTarget(models.Model):
     def __str__(self) -> str:
         return f"{self.campaign} {self.person}"
 
+    @property
+    def category_label(self) -> str:
+        from core.registry.models import CATEGORY_LABELS
+
+        return CATEGORY_LABELS.get(self.category, self.category)
+
 
 class HolidayVisit(models.Model):
     target = models.ForeignKey(HolidayTarget, on_delete=models.PROTECT, related_name="visits")
