@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -12,6 +12,7 @@ from api.base import TenantViewSet
 from core.org.models import Building, Community, Grid
 from core.org.selectors import building_list, community_list, grid_list, street_members
 from core.org.services import building_save, community_save, grid_save
+from core.registry.idnumbers import ID_INPUT_MAX_LENGTH
 from core.registry.models import CATEGORY_CHOICES, Household, Person
 from core.registry.selectors import (
     cross_street_duplicates,
@@ -340,7 +341,10 @@ class PersonOut(serializers.ModelSerializer):
 class PersonIn(serializers.Serializer):
     household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all())
     name = serializers.CharField(max_length=50)
-    id_number = serializers.CharField(max_length=18, required=False, allow_blank=True, default="")
+    id_number = serializers.CharField(
+        max_length=ID_INPUT_MAX_LENGTH, required=False, allow_blank=True, default="",
+        help_text="18 characters; spaces and full-width digits are normalised (core.registry.idnumbers.id_normalize)",
+    )
     phone = serializers.CharField(max_length=11, required=False, allow_blank=True, default="")
     relation = serializers.ChoiceField(choices=Person.Relation.choices, default="head")
     categories = serializers.ListField(child=serializers.CharField(), required=False, default=list)
@@ -371,7 +375,6 @@ class PersonFilter(django_filters.FilterSet):
         return qs.filter(categories__contains=[value])
 
 
-@extend_schema(tags=["registry"], request=PersonIn, responses=PersonOut)
 def _duplicate_details(exc: DuplicatePersonError) -> dict:
     """The holder of the ID number: its URL when active; when off the roster, the way to put it back."""
     existing = exc.existing
@@ -389,6 +392,11 @@ def _duplicate_details(exc: DuplicatePersonError) -> dict:
     return details
 
 
+@extend_schema_view(
+    create=extend_schema(request=PersonIn, responses={201: PersonOut}),
+    partial_update=extend_schema(request=PersonIn, responses=PersonOut),
+)
+@extend_schema(tags=["registry"])
 class PersonViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """Persons with their target categories. ID numbers are masked; `full-id` returns the full number
     to roles with person.view_full_id and writes an audit event."""

@@ -37,6 +37,7 @@ KIND_LABELS = {
     "relief_confirm": "公示后确认",
     "relief_refusal": "不予批准书面告知",
     "patrol_week": "每周街面巡查",
+    "need": "需求办结",
 }
 
 

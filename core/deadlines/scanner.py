@@ -26,6 +26,7 @@ SUBJECT_URLS = {
     "campaigns.deliverablecheck": "/campaign/",
     "relief.reliefcase": "/relief/cases/{id}/",
     "relief.patrolweek": "/relief/patrols/",
+    "inspections.need": "/needs/#need-{id}",
 }
 
 
