@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('inspections', '0002_alter_problem_item'),
+        ('inspections', '0003_alter_problem_item'),
         ('org', '0002_community_director_name_community_director_phone'),
         ('registry', '0002_rosterimport'),
     ]
