@@ -25,6 +25,8 @@ SUBJECT_URLS = {
     "rectification.rectification": "/rectifications/{id}/",
     "campaigns.deliverablecheck": "/campaign/",
     "reports.submission": "/reports/submissions/{id}/",
+    "relief.reliefcase": "/relief/cases/{id}/",
+    "relief.patrolweek": "/relief/patrols/",
     "inspections.need": "/needs/#need-{id}",
 }
 
