@@ -82,6 +82,7 @@ def monthly_figures(*, member: Member, period: Period, community_id: int | None,
         Figure("诉求办理", "其中已办结", f"{by_status['closed']} 件"),
         Figure("诉求办理", "响应、处置、反馈按时率", _rate(rate.on_time, rate.late) if rate else "—"),
     ]
+    figures += _relief_figures(member=member, period=period, community_id=community_id)
     items = rectification_list(member=member, filters=RectificationFilters(status="all", community_id=community_id))
     made = items.filter(created_at__gte=period.start, created_at__lt=period.end).count()
     confirmed = items.filter(lookback_at__gte=period.start, lookback_at__lt=period.end, status="confirmed").count()
@@ -93,6 +94,40 @@ def monthly_figures(*, member: Member, period: Period, community_id: int | None,
         Figure("整改情况", "当前超期未整改", f"{overdue} 项"),
         Figure("整改情况", "出现反弹的事项（累计）", f"{relapsed} 项"),
     ]
+    return figures
+
+
+def _relief_figures(*, member: Member, period: Period, community_id: int | None) -> list[Figure]:
+    """Relief given in the period (plan 五(三)): cases accepted and approved with their amounts in yuan
+    (Decimal, to the fen), payments made, and — street-wide — patrol weeks short of the schedule."""
+    from decimal import Decimal
+
+    from django.db.models import Sum
+
+    from core.relief.patrols import patrol_compliance
+    from core.relief.selectors import CaseFilters, case_list, payment_list
+
+    cases = case_list(member=member, filters=CaseFilters(status="all"))
+    payments = payment_list(member=member)
+    if community_id:
+        cases = cases.filter(community_id=community_id)
+        payments = payments.filter(household__community_id=community_id)
+    accepted = cases.filter(accepted_at__gte=period.start, accepted_at__lt=period.end).count()
+    approved = cases.filter(decided_at__gte=period.start, decided_at__lt=period.end,
+                            status__in=["approved", "delivered", "closed"])
+    approved_sum = approved.aggregate(total=Sum("amount_approved"))["total"] or Decimal("0")
+    paid = payments.filter(paid_on__gte=period.first, paid_on__lte=period.last).aggregate(
+        n=Count("id"), total=Sum("paid_amount"))
+    figures = [
+        Figure("救助开展", "本期受理救助申请", f"{accepted} 件"),
+        Figure("救助开展", "本期批准救助", f"{approved.count()} 件，{approved_sum:.2f} 元"),
+        Figure("救助开展", "本期发放保障金", f"{paid['n']} 笔，{(paid['total'] or Decimal('0')):.2f} 元"),
+    ]
+    if not community_id:
+        weeks = [w for w in patrol_compliance(weeks=8, today=period.last)
+                 if period.first <= w["week_end"] <= period.last]
+        short = sum(1 for w in weeks if w["done"] < w["required"])
+        figures.append(Figure("街面巡查", "本期巡查周数 / 未达标周数", f"{len(weeks)} / {short}"))
     return figures
 
 

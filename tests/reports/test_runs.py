@@ -161,3 +161,28 @@ def test_stored_text_that_looks_like_a_formula_or_markup_stays_text_in_excel_and
     cell = load_workbook(io.BytesIO(Path(xlsx.file.path).read_bytes())).active.cell(row=3, column=9)
     assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")
     assert pdf.status == "done" and "<b>粗</b>" in pdf_text(Path(pdf.file.path))
+
+
+def test_the_monthly_report_counts_relief_in_yuan_to_the_fen(org_a, ledger_data):
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from core.relief.models import ReliefCase
+    from reports.kinds import Period
+    from reports.monthly import monthly_figures
+
+    household = ledger_data["households"][0]
+    now = timezone.now()
+    for amount in ("300.10", "199.95"):
+        ReliefCase.objects.create(kind="temporary", household=household, community=org_a.c1, grid=org_a.g1,
+                                  status="approved", reason="冬季取暖困难", amount_approved=Decimal(amount),
+                                  accepted_at=now, decided_at=now)
+
+    figures = {f.label: f.value for f in monthly_figures(
+        member=org_a.members["street_staff"], period=Period(ledger_data["first"], ledger_data["last"]),
+        community_id=None, now=now + dt.timedelta(minutes=1))}
+
+    assert figures["本期受理救助申请"] == "2 件"
+    assert figures["本期批准救助"] == "2 件，500.05 元"
