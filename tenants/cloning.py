@@ -106,17 +106,21 @@ def schema_clone(*, source: str, target: str) -> bool:
                     f"SELECT * FROM {_q(source)}.{_q(table)}"
                 )
 
-        # Identity sequences continue where the template's stand.
+        # Identity sequences continue where the template's stand. Only the template's own identity
+        # sequences are read (pg_depend 'i' links each to its column): the pg_sequences view would
+        # read every sequence of every schema, a cost growing with the number of street offices.
         cursor.execute(
             """
-            SELECT c.relname, a.attname, s.last_value
-              FROM pg_attribute a
-              JOIN pg_class c ON c.oid = a.attrelid
-              JOIN pg_sequences s ON s.schemaname = %s
-                   AND s.sequencename = split_part(pg_get_serial_sequence(quote_ident(%s) || '.' || quote_ident(c.relname), a.attname), '.', 2)
-             WHERE c.relnamespace = %s::regnamespace AND a.attidentity <> '' AND s.last_value IS NOT NULL
+            SELECT c.relname, a.attname, pg_sequence_last_value(d.objid)
+              FROM pg_depend d
+              JOIN pg_class q ON q.oid = d.objid AND q.relkind = 'S'
+              JOIN pg_class c ON c.oid = d.refobjid
+              JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.refobjsubid
+             WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+               AND d.deptype = 'i' AND c.relnamespace = %s::regnamespace AND a.attidentity <> ''
+               AND pg_sequence_last_value(d.objid) IS NOT NULL
             """,
-            [source, source, source],
+            [source],
         )
         for table, column, last_value in cursor.fetchall():
             cursor.execute(
