@@ -107,8 +107,10 @@ AUTH_USER_MODEL = "tenants.User"
 MIDDLEWARE = [
     "nuandong.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Above WhiteNoise so stylesheets are compressed too when no pre-compressed copy exists (a
+    # phone on a weak signal pays for every byte); WhiteNoise's own .gz/.br copies pass untouched.
     "django.middleware.gzip.GZipMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "nuandong.middleware.TenantMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "nuandong.middleware.LanguageMiddleware",
