@@ -123,6 +123,10 @@ def _office():
 
 
 def run(*, runs: int) -> str:
+    global PERSONS
+    from tests.bench._size import sized
+
+    PERSONS = sized(10_000, 30)
     runs = max(1, min(runs, 3))  # each run imports 10,000 rows into a fresh street office
     _office_, grids, _m, _u = _office()
     content, households = _roster(grids)
