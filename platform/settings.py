@@ -78,9 +78,13 @@ SHARED_APPS = [
     "core.audit",
     "core.ui",
     "core.notifications",
-    "tenants.campaigns",
+    "core.campaigns",
     "api",
     "reports",
+    # front doors and composers without tables (docs/architecture.md)
+    "district",
+    "home",
+    "demo",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -148,7 +152,7 @@ if not DATABASE_URL:
     DATABASE_URL = embedded_postgres_url(VAR_DIR)
 # Persistent connections (a new PostgreSQL connection costs ~11 ms under load) and a backend that
 # sends `SET search_path` only when the session's path differs from the street office's
-# (docs/adr/0011-search-path-and-connections.md). NUANDONG_DB_ENGINE / NUANDONG_CONN_MAX_AGE exist
+# (docs/adr/0012-search-path-and-connections.md). NUANDONG_DB_ENGINE / NUANDONG_CONN_MAX_AGE exist
 # so the visit-load benchmark can run django-tenants' own backend without persistence side by side.
 DATABASES = {
     "default": dj_database_url.parse(
@@ -247,12 +251,12 @@ SPECTACULAR_SETTINGS = {
         "NeedStatusEnum": "core.inspections.models.Need.Status",
         "ProblemStatusEnum": "core.inspections.models.Problem.Status",
         "RosterImportStatusEnum": "core.registry.models.RosterImport.Status",
-        "DurationUnitEnum": "tenants.campaigns.models.UNIT_CHOICES",
+        "DurationUnitEnum": "core.campaigns.models.UNIT_CHOICES",
         "RequestStatusEnum": "core.requests.models.RequestStatus",
         "RectificationStatusEnum": "core.rectification.models.RectificationStatus",
         "ClockStateEnum": "core.deadlines.models.ClockState",
-        "CalendarDayKindEnum": "tenants.campaigns.models.CalendarDay.Kind",
-        "DeliverableKindEnum": "tenants.campaigns.models.Deliverable.Kind",
+        "CalendarDayKindEnum": "core.campaigns.models.CalendarDay.Kind",
+        "DeliverableKindEnum": "core.campaigns.models.Deliverable.Kind",
     },
     # Swagger UI assets are served from our own static files: street offices' networks may not
     # reach a public CDN.

@@ -110,7 +110,7 @@ def clock_scan_street(
 
 
 def _campaign_work(*, office: StreetOffice, now: dt.datetime) -> None:
-    from tenants.campaigns.services import deliverable_checks_ensure
+    from core.campaigns.services import deliverable_checks_ensure
 
     deliverable_checks_ensure(office=office, now=now)
 

@@ -54,8 +54,8 @@ def operator(db):
 @pytest.fixture
 def phase_task_dated_2000(street_a):
     """District A's campaign with one phase task moved to 2000-01-03 (a district admin may set it)."""
-    from tenants.campaigns.models import Deliverable
-    from tenants.campaigns.services import campaign_ensure
+    from core.campaigns.models import Deliverable
+    from core.campaigns.services import campaign_ensure
 
     campaign = campaign_ensure(street_a.district)
     task = Deliverable.objects.filter(phase__campaign=campaign, monthly=False).order_by("pk").first()
