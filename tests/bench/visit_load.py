@@ -190,7 +190,7 @@ def run(*, runs: int) -> str:
     from tests.bench._size import sized
 
     workers = sized(50, 4)
-    seconds = float(sized(20, 2))
+    seconds = float(sized(15, 2))
     rounds = 1 if runs <= 1 else 2
     office, tokens, households = _data(workers, sized(10, 2))
     merged: dict[str, dict] = {v: {"elapsed": 0.0, "accepted": 0, "errors": 0, "saved": 0, "latencies": []}
