@@ -126,6 +126,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "nuandong.middleware.MembershipMiddleware",
+    "nuandong.request_guard.UnstorableInputMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -156,7 +157,7 @@ if not DATABASE_URL:
     DATABASE_URL = embedded_postgres_url(VAR_DIR)
 # Persistent connections (a new PostgreSQL connection costs ~11 ms under load) and a backend that
 # sends `SET search_path` only when the session's path differs from the street office's
-# (docs/adr/0013-search-path-and-connections.md). NUANDONG_DB_ENGINE / NUANDONG_CONN_MAX_AGE exist
+# (docs/adr/0014-search-path-and-connections.md). NUANDONG_DB_ENGINE / NUANDONG_CONN_MAX_AGE exist
 # so the visit-load benchmark can run django-tenants' own backend without persistence side by side.
 DATABASES = {
     "default": dj_database_url.parse(
@@ -261,6 +262,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Error responses and request-body examples on every operation (api/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.postprocess",
+    ],
     # Choice sets that share a field name ("kind", "status") get explicit, stable names.
     "ENUM_NAME_OVERRIDES": {
         "SupportStatusEnum": "core.registry.models.Person.SupportStatus",
