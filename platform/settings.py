@@ -83,6 +83,7 @@ SHARED_APPS = [
     "core.notifications",
     "core.jobs",
     "core.campaigns",
+    "core.reliefpolicy",
     "api",
     "reports",
     # front doors and composers without tables (docs/architecture.md)
@@ -99,6 +100,7 @@ TENANT_APPS = [
     "core.inspections",
     "core.requests",
     "core.rectification",
+    "core.relief",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -202,6 +204,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "deadlines-scan": {"task": "deadlines.scan", "schedule": 60.0},
     "notifications-dispatch": {"task": "notifications.outbox_dispatch", "schedule": 60.0},
     "login-handoffs-purge": {"task": "tenants.login_handoffs_purge", "schedule": 24 * 3600.0},
+    "relief-daily": {"task": "relief.daily", "schedule": 3600.0},
     # Durable jobs (core/jobs): send what waited for the broker, resume what a dead worker left.
     "jobs-sweep": {"task": "jobs.sweep", "schedule": 60.0},
     "roster-files-purge": {"task": "registry.roster_files_purge", "schedule": 3600.0},
@@ -281,6 +284,11 @@ SPECTACULAR_SETTINGS = {
         "ClockStateEnum": "core.deadlines.models.ClockState",
         "CalendarDayKindEnum": "core.campaigns.models.CalendarDay.Kind",
         "DeliverableKindEnum": "core.campaigns.models.Deliverable.Kind",
+        "ReliefCaseKindEnum": "core.relief.models.CaseKind",
+        "ReliefCaseStatusEnum": "core.relief.models.CaseStatus",
+        "ReliefEvidenceKindEnum": "core.relief.models.EvidenceKind",
+        "StockMovementKindEnum": "core.relief.models.MovementKind",
+        "ReliefPaymentStatusEnum": "core.relief.models.Payment.Status",
     },
     # Swagger UI assets are served from our own static files: street offices' networks may not
     # reach a public CDN.

@@ -30,6 +30,8 @@ SUBJECT_URLS = {
     "requests.citizenrequest": "/requests/{id}/",
     "rectification.rectification": "/rectifications/{id}/",
     "campaigns.deliverablecheck": "/campaign/",
+    "relief.reliefcase": "/relief/cases/{id}/",
+    "relief.patrolweek": "/relief/patrols/",
     "inspections.need": "/needs/#need-{id}",
 }
 

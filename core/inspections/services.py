@@ -270,27 +270,52 @@ def _need_clock_start(need: Need, *, started_at: dt.datetime, actor, now: dt.dat
 
 def _problem_open(*, visit: Visit, item: str, note: str, assignment: ProblemAssignment, actor) -> Problem:
     spec = CHECKLIST_BY_CODE[item]
-    household = visit.household
-    # Hazards are fixed within calendar days of the visit (holidays count): the clock engine's rule.
-    fix_within = Duration(spec.fix_days, DAYS)
+    return problem_raise(
+        household=visit.household,
+        item=item,
+        label=spec.label,
+        description=note,
+        assignment=assignment,
+        fix_within=Duration(spec.fix_days, DAYS),
+        started_at=visit.visited_at,
+        visit=visit,
+        actor=actor,
+    )
+
+
+def problem_raise(
+    *,
+    household: Household,
+    item: str,
+    label: str,
+    description: str,
+    assignment: ProblemAssignment,
+    fix_within: Duration,
+    started_at: dt.datetime,
+    visit: Visit | None = None,
+    actor=None,
+) -> Problem:
+    """Open a problem in the problem ledger with its 'problem' clock (a visit's hazard, or another
+    ledger's finding such as a late relief payment). Problems are fixed within calendar days of
+    ``started_at`` (holidays count): the clock engine's rule. Runs in the caller's transaction."""
     problem = Problem.objects.create(
         visit=visit,
         household=household,
         item=item,
-        description=note,
+        description=description[:500],
         responsible_user_id=assignment.responsible_user_id,
         responsible_name=assignment.responsible_name,
-        due_at=due_after(visit.visited_at, fix_within, WorkCalendar()),
+        due_at=due_after(started_at, fix_within, WorkCalendar()),
     )
     clock_start(
         subject=problem,
         kind=PROBLEM_CLOCK_KIND,
         due_at=problem.due_at,
-        started_at=visit.visited_at,
+        started_at=started_at,
         responsible_user_id=problem.responsible_user_id,
         community_id=household.community_id,
         grid_id=household.grid_id,
-        title=f"{spec.label}：{household}",
+        title=f"{label}：{household}",
         rule=f"{fix_within.label}内整改",
         actor=actor,
     )
