@@ -159,7 +159,7 @@ if not DATABASE_URL:
     DATABASE_URL = embedded_postgres_url(VAR_DIR)
 # Persistent connections (a new PostgreSQL connection costs ~11 ms under load) and a backend that
 # sends `SET search_path` only when the session's path differs from the street office's
-# (docs/adr/0014-search-path-and-connections.md). NUANDONG_DB_ENGINE / NUANDONG_CONN_MAX_AGE exist
+# (docs/adr/0015-search-path-and-connections.md). NUANDONG_DB_ENGINE / NUANDONG_CONN_MAX_AGE exist
 # so the visit-load benchmark can run django-tenants' own backend without persistence side by side.
 DATABASES = {
     "default": dj_database_url.parse(

@@ -18,7 +18,7 @@ the path behind its back:
 Forgetting is always safe (the next statement re-sends ``SET``); remembering wrongly is the only
 danger, so every doubt forgets. tests/tenants/test_search_path.py proves the selected schema is the
 one every statement runs in across rollbacks, savepoints, schema switches inside atomic blocks,
-raw ``SET``/``ROLLBACK``, reconnects and Celery tasks. docs/adr/0014-search-path-and-connections.md.
+raw ``SET``/``ROLLBACK``, reconnects and Celery tasks. docs/adr/0015-search-path-and-connections.md.
 """
 
 from __future__ import annotations

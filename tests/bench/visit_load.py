@@ -1,5 +1,5 @@
 """Visit POSTs from 50 grid workers at once through a real gunicorn: today's connection settings vs
-the new ones (docs/adr/0014-search-path-and-connections.md), side by side in one run.
+the new ones (docs/adr/0015-search-path-and-connections.md), side by side in one run.
 
 Each grid worker (own account, own grid, own token) sends ``POST /api/v1/visits/`` for the
 households of its grid in a loop, on its own keep-alive connection, until the phase's time is up.

@@ -2,7 +2,7 @@
 
 The visit POST is the request a whole district's grid workers send at once during the inspection
 phase (issue 11: 32 statements, 15 of them ``SET search_path``, before the connection handling of
-docs/adr/0014-search-path-and-connections.md).
+docs/adr/0015-search-path-and-connections.md).
 """
 
 from __future__ import annotations
