@@ -118,8 +118,10 @@ AUTH_USER_MODEL = "tenants.User"
 MIDDLEWARE = [
     "nuandong.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Above WhiteNoise so stylesheets are compressed too when no pre-compressed copy exists (a
+    # phone on a weak signal pays for every byte); WhiteNoise's own .gz/.br copies pass untouched.
     "django.middleware.gzip.GZipMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "nuandong.middleware.TenantMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "nuandong.middleware.LanguageMiddleware",
@@ -156,8 +158,16 @@ if not DATABASE_URL:
     from nuandong.embedded import embedded_postgres_url
 
     DATABASE_URL = embedded_postgres_url(VAR_DIR)
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# Persistent connections (a new PostgreSQL connection costs ~11 ms under load) and a backend that
+# sends `SET search_path` only when the session's path differs from the street office's
+# (docs/adr/0015-search-path-and-connections.md). NUANDONG_DB_ENGINE / NUANDONG_CONN_MAX_AGE exist
+# so the visit-load benchmark can run django-tenants' own backend without persistence side by side.
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=int(os.environ.get("NUANDONG_CONN_MAX_AGE", "300")), conn_health_checks=True
+    )
+}
+DATABASES["default"]["ENGINE"] = os.environ.get("NUANDONG_DB_ENGINE", "nuandong.db_backend")
 if os.environ.get("NUANDONG_TEST_DB_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["NUANDONG_TEST_DB_NAME"]}
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]

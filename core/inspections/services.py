@@ -89,7 +89,9 @@ def _validate_items(items: list[dict], errors: dict[str, list[str]]) -> list[dic
 
 def _validate_needs(needs: list[dict], household: Household, errors: dict[str, list[str]]) -> list[dict]:
     clean = []
-    person_ids = set(household.persons.values_list("pk", flat=True))
+    # The household's persons are read only when a need names one (most visits name nobody).
+    named = any((raw or {}).get("person_id") for raw in needs or [])
+    person_ids = set(household.persons.values_list("pk", flat=True)) if named else set()
     for index, raw in enumerate(needs or []):
         raw = raw or {}
         key = f"needs.{index}"
@@ -202,7 +204,11 @@ def visit_record(
 def _visit_ledgers(
     *, visit: Visit, items: list[dict], needs: list[dict], assignment: ProblemAssignment | None, actor
 ) -> Visit:
-    """The visit's needs, one problem per hazard, and the audit event (inside visit_record's transaction)."""
+    """The visit's needs, one problem per hazard, and the audit event (inside visit_record's transaction).
+
+    The visit comes back with ``recorded_needs`` / ``recorded_problems``: the rows just made (so a
+    caller reporting them needs no query).
+    """
     household = visit.household
     assignment = assignment or ProblemAssignment(visit.visitor_user_id, visit.visitor_name)
     created_needs = [
@@ -233,6 +239,7 @@ def _visit_ledgers(
             "problems": [p.pk for p in problems],
         },
     )
+    visit.recorded_needs, visit.recorded_problems = created_needs, problems
     return visit
 
 

@@ -6,7 +6,7 @@ embedded and subset) into one PDF with "第 x 页 共 y 页" on every page:
 - ours: fixed table layout with declared column widths, rows split into one chunk per CPU, each chunk
   rendered by its own process, merged with pypdf, page numbers stamped from a one-pass overlay.
 Each variant runs in a fresh process. Peak memory: the largest sum of resident memory of the
-process and its chunk processes, sampled every 50 ms (and never less than the process's own peak). Small sizes (``NUANDONG_BENCH_TINY=1`` or ``tiny=True``) only check that it runs.
+process and its chunk processes, sampled every 50 ms (and never less than the process's own peak). ``./deploy/dev bench --tiny`` (CI) only checks that it runs.
 """
 
 from __future__ import annotations
@@ -88,8 +88,10 @@ def _one(variant: str, rows: int, min_rows: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def run(*, runs: int = 3, tiny: bool = False, **_) -> str:
-    tiny = tiny or os.environ.get("NUANDONG_BENCH_TINY") == "1"
+def run(*, runs: int = 3) -> str:
+    from tests.bench._size import tiny as tiny_size
+
+    tiny = tiny_size()
     rows, min_rows, runs = (60, 20, 1) if tiny else (2000, 400, max(1, min(runs, 3)))
     results: dict[str, list[dict]] = {"plain": [], "ours": []}
     for _ in range(runs):  # interleaved, so both see the same machine load
