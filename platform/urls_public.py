@@ -14,6 +14,7 @@ urlpatterns = [
     path("id-duplicates/", district_views.id_duplicates, name="id_duplicates"),
     path("overdue/", district_views.district_overdue, name="district_overdue"),
     path("notifications/", include("core.notifications.urls")),
+    path("reports/", include("reports.urls_district")),
     *campaign_urls,
     *hotline_urls,  # public (no login)
     path("api/v1/", include(common_patterns + district_patterns)),
