@@ -395,6 +395,32 @@ def _alert(failures: list[str], now: dt.datetime) -> None:
         logger.exception("clock scan: could not alert the operators")
 
 
+DIGEST_KIND = "district_digest"
+
+
+def _district_digest(people: StreetPeople, users: set[int], now: dt.datetime) -> list:
+    """What the district tier is told: not one message per clock but one digest per street office and
+    hour, linking to the district's overdue list (district site ``/overdue/``), where every escalated
+    item of every street is listed. Later escalations within the hour fold into the same digest."""
+    from zoneinfo import ZoneInfo
+
+    from core.notifications.services import Draft
+
+    office = people.office
+    hour = now.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y%m%d%H")
+    return [
+        Draft(
+            user_id=user_id,
+            kind=DIGEST_KIND,
+            url=f"/overdue/#overdue-{office.slug}",
+            title=f"超时督办汇总：{office.name}有事项超时未办结，已督办至区民政局",
+            body="同一街道每小时汇总一次；全区超时事项见超时清单（按街道分组）。",
+            dedupe_key=f"district-digest:{office.pk}:{hour}",
+        )
+        for user_id in sorted(users)
+    ]
+
+
 def _step_up(people: StreetPeople, clock: Clock, now: dt.datetime, *, overdue: bool) -> list:
     """Climb one tier (the first step also tells the responsible person it is overdue); returns the drafts."""
     from core.notifications.services import Draft
@@ -415,17 +441,20 @@ def _step_up(people: StreetPeople, clock: Clock, now: dt.datetime, *, overdue: b
         )
     level, tier, users = people.escalate_to(clock, clock.escalation_level + 1)
     users.discard(clock.responsible_user_id or -1)
-    drafts += [
-        Draft(
-            user_id=user_id,
-            kind="escalated",
-            url=url,
-            title=f"超时督办（{TIER_LABELS[tier]}）：{_describe(clock)}",
-            body=f"截止时间 {_local(clock.due_at)} 已过，责任人尚未办结。",
-            dedupe_key=f"{key}:escalate:{level}",
-        )
-        for user_id in sorted(users)
-    ]
+    if tier >= TOP_TIER:
+        drafts += _district_digest(people, users, now)
+    else:
+        drafts += [
+            Draft(
+                user_id=user_id,
+                kind="escalated",
+                url=url,
+                title=f"超时督办（{TIER_LABELS[tier]}）：{_describe(clock)}",
+                body=f"截止时间 {_local(clock.due_at)} 已过，责任人尚未办结。",
+                dedupe_key=f"{key}:escalate:{level}",
+            )
+            for user_id in sorted(users)
+        ]
     clock.escalation_level = level
     clock.updated_at = now
     if tier >= TOP_TIER:

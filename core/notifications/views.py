@@ -20,7 +20,9 @@ def inbox(request):
     current = getattr(request.tenant, "pk", None)
     for item in items:
         # A notification from another place links to that street office's own site.
-        if item.url and item.street_office_id and item.street_office_id != current:
+        if item.kind == "district_digest":  # about the district's own overdue list (district site)
+            item.link = item.url if current is None or getattr(request.tenant, "schema_name", "") == "public" else ""
+        elif item.url and item.street_office_id and item.street_office_id != current:
             item.link = street_office_url(item.street_office, request).rstrip("/") + item.url
         else:
             item.link = item.url

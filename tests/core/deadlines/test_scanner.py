@@ -95,7 +95,7 @@ def test_on_track_then_due_soon_then_overdue_with_every_escalation_step(place):
     assert scan(place, at(hours=3))["escalated"] == 1
     assert inbox(leader) == [("escalated", "超时督办（街道领导）")]
     assert scan(place, at(hours=4))["escalated"] == 1
-    assert inbox(district) == [("escalated", "超时督办（区民政局）")]
+    assert inbox(district) == [("district_digest", "超时督办汇总")]  # one digest per street and hour
     respond = clock(request, "respond")
     assert (respond.escalation_level, respond.next_escalation_at) == (4, None)
     assert scan(place, at(hours=9))["escalated"] == 0  # at the top: nothing more
@@ -169,3 +169,21 @@ def test_on_time_rate_counts_open_but_overdue_as_late(place):
     assert by_grid[place.other_grid.pk].rate == 0.0
     before_due = on_time_rates(by="street", now=at(minutes=30), kinds=["respond"])[0]
     assert (before_due.on_time, before_due.late, before_due.open_not_due) == (1, 0, 2)
+
+
+def test_the_district_gets_one_digest_per_street_and_hour_that_opens_its_overdue_list(place, web_client):
+    district = place.users["district_admin"]
+    first, second = receive(place), receive(place)
+    for minutes in (45, 60):
+        scan(place, at(minutes=minutes))
+    for hours in (2, 3, 4):
+        scan(place, at(hours=hours))
+
+    assert clock(first, "respond").escalation_level == 4 and clock(second, "respond").escalation_level == 4
+    digests = Notification.objects.filter(user=district)
+    assert [(n.kind, n.url) for n in digests] == [("district_digest", f"/overdue/#overdue-{place.office.slug}")]
+
+    scan(place, at(hours=5, minutes=30))  # the next hour's escalations fold into a new digest only if any
+    assert Notification.objects.filter(user=district).count() == 1
+    page = web_client(None, district).get("/notifications/").content.decode()
+    assert f'href="/overdue/#overdue-{place.office.slug}"' in page
