@@ -16,6 +16,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
+from api.idempotency import IdempotencyMixin
 from tenants.members import member_for
 from tenants.roles import ACTIONS
 
@@ -44,7 +45,7 @@ class MemberPermission(BasePermission):
 _FIXED = ("authentication_classes", "permission_classes")
 
 
-class ScopedApiMixin:
+class ScopedApiMixin(IdempotencyMixin):  # Idempotency-Key on every POST (api/idempotency.py)
     required_action: ClassVar[str | dict[str, str | None] | None]
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [MemberPermission]

@@ -76,6 +76,7 @@ SHARED_APPS = [
     "django_filters",
     "django_htmx",
     "core.audit",
+    "core.once",
     "core.ui",
     "core.notifications",
     "tenants.campaigns",
@@ -85,6 +86,7 @@ SHARED_APPS = [
 TENANT_APPS = [
     "django.contrib.contenttypes",
     "core.audit",
+    "core.once",
     "core.org",
     "core.deadlines",
     "core.registry",
@@ -119,6 +121,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: runs a POST form's view inside the claim of its one-time token (core/once/web.py).
+    "core.once.web.FormOnceMiddleware",
 ]
 
 TEMPLATES = [
@@ -133,6 +137,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.ui.context.navigation",
             ],
+            # {% csrf_token %} also writes the one-time form token (core/once/templatetags/once_csrf.py).
+            "builtins": ["core.once.templatetags.once_csrf"],
         },
     }
 ]
@@ -171,6 +177,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # The clock scanner (due soon / overdue / escalation) and the notification outbox safety net.
     "deadlines-scan": {"task": "deadlines.scan", "schedule": 60.0},
     "notifications-dispatch": {"task": "notifications.outbox_dispatch", "schedule": 60.0},
+    # Expired web form tokens and API Idempotency-Keys (core/once).
+    "once-purge": {"task": "once.purge_expired", "schedule": 3600.0},
     "login-handoffs-purge": {"task": "tenants.login_handoffs_purge", "schedule": 24 * 3600.0},
 }
 CELERY_TIMEZONE = "Asia/Shanghai"

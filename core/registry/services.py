@@ -7,6 +7,7 @@ from django.db import transaction
 
 from core.audit.services import audit_record, model_snapshot
 from core.common import MOBILE_ERROR, MOBILE_RE, PHONE_ERROR, PHONE_RE, current_office, ensure_can
+from core.once.unique import unique_guard, unique_messages
 from core.org.models import Building, Community, Grid
 from core.org.scope import member_reaches
 from core.registry.idnumbers import id_decrypt, id_encrypt, id_hash, id_mask, id_normalize, id_parse
@@ -97,6 +98,7 @@ def household_validate(data: dict, *, instance: Household | None = None) -> dict
     return errors
 
 
+@unique_messages
 @transaction.atomic
 def household_register(*, actor, **fields) -> Household:
     ensure_can(actor, "household.edit")
@@ -118,6 +120,7 @@ def household_register(*, actor, **fields) -> Household:
     return household
 
 
+@unique_messages
 @transaction.atomic
 def household_update(*, actor, household: Household, **fields) -> Household:
     ensure_can(actor, "household.edit")
@@ -231,6 +234,19 @@ def _claim_sync(person: Person, old_hash: str) -> None:
         IdHashClaim.objects.filter(street_office=office, id_hash=person.id_hash).delete()
 
 
+def _duplicate_id_guard(hashed: str):
+    """Two simultaneous registrations of one ID: the loser gets the same message as the check above."""
+
+    def error() -> ValidationError:
+        existing = Person.objects.select_related("household").filter(id_hash=hashed).first()
+        return DuplicatePersonError(existing) if existing is not None else ValidationError(
+            {"id_number": ["该身份证号已登记 / ID number already registered"]}
+        )
+
+    return unique_guard(person_unique_id_hash=error)
+
+
+@unique_messages
 @transaction.atomic
 def person_register(*, actor, household: Household, **fields) -> Person:
     ensure_can(actor, "household.edit")
@@ -249,12 +265,14 @@ def person_register(*, actor, household: Household, **fields) -> Person:
             raise DuplicatePersonError(existing)
     person = Person(household=household, **clean)
     person.clean_fields(exclude=["household"])  # duplicates and the household checked above
-    person.save()
+    with _duplicate_id_guard(clean["id_hash"]):  # a simultaneous registration of the same ID
+        person.save()
     _claim_sync(person, "")
     audit_record(actor=actor, action="person.register", obj=person, after=model_snapshot(person))
     return person
 
 
+@unique_messages
 @transaction.atomic
 def person_update(*, actor, person: Person, **fields) -> Person:
     ensure_can(actor, "household.edit")
@@ -275,7 +293,8 @@ def person_update(*, actor, person: Person, **fields) -> Person:
     for name, value in clean.items():
         setattr(person, name, value)
     person.clean_fields(exclude=["household"])  # duplicates and the household checked above
-    person.save()
+    with _duplicate_id_guard(clean["id_hash"]):
+        person.save()
     _claim_sync(person, old_hash)
     audit_record(actor=actor, action="person.update", obj=person, before=before, after=model_snapshot(person))
     return person

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from core.audit.services import audit_record, model_snapshot
 from core.deadlines.durations import LOCAL_TZ, Duration, WorkCalendar, due_by_date
+from core.once.unique import unique_messages
 from tenants.campaigns.models import (
     SLA_KINDS,
     SLA_LABELS,
@@ -97,6 +98,7 @@ def calendar_import(*, district: District, text: str, actor=None) -> dict:
     return {"created": created, "updated": updated, "years": years}
 
 
+@unique_messages
 @transaction.atomic
 def calendar_day_set(
     *, district: District, date: dt.date, kind: str, name: str = "", actor=None
