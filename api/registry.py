@@ -99,7 +99,7 @@ class CommunityViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
     filterset_fields = ["kind", "is_active"]
 
     def get_queryset(self):
-        return community_list(member=self.request.member).order_by("sort_order", "name")
+        return community_list(member=self.request.member).order_by("sort_order", "name", "id")
 
     def save(self, actor, instance, data):
         return community_save(actor=actor, community=instance, **data)
@@ -172,7 +172,7 @@ class BuildingViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
     filterset_fields = ["grid", "grid__community"]
 
     def get_queryset(self):
-        return building_list(member=self.request.member).order_by("grid_id", "name")
+        return building_list(member=self.request.member).order_by("grid_id", "name", "id")
 
     def save(self, actor, instance, data):
         return building_save(actor=actor, building=instance, **data)

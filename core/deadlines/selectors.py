@@ -29,13 +29,13 @@ def my_deadlines(
     """The member's clocks grouped as the page shows them: overdue, due soon, on track, recently met."""
     now = now or timezone.now()
     qs = clocks_for_member(member=member)
-    open_clocks = list(qs.filter(state__in=OPEN_STATES).order_by("due_at")[:500])
+    open_clocks = list(qs.filter(state__in=OPEN_STATES).order_by("due_at", "id")[:500])
     groups: dict[str, list[Clock]] = {"overdue": [], "due_soon": [], "on_track": []}
     from core.deadlines.services import clock_state_at
 
     for clock in open_clocks:
         groups[clock_state_at(clock, now)].append(clock)
-    groups["met"] = list(qs.filter(met_at__gte=now - dt.timedelta(days=met_days)).order_by("-met_at")[:100])
+    groups["met"] = list(qs.filter(met_at__gte=now - dt.timedelta(days=met_days)).order_by("-met_at", "-id")[:100])
     return groups
 
 

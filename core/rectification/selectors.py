@@ -47,7 +47,7 @@ def rectification_list(
 ) -> QuerySet[Rectification]:
     clocks = Clock.objects.filter(
         subject_type="rectification.rectification", subject_id=OuterRef("pk"), state__in=OPEN_STATES
-    ).order_by("due_at")
+    ).order_by("due_at", "id")
     return (
         (filters or RectificationFilters())
         .apply(_scoped(member))
@@ -55,7 +55,7 @@ def rectification_list(
             next_due_at=Subquery(clocks.values("due_at")[:1]),
             next_clock_kind=Subquery(clocks.values("kind")[:1]),
         )
-        .order_by(F("next_due_at").asc(nulls_last=True), "-created_at")
+        .order_by(F("next_due_at").asc(nulls_last=True), "-created_at", "-id")
     )
 
 

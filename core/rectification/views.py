@@ -33,7 +33,7 @@ def _street_people(office):
         for m in Membership.objects.filter(street_office=office, is_active=True)
         .select_related("user")
         .exclude(role__in=["volunteer"])
-        .order_by("role", "user__full_name")
+        .order_by("role", "user__full_name", "id")
     ]
 
 

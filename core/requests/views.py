@@ -217,7 +217,7 @@ def _assignees(office) -> list[tuple[int, str]]:
         (m.user_id, f"{m.user.display_name()}（{role_label(m.role)}）")
         for m in Membership.objects.filter(street_office=office, is_active=True, role__in=roles)
         .select_related("user")
-        .order_by("role", "user__full_name")
+        .order_by("role", "user__full_name", "id")
     ]
 
 
