@@ -11,12 +11,14 @@ These rows are technical (no audit event): the work they guard is audited by its
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from core.once.models import OnceKey
 
@@ -33,6 +35,7 @@ def once_ttl() -> timedelta:
 class Claim:
     record: OnceKey
     fresh: bool  # True: this request does the work; False: ``record`` holds the first answer
+    schema: str = ""  # where the key lives (the work in between may switch schemas)
 
 
 def once_claim(*, kind: str, user_id: int, key: str, scope: str = "", fingerprint: str = "",
@@ -54,27 +57,34 @@ def once_claim(*, kind: str, user_id: int, key: str, scope: str = "", fingerprin
             [kind, scope, user_id, key, fingerprint, now, expires],
         )
         row = cursor.fetchone()
+    schema = connection.schema_name
     if row is not None:
-        return Claim(record=OnceKey.objects.get(pk=row[0]), fresh=True)
+        return Claim(record=OnceKey.objects.get(pk=row[0]), fresh=True, schema=schema)
     record = OnceKey.objects.select_for_update().get(kind=kind, scope=scope, user_id=user_id, key=key)
     if record.expires_at <= now:
         record.fingerprint, record.status_code, record.body, record.location = fingerprint, None, "", ""
         record.created_at, record.expires_at = now, expires
         record.save()
-        return Claim(record=record, fresh=True)
-    return Claim(record=record, fresh=False)
+        return Claim(record=record, fresh=True, schema=schema)
+    return Claim(record=record, fresh=False, schema=schema)
+
+
+def _in_schema(schema: str):
+    return schema_context(schema) if schema and schema != connection.schema_name else nullcontext()
 
 
 def once_store(*, claim: Claim, status_code: int, body: str = "", location: str = "") -> None:
     """Record the answer of the work done under ``claim`` (same transaction as the work)."""
     record = claim.record
     record.status_code, record.body, record.location = status_code, body, location[:2000]
-    record.save(update_fields=["status_code", "body", "location"])
+    with _in_schema(claim.schema):
+        record.save(update_fields=["status_code", "body", "location"])
 
 
 def once_release(*, claim: Claim) -> None:
     """Forget ``claim`` (the work did not happen): the same key may be used again."""
-    OnceKey.objects.filter(pk=claim.record.pk).delete()
+    with _in_schema(claim.schema):
+        OnceKey.objects.filter(pk=claim.record.pk).delete()
 
 
 def once_purge_expired(*, now: datetime | None = None) -> int:

@@ -145,3 +145,25 @@ def test_same_idempotency_key_twice_at_once_does_the_work_once_and_answers_alike
     with django_db_blocker.unblock(), tenant_context(place.office):
         assert RequestEvent.objects.filter(request_id=pk, step="responded").count() == 1
     connection.set_schema_to_public()
+
+
+def test_same_household_number_registered_twice_at_once_gives_one_household_and_its_message(
+    live, committed_place, django_db_blocker
+):
+    from core.registry.models import Household
+
+    place = committed_place
+    number = f"HH-RACE-{uuid.uuid4().hex[:8]}"
+    body = {"number": number, "community": place.community_id, "grid": place.grid_id, "address": "同时路2号"}
+    client = _api(live, place, django_db_blocker)
+    try:
+        answers = simultaneously(*[(lambda: client.call("POST", "/api/v1/households/", json=body)) for _ in range(3)])
+        assert sorted(a.status for a in answers) == [201, 400, 400], [a.text[:300] for a in answers]
+        for refused in (a.json() for a in answers if a.status == 400):
+            assert refused["details"]["number"][0].startswith("户编号")
+        with django_db_blocker.unblock(), tenant_context(place.office):
+            assert Household.objects.filter(number=number).count() == 1
+    finally:
+        with django_db_blocker.unblock(), tenant_context(place.office):
+            Household.objects.filter(number=number).delete()
+        connection.set_schema_to_public()
