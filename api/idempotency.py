@@ -30,8 +30,7 @@ from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
 from core.once.models import OnceKey
-from core.once.services import once_claim, once_release, once_store
-from core.once.web import once_scope
+from core.once.services import once_claim, once_release, once_scope, once_store
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"

@@ -125,8 +125,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # Last: runs a POST form's view inside the claim of its one-time token (core/once/web.py).
-    "core.once.web.FormOnceMiddleware",
+    # Last: runs a POST form's view inside the claim of its one-time token (core/ui/once.py).
+    "core.ui.once.FormOnceMiddleware",
 ]
 
 TEMPLATES = [
@@ -141,8 +141,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.ui.context.navigation",
             ],
-            # {% csrf_token %} also writes the one-time form token (core/once/templatetags/once_csrf.py).
-            "builtins": ["core.once.templatetags.once_csrf"],
+            # {% csrf_token %} also writes the one-time form token (core/ui/templatetags/once_csrf.py).
+            "builtins": ["core.ui.templatetags.once_csrf"],
         },
     }
 ]

@@ -69,6 +69,13 @@ def once_claim(*, kind: str, user_id: int, key: str, scope: str = "", fingerprin
     return Claim(record=record, fresh=False, schema=schema)
 
 
+def once_scope(member) -> str:
+    """Key scope: "" inside a street office's schema; the district's code on the district site."""
+    if member is not None and getattr(member, "street_office", None) is None and getattr(member, "district", None):
+        return member.district.code
+    return ""
+
+
 def _in_schema(schema: str):
     return schema_context(schema) if schema and schema != connection.schema_name else nullcontext()
 

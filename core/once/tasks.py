@@ -2,18 +2,17 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.db import connection
-from django_tenants.utils import schema_context
+from django_tenants.utils import get_public_schema_name, get_tenant_model, schema_context
 
 from core.once.services import once_purge_expired
 
 
 def once_purge_everywhere() -> int:
     """Delete expired one-time keys in the public schema (district site) and every street office."""
-    from tenants.models import PUBLIC_SCHEMA, StreetOffice
-
-    with schema_context(PUBLIC_SCHEMA):
+    public = get_public_schema_name()
+    with schema_context(public):
         total = once_purge_expired()
-        schemas = list(StreetOffice.objects.exclude(schema_name=PUBLIC_SCHEMA).values_list("schema_name", flat=True))
+        schemas = list(get_tenant_model().objects.exclude(schema_name=public).values_list("schema_name", flat=True))
     for schema in schemas:
         with schema_context(schema):
             total += once_purge_expired()

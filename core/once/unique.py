@@ -40,6 +40,7 @@ RULES: dict[str, tuple[str, str]] = {
     "requests_citizenrequest_number_key": ("number", "诉求编号重复，请重试 / request number taken, try again"),
     "rectification_rectification_number_key": ("number", "整改编号重复，请重试 / item number taken, try again"),
     "calendar_unique_day": ("date", "该日期已设置 / this day is already set"),
+    "rectification_one_per_request": ("request", "该诉求已转入整改台账 / already in the rectification ledger"),
 }
 
 

@@ -98,7 +98,7 @@ def test_a_malformed_key_is_a_clear_400(place, api_client, key):
 def test_district_site_keys_live_in_the_public_schema_scoped_by_district(world, api_client):
     from django.db import connection
 
-    from tenants.campaigns.models import CalendarDay
+    from core.campaigns.models import CalendarDay
 
     admin = api_client(None, world.users["district_admin"])
     body = {"date": "2031-10-09", "kind": "holiday", "name": "测试假日"}

@@ -1,7 +1,7 @@
 """Web forms submitted once: the form token every POST form carries, checked around the view.
 
 Every ``{% csrf_token %}`` on a page rendered for a signed-in user also writes a fresh one-time
-token (hidden field ``_once``; ``core/once/templatetags/once_csrf.py``). ``FormOnceMiddleware`` runs
+token (hidden field ``_once``; ``core/ui/templatetags/once_csrf.py``). ``FormOnceMiddleware`` runs
 the view of a POST that carries a token inside one transaction that first claims the token
 (``core.once.services.once_claim``); the services the view calls join that transaction. When the
 view answers with a redirect (the usual "saved, see the record" answer) the redirect target is
@@ -22,7 +22,8 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.http import HttpResponseRedirect
 
 from core.once.models import OnceKey
-from core.once.services import once_claim, once_release, once_store
+from core.once.services import once_claim, once_release, once_scope, once_store
+from core.ui.errors import error_text, zh
 
 FIELD = "_once"
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -32,13 +33,6 @@ ALREADY_SUBMITTED = "此表单已提交过，以下是第一次提交的结果 /
 
 def new_form_token() -> str:
     return secrets.token_urlsafe(18)
-
-
-def once_scope(member) -> str:
-    """Key scope: "" inside a street office's schema; the district's code on the district site."""
-    if member is not None and getattr(member, "street_office", None) is None and getattr(member, "district", None):
-        return member.district.code
-    return ""
 
 
 class FormOnceMiddleware:
@@ -70,7 +64,6 @@ class FormOnceMiddleware:
     def process_exception(self, request, exc):
         """A unique violation no service turned into its message: say so on the page, never a 500."""
         from core.once.unique import violation_error
-        from core.ui.errors import error_text
 
         error = violation_error(exc) if isinstance(exc, IntegrityError) else None
         if error is None or request.path.startswith("/api/"):
@@ -84,8 +77,6 @@ class FormOnceMiddleware:
             claim = once_claim(kind=OnceKey.Kind.FORM, user_id=user.pk, key=token,
                                scope=once_scope(getattr(request, "member", None)))
             if not claim.fresh:
-                from core.ui.errors import zh
-
                 messages.info(request, zh(ALREADY_SUBMITTED))
                 return HttpResponseRedirect(claim.record.location or request.get_full_path())
             response = view_func(request, *view_args, **view_kwargs)

@@ -1,4 +1,4 @@
-"""``{% csrf_token %}`` that also writes the one-time form token (``core/once/web.py``).
+"""``{% csrf_token %}`` that also writes the one-time form token (``core/ui/once.py``).
 
 Installed as a template builtin (settings ``TEMPLATES["OPTIONS"]["builtins"]``), so every POST
 form of every page carries a token without the page doing anything.
@@ -10,7 +10,7 @@ from django import template
 from django.template.defaulttags import CsrfTokenNode
 from django.utils.html import format_html
 
-from core.once.web import FIELD, new_form_token
+from core.ui.once import FIELD, new_form_token
 
 register = template.Library()
 
