@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from django.db.models import Prefetch
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
@@ -14,6 +15,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from api.base import TenantApi, TenantViewSet
+from api.clocks import next_due_representation
 from api.rectifications import RectificationOut
 from core.inspections.checklist import (
     CHECKLIST,
@@ -57,6 +59,14 @@ class VisitItemIO(serializers.ModelSerializer):
 class NeedOut(serializers.ModelSerializer):
     community = serializers.IntegerField(source="household.community_id", read_only=True)
     grid = serializers.IntegerField(source="household.grid_id", read_only=True)
+    next_due_at = serializers.SerializerMethodField(
+        help_text="due time of the need's open clock (by urgency, district policy tightened by the street); "
+        "null once met or cancelled"
+    )
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_next_due_at(self, obj) -> str | None:
+        return next_due_representation(obj)
 
     class Meta:
         model = Need
@@ -72,6 +82,9 @@ class NeedOut(serializers.ModelSerializer):
             "urgency",
             "description",
             "status",
+            "responsible_user_id",
+            "responsible_name",
+            "next_due_at",
             "created_at",
             "updated_at",
         ]
@@ -86,7 +99,9 @@ class ProblemOut(serializers.ModelSerializer):
 
     @extend_schema_field(
         inline_serializer(
-            "ProblemRectificationRef", {"id": serializers.IntegerField(), "number": serializers.CharField()}
+            "ProblemRectificationRef",
+            {"id": serializers.IntegerField(), "number": serializers.CharField()},
+            allow_null=True,
         )
     )
     def get_rectification(self, obj) -> dict | None:
@@ -220,7 +235,13 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
     def get_queryset(self):
         return (
             visit_list(member=self.request.member)
-            .prefetch_related("items", "needs__household", "problems__household", "photos")
+            .prefetch_related(
+                "items",
+                Prefetch("needs", queryset=Need.objects.select_related("household")),
+                # household for community/grid, rectification for the item it became (no N+1)
+                Prefetch("problems", queryset=Problem.objects.select_related("household", "rectification")),
+                "photos",
+            )
             .order_by("-visited_at", "-id")
         )
 

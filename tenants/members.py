@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from tenants.models import PUBLIC_SCHEMA, District, Membership, StreetOffice, User
 from tenants.roles import (
     DISTRICT_ROLES,
+    DISTRICT_STREET_WRITES,
     ROLE_SCOPE,
     SCOPE_COMMUNITY,
     SCOPE_GRID,
@@ -48,7 +49,7 @@ class Member:
     def can(self, action: str) -> bool:
         if not role_can(self.role, action):
             return False
-        if self.read_only and not is_read_action(action):
+        if self.read_only and not is_read_action(action) and action not in DISTRICT_STREET_WRITES:
             return False
         if self.scope in (SCOPE_COMMUNITY, SCOPE_GRID) and self.community_id is None and self.grid_id is None:
             # A community/grid role not yet assigned to a community or grid sees nothing narrow.
@@ -70,7 +71,11 @@ def member_for(user: User, tenant: StreetOffice | None) -> Member | None:
         if membership is None:
             return None
         return Member(
-            user=user, role=membership.role, membership_id=membership.pk, district=membership.district, street_office=None
+            user=user,
+            role=membership.role,
+            membership_id=membership.pk,
+            district=membership.district,
+            street_office=None,
         )
     own = Membership.objects.filter(user=user, is_active=True, street_office=tenant).first()
     if own is not None:

@@ -93,10 +93,15 @@ ACTIONS: dict[str, str] = {
     "relief.view": "查看救助 / view relief",
     "relief.edit": "登记救助 / record relief",
     "relief.approve": "审批救助 / approve relief",
+    "relief.district_decide": "审批超街道额度的救助（区级） / decide relief above the street's limit (district)",
     "material.view": "查看物资台账 / view the material ledger",
     "material.edit": "物资入库与发放 / record material in and out",
     "patrol.view": "查看街面巡查 / view patrols",
     "patrol.create": "记录街面巡查 / record patrols",
+    "patrol.schedule": "设置街面巡查计划 / set the patrol schedule",
+    "holiday.view": "查看节日走访慰问 / view holiday visits",
+    "holiday.manage": "组织节日走访慰问活动 / organise holiday visit campaigns",
+    "holiday.record": "记录节日走访慰问 / record holiday visits",
     "report.view": "查看报表 / view reports",
     "report.compile": "编制报表 / compile reports",
     "report.submit": "报送报表 / submit reports",
@@ -114,58 +119,150 @@ def is_read_action(action: str) -> bool:
 
 _VIEW_ALL_STREET = {a for a in ACTIONS if is_read_action(a) and not a.startswith(("district.",))}
 _SELF = {"deadline.view", "notification.view", "notification.read", "street.view"}
+# Write actions a district role may take inside a street office (where it otherwise only reads):
+# relief above the street's limit is decided by the district (issue 13).
+DISTRICT_STREET_WRITES = frozenset({"relief.district_decide"})
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     DISTRICT_ADMIN: frozenset(
         {
-            "district.view", "district.manage_streets", "district.manage_members",
-            "campaign.view", "campaign.manage",
-            "street.view", "org.view", "member.view", "report.view", "report.approve", "coverage.view",
-            "deadline.view", "notification.view", "notification.read", "audit.view",
+            "district.view",
+            "district.manage_streets",
+            "district.manage_members",
+            "campaign.view",
+            "campaign.manage",
+            "street.view",
+            "org.view",
+            "member.view",
+            "report.view",
+            "report.approve",
+            "coverage.view",
+            "deadline.view",
+            "notification.view",
+            "notification.read",
+            "audit.view",
+            "relief.view",
+            "relief.district_decide",
+            "material.view",
+            "patrol.view",
+            "holiday.view",
         }
     ),
     DISTRICT_VIEWER: frozenset(
-        {"district.view", "campaign.view", "street.view", "org.view", "report.view", "deadline.view", "notification.view",
-         "coverage.view", "notification.read"}
+        {
+            "district.view",
+            "campaign.view",
+            "street.view",
+            "org.view",
+            "report.view",
+            "deadline.view",
+            "notification.view",
+            "coverage.view",
+            "notification.read",
+            "relief.view",
+            "material.view",
+            "patrol.view",
+            "holiday.view",
+        }
     ),
     STREET_LEADER: frozenset(
-        _VIEW_ALL_STREET | {"campaign.view", "person.view_full_id", "report.approve", "relief.approve", "rectification.verify",
-                            "notification.read"}
+        _VIEW_ALL_STREET
+        | {
+            "campaign.view",
+            "person.view_full_id",
+            "report.approve",
+            "relief.approve",
+            "rectification.verify",
+            "notification.read",
+            "patrol.schedule",
+            "holiday.manage",
+        }
     ),
     STREET_STAFF: frozenset(
-        set(ACTIONS) - {"district.view", "district.manage_streets", "district.manage_members", "campaign.manage",
-                         "report.approve"}
+        set(ACTIONS)
+        - {
+            "district.view",
+            "district.manage_streets",
+            "district.manage_members",
+            "campaign.manage",
+            "report.approve",
+            "relief.district_decide",
+        }
     ),
     COMMUNITY_DIRECTOR: frozenset(
         _VIEW_ALL_STREET - {"audit.view", "member.view"}
         | {
-            "household.edit", "roster.import", "person.view_full_id", "visit.create", "need.edit", "problem.edit",
-            "request.create", "request.respond", "request.handle", "request.feedback", "request.close",
-            "rectification.edit", "rectification.verify", "relief.edit", "material.edit",
-            "report.compile", "report.submit", "hotline.edit", "campaign.view", "notification.read",
+            "household.edit",
+            "roster.import",
+            "person.view_full_id",
+            "visit.create",
+            "need.edit",
+            "problem.edit",
+            "request.create",
+            "request.respond",
+            "request.handle",
+            "request.feedback",
+            "request.close",
+            "rectification.edit",
+            "rectification.verify",
+            "relief.edit",
+            "material.edit",
+            "report.compile",
+            "report.submit",
+            "hotline.edit",
+            "campaign.view",
+            "notification.read",
+            "holiday.record",
         }
     ),
     COMMUNITY_WORKER: frozenset(
         _VIEW_ALL_STREET - {"audit.view", "member.view"}
         | {
-            "household.edit", "roster.import", "person.view_full_id", "visit.create", "need.edit", "problem.edit",
-            "request.create", "request.respond", "request.handle", "request.feedback",
-            "rectification.edit", "relief.edit", "material.edit", "report.compile", "campaign.view",
+            "household.edit",
+            "roster.import",
+            "person.view_full_id",
+            "visit.create",
+            "need.edit",
+            "problem.edit",
+            "request.create",
+            "request.respond",
+            "request.handle",
+            "request.feedback",
+            "rectification.edit",
+            "relief.edit",
+            "material.edit",
+            "report.compile",
+            "campaign.view",
             "notification.read",
+            "holiday.record",
         }
     ),
     GRID_WORKER: frozenset(
         _SELF
         | {
-            "org.view", "household.view", "household.edit", "visit.view", "visit.create", "need.view", "problem.view",
+            "org.view",
+            "household.view",
+            "household.edit",
+            "visit.view",
+            "visit.create",
+            "need.view",
+            "problem.view",
             "coverage.view",
-            "request.view", "request.create", "request.respond", "request.feedback", "rectification.view",
+            "request.view",
+            "request.create",
+            "request.respond",
+            "request.feedback",
+            "rectification.view",
             "rectification.edit",
+            "holiday.view",
+            "holiday.record",
         }
     ),
-    BUILDING_HEAD: frozenset(_SELF | {"org.view", "household.view", "visit.view", "request.view", "request.create"}),
+    BUILDING_HEAD: frozenset(
+        _SELF | {"org.view", "household.view", "visit.view", "request.view", "request.create"}
+    ),
     ENFORCEMENT: frozenset(_SELF | {"patrol.view", "patrol.create", "request.view", "request.create"}),
-    VOLUNTEER: frozenset(_SELF | {"material.view"}),
+    VOLUNTEER: frozenset(_SELF | {"material.view", "holiday.view", "holiday.record"}),
 }
 
 
@@ -180,9 +277,16 @@ def role_label(role: str) -> str:
 
 
 ROLE_SHORT = {
-    DISTRICT_ADMIN: "区管", DISTRICT_VIEWER: "区查", STREET_LEADER: "街领", STREET_STAFF: "街办",
-    COMMUNITY_DIRECTOR: "社主", COMMUNITY_WORKER: "社工", GRID_WORKER: "网格", BUILDING_HEAD: "楼长",
-    ENFORCEMENT: "执法", VOLUNTEER: "志愿",
+    DISTRICT_ADMIN: "区管",
+    DISTRICT_VIEWER: "区查",
+    STREET_LEADER: "街领",
+    STREET_STAFF: "街办",
+    COMMUNITY_DIRECTOR: "社主",
+    COMMUNITY_WORKER: "社工",
+    GRID_WORKER: "网格",
+    BUILDING_HEAD: "楼长",
+    ENFORCEMENT: "执法",
+    VOLUNTEER: "志愿",
 }
 
 
@@ -191,7 +295,9 @@ def render_markdown_table() -> str:
     header = "| action | " + " | ".join(f"{ROLE_SHORT[r]}<br>`{r}`" for r in ROLES) + " |"
     rule = "|---|" + "|".join(":-:" for _ in ROLES) + "|"
     rows = [
-        f"| `{action}` {ACTIONS[action].split(' / ')[0]} | " + " | ".join("✓" if role_can(r, action) else "" for r in ROLES) + " |"
+        f"| `{action}` {ACTIONS[action].split(' / ')[0]} | "
+        + " | ".join("✓" if role_can(r, action) else "" for r in ROLES)
+        + " |"
         for action in ACTIONS
     ]
     return "\n".join([header, rule, *rows])

@@ -27,7 +27,9 @@ from tenants.models import (
 )
 from tenants.roles import DISTRICT_ROLES, ROLE_SCOPE, ROLES, SCOPE_COMMUNITY, STREET_ROLES
 
-DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+DOMAIN_RE = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
 
 
 def schema_name_for(slug: str) -> str:
@@ -39,21 +41,35 @@ def platform_setup(*, verbosity: int = 0) -> dict:
     """Turn an empty database into a working, empty platform; running it again changes nothing.
 
     Migrates the public schema, the template schema new street offices are cloned from, and every
-    existing street office; makes sure the district site answers on NUANDONG_BASE_DOMAIN.
+    existing street office — only those whose recorded migrations lack one on disk
+    (``tenants.migration_state``), so a start with every schema current costs the same with any
+    number of street offices; makes sure the district site answers on NUANDONG_BASE_DOMAIN.
+    Returns ``{"public_created": bool, "migrated": [schemas], "seconds": float}``.
     """
+    from tenants.migration_state import schemas_behind
+
     started = time.monotonic()
-    call_command("migrate_schemas", shared=True, interactive=False, verbosity=verbosity)
+    migrated: list[str] = []
+    if schemas_behind([PUBLIC_SCHEMA]) != []:
+        call_command("migrate_schemas", shared=True, interactive=False, verbosity=verbosity)
+        migrated.append(PUBLIC_SCHEMA)
     template = settings.TENANT_BASE_SCHEMA
     with connection.cursor() as cursor:
         cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{template}"')
-    call_command("migrate_schemas", schema_name=template, interactive=False, verbosity=verbosity)
-    if StreetOffice.objects.exclude(schema_name=PUBLIC_SCHEMA).exists():
-        call_command("migrate_schemas", tenant=True, interactive=False, verbosity=verbosity)
+    offices = list(
+        StreetOffice.objects.exclude(schema_name=PUBLIC_SCHEMA).order_by("pk").values_list("schema_name", flat=True)
+    )
+    behind = schemas_behind([template, *offices])
+    if behind is None:  # cannot tell: migrate everything, as before
+        behind = [template, *offices]
+    for schema in behind:
+        call_command("migrate_schemas", schema_name=schema, interactive=False, verbosity=verbosity)
+    migrated += behind
     public, created = StreetOffice.objects.get_or_create(
         schema_name=PUBLIC_SCHEMA, defaults={"name": "暖冬平台", "slug": "platform"}
     )
     Domain.objects.get_or_create(domain=settings.BASE_DOMAIN, defaults={"tenant": public, "is_primary": True})
-    return {"public_created": created, "seconds": round(time.monotonic() - started, 2)}
+    return {"public_created": created, "migrated": migrated, "seconds": round(time.monotonic() - started, 2)}
 
 
 # --- districts ------------------------------------------------------------------------------
@@ -114,11 +130,20 @@ def street_office_create(
     connection.set_schema_to_public()
     try:
         office = StreetOffice(
-            district=district, slug=slug, name=name.strip(), code=code.strip(), schema_name=schema_name_for(slug)
+            district=district,
+            slug=slug,
+            name=name.strip(),
+            code=code.strip(),
+            schema_name=schema_name_for(slug),
         )
         office.save(verbosity=0)
         Domain.objects.create(domain=domain, tenant=office, is_primary=True)
-        audit_record(actor=actor, action="street_office.create", obj=office, after=model_snapshot(office) | {"domain": domain})
+        audit_record(
+            actor=actor,
+            action="street_office.create",
+            obj=office,
+            after=model_snapshot(office) | {"domain": domain},
+        )
     finally:
         if previous_schema != PUBLIC_SCHEMA and schema_exists(previous_schema):
             connection.set_schema(previous_schema)
@@ -149,7 +174,12 @@ def user_create(*, username: str, password: str, full_name: str = "", mobile: st
     user = User(username=username, full_name=full_name.strip(), mobile=mobile)
     user.set_password(password)
     user.save()
-    audit_record(actor=actor, action="user.create", obj=user, after=model_snapshot(user, ["id", "username", "full_name", "mobile"]))
+    audit_record(
+        actor=actor,
+        action="user.create",
+        obj=user,
+        after=model_snapshot(user, ["id", "username", "full_name", "mobile"]),
+    )
     return user
 
 
@@ -171,7 +201,9 @@ def membership_grant(
     if role in DISTRICT_ROLES and (district is None or street_office is not None):
         raise ValidationError({"role": ["区级角色必须属于一个区 / a district role belongs to a district"]})
     if role in STREET_ROLES and (street_office is None or district is not None):
-        raise ValidationError({"role": ["街道角色必须属于一个街道 / a street role belongs to a street office"]})
+        raise ValidationError(
+            {"role": ["街道角色必须属于一个街道 / a street role belongs to a street office"]}
+        )
     if ROLE_SCOPE[role] == SCOPE_COMMUNITY and grid_id is not None:
         raise ValidationError({"grid": ["社区角色不能指定网格 / a community role has no grid"]})
     membership, created = Membership.objects.get_or_create(
@@ -187,6 +219,10 @@ def membership_grant(
         membership.full_clean()
         membership.save()
     audit_record(
-        actor=actor, action="membership.grant", obj=membership, before=before, after=model_snapshot(membership)
+        actor=actor,
+        action="membership.grant",
+        obj=membership,
+        before=before,
+        after=model_snapshot(membership),
     )
     return membership

@@ -33,6 +33,7 @@ from core.org.scope import ensure_reach
 from core.registry.models import Household, Person
 
 PROBLEM_CLOCK_KIND = "problem"
+NEED_CLOCK_KIND = "need"
 NEED_TRANSITIONS = {
     "open": {"in_progress", "met", "cancelled"},
     "in_progress": {"met", "cancelled", "open"},
@@ -40,6 +41,7 @@ NEED_TRANSITIONS = {
     "cancelled": {"open"},
 }
 PROBLEM_TRANSITIONS = {"open": {"resolved"}, "resolved": {"open"}}
+CLOSED_NEED_STATUSES = ("met", "cancelled")
 MAX_PHOTOS, MAX_PHOTO_BYTES = 6, 8 * 1024 * 1024
 _RESULTS = {c for c, _ in RESULT_CHOICES}
 _NEED_TYPES = {c for c, _ in NEED_TYPE_CHOICES}
@@ -87,7 +89,9 @@ def _validate_items(items: list[dict], errors: dict[str, list[str]]) -> list[dic
 
 def _validate_needs(needs: list[dict], household: Household, errors: dict[str, list[str]]) -> list[dict]:
     clean = []
-    person_ids = set(household.persons.values_list("pk", flat=True))
+    # The household's persons are read only when a need names one (most visits name nobody).
+    named = any((raw or {}).get("person_id") for raw in needs or [])
+    person_ids = set(household.persons.values_list("pk", flat=True)) if named else set()
     for index, raw in enumerate(needs or []):
         raw = raw or {}
         key = f"needs.{index}"
@@ -200,10 +204,25 @@ def visit_record(
 def _visit_ledgers(
     *, visit: Visit, items: list[dict], needs: list[dict], assignment: ProblemAssignment | None, actor
 ) -> Visit:
-    """The visit's needs, one problem per hazard, and the audit event (inside visit_record's transaction)."""
+    """The visit's needs, one problem per hazard, and the audit event (inside visit_record's transaction).
+
+    The visit comes back with ``recorded_needs`` / ``recorded_problems``: the rows just made (so a
+    caller reporting them needs no query).
+    """
     household = visit.household
-    created_needs = [Need.objects.create(visit=visit, household=household, **need) for need in needs]
     assignment = assignment or ProblemAssignment(visit.visitor_user_id, visit.visitor_name)
+    created_needs = [
+        Need.objects.create(
+            visit=visit,
+            household=household,
+            responsible_user_id=visit.visitor_user_id,
+            responsible_name=visit.visitor_name[:50],
+            **need,
+        )
+        for need in needs
+    ]
+    for need in created_needs:
+        _need_clock_start(need, started_at=visit.visited_at, actor=actor)
     problems = [
         _problem_open(visit=visit, item=item["item"], note=item["note"], assignment=assignment, actor=actor)
         for item in items
@@ -220,32 +239,83 @@ def _visit_ledgers(
             "problems": [p.pk for p in problems],
         },
     )
+    visit.recorded_needs, visit.recorded_problems = created_needs, problems
     return visit
+
+
+def _need_clock_start(need: Need, *, started_at: dt.datetime, actor, now: dt.datetime | None = None):
+    """A need's deadline: by its urgency, from the district's policy as tightened by the street."""
+    from core.campaigns.models import NEED_SLA_KINDS
+    from core.campaigns.services import calendar_for, sla_for_street
+    from tenants.selectors import current_street_office
+
+    office = current_street_office()
+    duration = sla_for_street(office)[NEED_SLA_KINDS[need.urgency]]
+    household = need.household
+    return clock_start(
+        subject=need,
+        kind=NEED_CLOCK_KIND,
+        duration=duration,
+        calendar=calendar_for(office.district),
+        started_at=started_at,
+        now=now,
+        responsible_user_id=need.responsible_user_id,
+        community_id=household.community_id,
+        grid_id=household.grid_id,
+        title=f"{need.get_need_type_display()}×{need.quantity}：{household}",
+        rule=f"{need.get_urgency_display()}需求 {duration.label}内办结",
+        actor=actor,
+    )
 
 
 def _problem_open(*, visit: Visit, item: str, note: str, assignment: ProblemAssignment, actor) -> Problem:
     spec = CHECKLIST_BY_CODE[item]
-    household = visit.household
-    # Hazards are fixed within calendar days of the visit (holidays count): the clock engine's rule.
-    fix_within = Duration(spec.fix_days, DAYS)
+    return problem_raise(
+        household=visit.household,
+        item=item,
+        label=spec.label,
+        description=note,
+        assignment=assignment,
+        fix_within=Duration(spec.fix_days, DAYS),
+        started_at=visit.visited_at,
+        visit=visit,
+        actor=actor,
+    )
+
+
+def problem_raise(
+    *,
+    household: Household,
+    item: str,
+    label: str,
+    description: str,
+    assignment: ProblemAssignment,
+    fix_within: Duration,
+    started_at: dt.datetime,
+    visit: Visit | None = None,
+    actor=None,
+) -> Problem:
+    """Open a problem in the problem ledger with its 'problem' clock (a visit's hazard, or another
+    ledger's finding such as a late relief payment). Problems are fixed within calendar days of
+    ``started_at`` (holidays count): the clock engine's rule. Runs in the caller's transaction."""
     problem = Problem.objects.create(
         visit=visit,
         household=household,
         item=item,
-        description=note,
+        description=description[:500],
         responsible_user_id=assignment.responsible_user_id,
         responsible_name=assignment.responsible_name,
-        due_at=due_after(visit.visited_at, fix_within, WorkCalendar()),
+        due_at=due_after(started_at, fix_within, WorkCalendar()),
     )
     clock_start(
         subject=problem,
         kind=PROBLEM_CLOCK_KIND,
         due_at=problem.due_at,
-        started_at=visit.visited_at,
+        started_at=started_at,
         responsible_user_id=problem.responsible_user_id,
         community_id=household.community_id,
         grid_id=household.grid_id,
-        title=f"{spec.label}：{household}",
+        title=f"{label}：{household}",
         rule=f"{fix_within.label}内整改",
         actor=actor,
     )
@@ -407,8 +477,19 @@ def need_status_set(*, actor, need: Need, status: str, note: str = "") -> Need:
             {"status": [f"不能从“{need.get_status_display()}”改为该状态 / transition not allowed"]}
         )
     before = model_snapshot(need)
+    was_closed = need.status in CLOSED_NEED_STATUSES
     need.status = status
     need.save(update_fields=["status", "updated_at"])
+    # the need's clock follows: met when met, cancelled when cancelled, a new round when reopened
+    now = timezone.now()
+    if status == Need.Status.MET:
+        clock_meet(subject=need, kind=NEED_CLOCK_KIND, at=now, actor=actor)
+    elif status == Need.Status.CANCELLED:
+        clock_cancel(
+            subject=need, kind=NEED_CLOCK_KIND, reason=note or "需求已撤销 / need cancelled", actor=actor
+        )
+    elif was_closed:
+        _need_clock_start(need, started_at=now, now=now, actor=actor)
     audit_record(
         actor=actor, action="need.status", obj=need, before=before, after=model_snapshot(need), reason=note
     )

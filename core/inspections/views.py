@@ -8,13 +8,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.exports import export_response
 from core.inspections.checklist import NEED_TYPE_CHOICES, URGENCY_CHOICES, sections
-from core.inspections.export import needs_xlsx, problems_xlsx
+from core.inspections.export import NEED_COLUMNS, NEED_TITLE, PROBLEM_COLUMNS, PROBLEM_TITLE, numbered
 from core.inspections.filters import NeedFilter, ProblemFilter
 from core.inspections.models import Need, Visit
 from core.inspections.selectors import (
@@ -47,15 +47,16 @@ def my_grid_page(request):
     member = request.member
     grid_id = int(request.GET["grid"]) if request.GET.get("grid", "").isdigit() else None
     show = request.GET.get("show", "pending")
-    qs = my_grid(member=member, grid_id=grid_id, pending_only=show == "pending")
+    window = inspection_window(member.district)  # the campaign is read once for the whole page
+    start, end = window
+    qs = my_grid(member=member, grid_id=grid_id, pending_only=show == "pending", window=window)
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(
             Q(address__icontains=q) | Q(persons__name__icontains=q, persons__is_active=True)
         ).distinct()
     page = Paginator(qs, 40).get_page(request.GET.get("page"))
-    tree = coverage(member=member)
-    start, end = inspection_window(member.district)
+    tree = coverage(member=member, window=window)
     return render(
         request,
         "inspections/my_grid.html",
@@ -117,7 +118,7 @@ def visit_new(request, household_id: int):
         except ValidationError as exc:
             errors = errors_of(exc)
         else:
-            n_problems, n_needs = visit.problems.count(), visit.needs.count()
+            n_problems, n_needs = len(visit.recorded_problems), len(visit.recorded_needs)
             messages.success(
                 request, f"已保存{visit.get_kind_display()}：发现问题 {n_problems} 项，需求 {n_needs} 条"
             )
@@ -200,23 +201,19 @@ def _ledger(
     member = request.member
     filterset = filter_class(request.GET, queryset=qs)
     rows = filterset.qs if filterset.is_valid() else qs.none()
-    if request.GET.get("format") == "xlsx":
-        from core.audit.services import audit_record
-
-        # A ledger export carries person-level data out of the system: leave a trace of who took what.
-        audit_record(
-            actor=member,
-            action=f"{filename}.export",
-            object_type="ledger",
-            object_id=filename,
-            after={"filters": {k: v for k, v in request.GET.items() if k != "format"}, "rows": rows.count()},
+    fmt = request.GET.get("format")
+    if fmt in ("xlsx", "csv"):
+        title_, columns = export
+        return export_response(
+            member=member,
+            title=title_,
+            columns=columns,
+            rows=numbered(rows),
+            count=rows.count(),
+            filename=filename,
+            fmt=fmt,
+            filters={k: v for k, v in request.GET.items() if k != "format"},
         )
-        stamp = timezone.now().astimezone(LOCAL).strftime("%Y%m%d-%H%M")
-        response = HttpResponse(
-            export(rows), content_type=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        )
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}-{stamp}.xlsx"
-        return response
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     if decorate is not None:
         for row in page:
@@ -249,7 +246,7 @@ def need_ledger(request):
         qs=need_list(member=request.member),
         filter_class=NeedFilter,
         template="inspections/need_ledger.html",
-        export=needs_xlsx,
+        export=(NEED_TITLE, NEED_COLUMNS),
         filename="winter-needs",
         title="困难群众过冬需求台账",
         extra_filters=["need_type", "urgency", "status"],
@@ -270,7 +267,7 @@ def problem_ledger(request):
         qs=problem_list(member=request.member),
         filter_class=ProblemFilter,
         template="inspections/problem_ledger.html",
-        export=problems_xlsx,
+        export=(PROBLEM_TITLE, PROBLEM_COLUMNS),
         filename="problems",
         title="问题台账",
         extra_filters=["item", "status"],
