@@ -24,17 +24,31 @@ from core.inspections.selectors import (
     not_visited,
     problem_list,
     visit_get,
+    visit_counts_for_coverage,
     visit_photo_get,
     visit_photo_response,
 )
 from core.inspections.services import NEED_TRANSITIONS, need_status_set, problem_resolve, visit_record
-from core.inspections.window import LOCAL, inspection_window
+from core.inspections.window import LOCAL, STATE_LABELS, coverage_period
 from core.org.selectors import community_list, grid_list
 from core.registry.selectors import household_get
 from core.ui.decorators import member_required
 from core.ui.errors import errors_of
 
 NEED_ROWS = 3
+
+
+def coverage_context(member, *, now: dt.datetime | None = None) -> dict:
+    """The coverage summary every coverage-showing page renders (``inspections/_coverage_summary.html``):
+    the tree, the period and where ``now`` (default: the current time) is in it (ADR 0011)."""
+    period = coverage_period(member.district)
+    state = period.state(now or timezone.now())
+    return {
+        "tree": coverage(member=member, period=period),
+        "period": period,
+        "coverage_state": state,
+        "coverage_state_label": STATE_LABELS[state],
+    }
 
 
 def _safe_next(request, default: str) -> str:
@@ -54,20 +68,16 @@ def my_grid_page(request):
             Q(address__icontains=q) | Q(persons__name__icontains=q, persons__is_active=True)
         ).distinct()
     page = Paginator(qs, 40).get_page(request.GET.get("page"))
-    tree = coverage(member=member)
-    start, end = inspection_window(member.district)
     return render(
         request,
         "inspections/my_grid.html",
         {
             "page": page,
-            "tree": tree,
+            **coverage_context(member),
             "grids": grid_list(member=member),
             "grid_id": grid_id,
             "show": show,
             "q": q,
-            "window_start": start,
-            "window_last": end - dt.timedelta(days=1),
             "can_visit": member.can("visit.create"),
         },
     )
@@ -118,8 +128,11 @@ def visit_new(request, household_id: int):
             errors = errors_of(exc)
         else:
             n_problems, n_needs = visit.problems.count(), visit.needs.count()
+            counts = "" if visit_counts_for_coverage(kind=visit.kind, household=household) else (
+                "；该户未登记为仅能电话随访，本次电话随访不计入排查覆盖"
+            )
             messages.success(
-                request, f"已保存{visit.get_kind_display()}：发现问题 {n_problems} 项，需求 {n_needs} 条"
+                request, f"已保存{visit.get_kind_display()}：发现问题 {n_problems} 项，需求 {n_needs} 条{counts}"
             )
             return redirect("inspections:visit", pk=visit.pk)
     post = request.POST
@@ -152,6 +165,7 @@ def visit_new(request, household_id: int):
     ]
     other_errors = [m for k, msgs in errors.items() if not k.startswith(("items.", "needs.")) for m in msgs]
     default_kind = "phone" if household.phone_only else "home"
+    period = coverage_period(member.district)
     return render(
         request,
         "inspections/visit_form.html",
@@ -166,7 +180,11 @@ def visit_new(request, household_id: int):
             "need_types": NEED_TYPE_CHOICES,
             "urgencies": URGENCY_CHOICES,
             "persons": household.persons.filter(is_active=True),
-            "kinds": Visit.Kind.choices,
+            "coverage_state": period.state(timezone.now()),
+            "kinds": [
+                (value, label, visit_counts_for_coverage(kind=value, household=household))
+                for value, label in Visit.Kind.choices
+            ],
         },
         status=400 if errors else 200,
     )
@@ -371,7 +389,6 @@ def need_status_view(request, pk: int):
 @member_required("coverage.view")
 def coverage_page(request):
     member = request.member
-    tree = coverage(member=member)
     community_id = int(request.GET["community"]) if request.GET.get("community", "").isdigit() else None
     grid_id = int(request.GET["grid"]) if request.GET.get("grid", "").isdigit() else None
     show_list = member.can("household.view")  # district members see aggregates only
@@ -380,17 +397,14 @@ def coverage_page(request):
         page = Paginator(not_visited(member=member, community_id=community_id, grid_id=grid_id), 50).get_page(
             request.GET.get("page")
         )
-    start, end = inspection_window(member.district)
     return render(
         request,
         "inspections/coverage.html",
         {
-            "tree": tree,
+            **coverage_context(member),
             "page": page,
             "show_list": show_list,
             "community_id": community_id,
             "grid_id": grid_id,
-            "window_start": start,
-            "window_last": end - dt.timedelta(days=1),
         },
     )

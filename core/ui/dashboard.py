@@ -41,8 +41,8 @@ def _coverage(member: Member) -> Card:
     return Card(
         "排查覆盖",
         url,
-        [("已覆盖", tree.covered, "ok"), ("待走访", tree.registered - tree.covered, "warn" if tree.covered < tree.registered else ""),
-         ("登记户数", tree.registered, "")],
+        [("累计覆盖", tree.covered, "ok"), ("待走访", tree.remaining, "warn" if tree.remaining else ""),
+         ("按期", tree.on_time, ""), ("逾期补访", tree.late, "")],
         progress=percent,
     )
 

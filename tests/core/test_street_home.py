@@ -21,8 +21,8 @@ def test_grid_worker_sees_its_own_grid_and_street_staff_the_whole_street(org_a, 
     grid_cards = _cards(web_client(street_a, users["grid_worker"]).get("/").content.decode())
     staff_cards = _cards(web_client(street_a, users["street_staff"]).get("/").content.decode())
 
-    assert grid_cards["排查覆盖"] == {"已覆盖": "0", "待走访": "2", "登记户数": "2"}
-    assert staff_cards["排查覆盖"] == {"已覆盖": "0", "待走访": "4", "登记户数": "4"}
+    assert grid_cards["排查覆盖"] == {"累计覆盖": "0", "待走访": "2", "按期": "0", "逾期补访": "0"}
+    assert staff_cards["排查覆盖"] == {"累计覆盖": "0", "待走访": "4", "按期": "0", "逾期补访": "0"}
     assert set(grid_cards) == {"我的时限", "排查覆盖", "诉求", "整改"}
 
 
