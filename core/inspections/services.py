@@ -413,6 +413,9 @@ def need_status_set(*, actor, need: Need, status: str, note: str = "") -> Need:
         raise ValidationError(
             {"status": [f"不能从“{need.get_status_display()}”改为该状态 / transition not allowed"]}
         )
+    if status == Need.Status.CANCELLED and not note.strip():
+        # Cancelling drops a household's need from every follow-up: never without a stated reason.
+        raise ValidationError({"note": ["撤销需求须说明原因 / a reason is required to cancel a need"]})
     before = model_snapshot(need)
     need.status = status
     need.save(update_fields=["status", "updated_at"])

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from core.inspections.checklist import NEED_TYPE_CHOICES, URGENCY_CHOICES, sections
@@ -276,9 +277,23 @@ def need_ledger(request):
     )
 
 
+# Forward steps first; going back (重新打开) after them; cancelling is never in the menu — it has its
+# own confirmation form with a required reason (no destructive action is ever a default).
+NEED_STEP_LABELS = [
+    (Need.Status.IN_PROGRESS, _("开始办理")),
+    (Need.Status.MET, _("已解决")),
+    (Need.Status.OPEN, _("重新打开")),
+]
+
+
 def _need_next(need) -> None:
-    labels = dict(Need.Status.choices)
-    need.next_statuses = [(s, labels[s]) for s in sorted(NEED_TRANSITIONS.get(need.status, ()))]
+    allowed = NEED_TRANSITIONS.get(need.status, set())
+    need.next_statuses = [
+        (value, _("重新办理") if value == Need.Status.IN_PROGRESS and need.status == Need.Status.MET else label)
+        for value, label in NEED_STEP_LABELS
+        if value in allowed
+    ]
+    need.can_cancel = Need.Status.CANCELLED in allowed
 
 
 @member_required("problem.view")
@@ -372,6 +387,9 @@ def problem_assign_view(request, pk: int):
 @require_POST
 def need_status_view(request, pk: int):
     need = get_object_or_404(need_list(member=request.member), pk=pk)
+    if not request.POST.get("status"):
+        messages.error(request, "请先选择新状态，未作任何修改")
+        return redirect(_safe_next(request, "inspections:needs"))
     try:
         need_status_set(
             actor=request.member,
@@ -382,7 +400,7 @@ def need_status_view(request, pk: int):
     except ValidationError as exc:
         messages.error(request, "；".join(m for msgs in errors_of(exc).values() for m in msgs))
     else:
-        messages.success(request, "已更新需求状态")
+        messages.success(request, f"已将需求“{need.get_need_type_display()}”（{need.household}）改为{need.get_status_display()}")
     return redirect(_safe_next(request, "inspections:needs"))
 
 
