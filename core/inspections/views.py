@@ -24,8 +24,8 @@ from core.inspections.selectors import (
     need_list,
     not_visited,
     problem_list,
-    visit_get,
     visit_counts_for_coverage,
+    visit_get,
     visit_photo_get,
     visit_photo_response,
 )
