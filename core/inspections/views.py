@@ -8,8 +8,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -135,6 +136,8 @@ def visit_new(request, household_id: int):
             messages.success(
                 request, f"已保存{visit.get_kind_display()}：发现问题 {n_problems} 项，需求 {n_needs} 条{counts}"
             )
+            if request.headers.get("X-Visit-Form") == "fetch":  # visit_form.js navigates there itself
+                return JsonResponse({"redirect": reverse("inspections:visit", args=[visit.pk])})
             return redirect("inspections:visit", pk=visit.pk)
     post = request.POST
     checklist = [
@@ -176,6 +179,7 @@ def visit_new(request, household_id: int):
             "need_rows": need_rows,
             "other_errors": other_errors,
             "has_errors": bool(errors),
+            "photos_posted": len(request.FILES.getlist("photos")),
             "kind": post.get("kind", default_kind),
             "notes": post.get("notes", ""),
             "need_types": NEED_TYPE_CHOICES,
