@@ -102,6 +102,7 @@ ACTIONS: dict[str, str] = {
     "report.submit": "报送报表 / submit reports",
     "report.approve": "审核报表 / approve reports",
     "deadline.view": "查看时限 / view deadlines",
+    "deadline.supervise": "查看负责范围内全部时限与督办 / see every deadline in one's reach",
     "notification.view": "查看通知 / view notifications",
     "notification.read": "标记通知已读 / mark notifications read",
     "audit.view": "查看操作日志 / view the audit trail",
@@ -130,7 +131,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     ),
     STREET_LEADER: frozenset(
         _VIEW_ALL_STREET | {"campaign.view", "person.view_full_id", "report.approve", "relief.approve", "rectification.verify",
-                            "notification.read"}
+                            "notification.read", "deadline.supervise"}
     ),
     STREET_STAFF: frozenset(
         set(ACTIONS) - {"district.view", "district.manage_streets", "district.manage_members", "campaign.manage",
@@ -143,6 +144,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "request.create", "request.respond", "request.handle", "request.feedback", "request.close",
             "rectification.edit", "rectification.verify", "relief.edit", "material.edit",
             "report.compile", "report.submit", "hotline.edit", "campaign.view", "notification.read",
+            "deadline.supervise",
         }
     ),
     COMMUNITY_WORKER: frozenset(

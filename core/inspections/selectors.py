@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
@@ -190,11 +202,36 @@ def visit_photo_response(photo: VisitPhoto) -> FileResponse:
     return response
 
 
+def _rank(field: str, values: list[str]) -> Case:
+    """0, 1, ... in the order of ``values``; anything else after them."""
+    return Case(*[When(**{field: v}, then=Value(i)) for i, v in enumerate(values)], default=Value(len(values)))
+
+
 def need_list(*, member: Member) -> QuerySet[Need]:
+    """Needs in reach, open ones first (待解决, 办理中), the most urgent first, then the oldest; unique
+    tie-breaker last so pages never overlap."""
     qs = Need.objects.select_related("household__community", "household__grid", "person", "visit")
-    return scope_households(qs, member, prefix="household__")
+    return (
+        scope_households(qs, member, prefix="household__")
+        .annotate(
+            open_rank=_rank("status", [Need.Status.OPEN, Need.Status.IN_PROGRESS]),
+            urgency_rank=_rank("urgency", ["critical", "urgent"]),
+        )
+        .order_by("open_rank", "urgency_rank", "created_at", "id")
+    )
 
 
 def problem_list(*, member: Member) -> QuerySet[Problem]:
+    """Problems in reach, open ones first by deadline, then resolved ones (latest first)."""
     qs = Problem.objects.select_related("household__community", "household__grid", "visit", "rectification")
-    return scope_households(qs, member, prefix="household__")
+    return (
+        scope_households(qs, member, prefix="household__")
+        .annotate(open_rank=_rank("status", [Problem.Status.OPEN]))
+        .order_by("open_rank", "due_at", "id")
+    )
+
+
+def status_counts(qs: QuerySet, choices) -> list[tuple[str, str, int]]:
+    """[(status, label, count)] over ``qs`` in the order of ``choices``, one grouped query."""
+    counted = dict(qs.order_by().values_list("status").annotate(n=Count("id")))
+    return [(value, label, counted.get(value, 0)) for value, label in choices]

@@ -25,6 +25,7 @@ from core.inspections.selectors import (
     need_list,
     not_visited,
     problem_list,
+    status_counts,
     visit_counts_for_coverage,
     visit_get,
     visit_photo_get,
@@ -241,6 +242,12 @@ def _ledger(
         response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}-{stamp}.xlsx"
         return response
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    # The summary at the top: counts per status over the filtered rows, except the status filter.
+    unfiltered_status = request.GET.copy()
+    unfiltered_status.pop("status", None)
+    unfiltered_status.pop("page", None)
+    summary_set = filter_class(unfiltered_status, queryset=qs)
+    summary = status_counts(summary_set.qs if summary_set.is_valid() else qs.none(), qs.model.Status.choices)
     if decorate is not None:
         for row in page:
             decorate(row)
@@ -255,6 +262,10 @@ def _ledger(
             "filter": filterset,
             "title": title,
             "export_query": export_query.urlencode(),
+            "summary": summary,
+            "summary_total": sum(n for _v, _l, n in summary),
+            "summary_query": unfiltered_status.urlencode(),
+            "status_filter": request.GET.get("status", ""),
             "communities": community_list(member=member),
             "grids": grid_list(member=member),
             "extra_filters": extra_filters,

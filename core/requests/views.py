@@ -52,7 +52,10 @@ def request_board(request):
         q=params.get("q", "").strip(),
         mine_user_id=request.user.pk if params.get("mine") else None,
     )
-    items = list(request_list(member=member, filters=filters)[:200])
+    from django.core.paginator import Paginator
+
+    page = Paginator(request_list(member=member, filters=filters), 30).get_page(params.get("page"))
+    items = page.object_list
     now = timezone.now()
     for item in items:
         item.next_clock_label = KIND_LABELS.get(item.next_clock_kind or "", "")
@@ -65,6 +68,7 @@ def request_board(request):
         "requests/board.html",
         {
             "items": items,
+            "page": page,
             "filters": filters,
             "chips": chips,
             "open_count": open_count,

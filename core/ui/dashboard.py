@@ -20,15 +20,36 @@ class Card:
     progress: int | None = None  # percent, for coverage
 
 
-def _deadlines(member: Member) -> Card:
-    from core.deadlines.selectors import my_deadlines
+SCOPE_NAMES = {"street": "全街道", "community": "本社区", "district": "全区"}
 
-    groups = my_deadlines(member=member)
+
+def _deadlines(member: Member) -> Card:
+    """A supervisor (street or community scope) sees the state of the whole reach and the escalations
+    waiting for them; everybody else their own clocks."""
+    from core.deadlines.selectors import MINE, REACH, deadline_counts
+
+    if member.can("deadline.supervise"):
+        from core.notifications.models import Notification
+
+        counts = deadline_counts(member=member, scope=REACH)
+        escalations = Notification.objects.filter(
+            user_id=member.user.pk, street_office_id=getattr(member.street_office, "pk", None),
+            kind="escalated", read_at__isnull=True,
+        ).count()
+        return Card(
+            f"{SCOPE_NAMES.get(member.scope, '')}时限",
+            reverse("my_deadlines") + "?scope=reach",
+            [("已超时", counts["overdue"], "bad" if counts["overdue"] else ""),
+             ("即将到期", counts["due_soon"], "warn" if counts["due_soon"] else ""),
+             ("未读督办", escalations, "bad" if escalations else "")],
+        )
+    counts = deadline_counts(member=member, scope=MINE)
     return Card(
         "我的时限",
         reverse("my_deadlines"),
-        [("已超时", len(groups["overdue"]), "bad"), ("即将到期", len(groups["due_soon"]), "warn"),
-         ("进行中", len(groups["on_track"]), "")],
+        [("已超时", counts["overdue"], "bad" if counts["overdue"] else ""),
+         ("即将到期", counts["due_soon"], "warn" if counts["due_soon"] else ""),
+         ("进行中", counts["on_track"], "")],
     )
 
 
