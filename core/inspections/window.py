@@ -19,14 +19,16 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext_lazy as _
+
 LOCAL = ZoneInfo("Asia/Shanghai")
 
 BEFORE, DURING, AFTER, CLOSED = "before", "during", "after", "closed"
 STATE_LABELS = {
-    BEFORE: "排查期未开始",
-    DURING: "排查期进行中",
-    AFTER: "排查期已结束，持续跟踪中",
-    CLOSED: "本次行动已结束",
+    BEFORE: _("排查期未开始"),
+    DURING: _("排查期进行中"),
+    AFTER: _("排查期已结束，持续跟踪中"),
+    CLOSED: _("本次行动已结束"),
 }
 
 

@@ -62,7 +62,7 @@ def _coverage(member: Member) -> Card:
     return Card(
         "排查覆盖",
         url,
-        [("累计覆盖", tree.covered, "ok"), ("待走访", tree.remaining, "warn" if tree.remaining else ""),
+        [("累计覆盖", tree.covered, "ok" if tree.covered else ""), ("待走访", tree.remaining, "warn" if tree.remaining else ""),
          ("按期", tree.on_time, ""), ("逾期补访", tree.late, "")],
         progress=percent,
     )
@@ -75,7 +75,7 @@ def _requests(member: Member) -> Card:
     return Card(
         "诉求",
         reverse("request_board"),
-        [("待响应", counts["received"], "bad" if counts["received"] else ""), ("待处置", counts["responded"], "warn"),
+        [("待响应", counts["received"], "bad" if counts["received"] else ""), ("待处置", counts["responded"], "warn" if counts["responded"] else ""),
          ("待反馈", counts["handled"], "")],
     )
 
@@ -87,7 +87,7 @@ def _rectifications(member: Member) -> Card:
     return Card(
         "整改",
         reverse("rectification_ledger"),
-        [("整改中", summary["open"], "warn"), ("待验收", summary["fixed"], ""), ("反弹", summary["relapses"],
+        [("整改中", summary["open"], "warn" if summary["open"] else ""), ("待验收", summary["fixed"], ""), ("反弹", summary["relapses"],
                                                                              "bad" if summary["relapses"] else "")],
     )
 

@@ -201,6 +201,8 @@ def test_district_sees_duplicates_page_and_api_without_numbers(
     body = api_client(None, users["district_viewer"]).get("/api/v1/id-duplicates/").json()
 
     assert org_a.office.name in page and street_a2.name in page and number not in page
+    listed = page.split('id="id-duplicates"')[1]
+    assert "一社区 · 第一网格" in listed and "甲二社区 · 网格" in listed and "#" not in listed  # issue 12 §11
     assert len(body) == 1 and number not in str(body)
     assert web_client(None, users["staff_b"]).get("/id-duplicates/").status_code in (403, 404)
     page_a2 = web_client(street_a2, users["staff_a2"]).get("/households/duplicates/").content.decode()
@@ -232,3 +234,15 @@ def test_deactivating_a_household_takes_it_out_of_coverage_and_the_duplicate_reg
     assert response.status_code == 204
     person.refresh_from_db()
     assert person.is_active is False
+
+
+def test_a_household_without_address_is_named_by_its_head_not_an_id(org_a):
+    """Issue 12 §11: a vagrant's household reads "老张（无固定住所）", never "户 101-0005" or "户 #7"."""
+    from core.registry.services import household_register, person_register
+
+    staff = org_a.members["street_staff"]
+    household = household_register(actor=staff, community=org_a.c1, grid=org_a.g1, no_fixed_address=True)
+    nameless = str(household)
+    person_register(actor=staff, household=household, name="老张", categories=["vagrant"], relation="head")
+
+    assert nameless == "无固定住所" and str(household) == "老张（无固定住所）"
