@@ -30,16 +30,14 @@ from tenants.members import Member
 
 def qualifying_visit_q(prefix: str = "") -> Q:
     """A visit that counts as coverage: a home visit, or a phone follow-up of a household registered
-    as phone-only (with its reason). The one statement of the rule (ADR 0011)."""
+    as phone-only (with its reason). The one statement of the rule (ADR 0012)."""
     return Q(**{f"{prefix}kind": Visit.Kind.HOME}) | Q(
         **{f"{prefix}kind": Visit.Kind.PHONE, f"{prefix}household__phone_only": True}
     )
 
-
 def visit_counts_for_coverage(*, kind: str, household: Household) -> bool:
     """Whether a visit of this kind to this household would count (same rule as ``qualifying_visit_q``)."""
     return kind == Visit.Kind.HOME or (kind == Visit.Kind.PHONE and household.phone_only)
-
 
 def covering_visits(window: tuple) -> QuerySet[Visit]:
     """Qualifying visits of OuterRef('pk') with ``visited_at`` in the half-open range [start, end)."""
@@ -48,11 +46,10 @@ def covering_visits(window: tuple) -> QuerySet[Visit]:
         qualifying_visit_q()
     )
 
-
 def households_with_coverage(*, member: Member, period: CoveragePeriod | None = None) -> QuerySet[Household]:
     """Active households in reach, annotated (EXISTS subqueries, no join: safe to group by):
 
-    ``covered`` — a qualifying visit since the phase started, within the campaign (ADR 0011);
+    ``covered`` — a qualifying visit since the phase started, within the campaign (ADR 0012);
     ``on_time`` — one inside the inspection phase;
     ``added_late`` — registered after the phase ended (can only be covered, never on time);
     ``first_covered_at`` — the first qualifying visit's time (aware UTC) or None.
@@ -66,7 +63,6 @@ def households_with_coverage(*, member: Member, period: CoveragePeriod | None = 
         added_late=ExpressionWrapper(Q(created_at__gte=period.phase_end), output_field=BooleanField()),
         first_covered_at=Subquery(first),
     )
-
 
 def my_grid(
     *, member: Member, grid_id: int | None = None, pending_only: bool = False, period: CoveragePeriod | None = None
@@ -92,10 +88,9 @@ def my_grid(
         qs = qs.filter(covered=False)
     return qs.order_by("covered", "grid_id", "address", "id")
 
-
 @dataclass
 class CoverageRow:
-    """Counts of one street / community / grid (ADR 0011): ``covered`` is the campaign so far,
+    """Counts of one street / community / grid (ADR 0012): ``covered`` is the campaign so far,
     ``on_time`` inside the inspection phase, ``late`` registered in time but covered after the phase,
     ``added_late`` registered after the phase (visited or not)."""
 
@@ -129,10 +124,9 @@ class CoverageRow:
         for name in ("registered", "covered", "on_time", "late", "added_late"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
-
 def coverage(*, member: Member, period: CoveragePeriod | None = None) -> CoverageRow:
     """Street → community → grid tree of registered / covered / on-time / late households, in one
-    grouped query (ADR 0011)."""
+    grouped query (ADR 0012)."""
     rows = (
         households_with_coverage(member=member, period=period)
         .values("community_id", "community__name", "grid_id", "grid__name")
@@ -168,7 +162,6 @@ def coverage(*, member: Member, period: CoveragePeriod | None = None) -> Coverag
         street.add(grid)
     return street
 
-
 def not_visited(*, member: Member, community_id: int | None = None, grid_id: int | None = None):
     qs = households_with_coverage(member=member).filter(covered=False).select_related("community", "grid")
     if community_id:
@@ -177,23 +170,19 @@ def not_visited(*, member: Member, community_id: int | None = None, grid_id: int
         qs = qs.filter(grid_id=grid_id)
     return qs.order_by("community__sort_order", "community_id", "grid_id", "address", "id")
 
-
 def visit_list(*, member: Member) -> QuerySet[Visit]:
     qs = Visit.objects.select_related("household__community", "household__grid")
     return scope_households(qs, member, prefix="household__")
-
 
 def visit_get(*, member: Member, pk: int) -> Visit:
     return get_object_or_404(
         visit_list(member=member).prefetch_related("items", "needs", "problems", "photos"), pk=pk
     )
 
-
 def visit_photo_get(*, member: Member, visit_id: int, pk: int) -> VisitPhoto:
     """One photo of a visit the member can see (404 otherwise, also for another grid's visit)."""
     visit = get_object_or_404(visit_list(member=member), pk=visit_id)
     return get_object_or_404(VisitPhoto.objects.filter(visit=visit), pk=pk)
-
 
 def visit_photo_response(photo: VisitPhoto) -> FileResponse:
     """The photo's bytes, for the web page and the API alike (never a public media URL)."""
@@ -201,11 +190,9 @@ def visit_photo_response(photo: VisitPhoto) -> FileResponse:
     response["Cache-Control"] = "private, max-age=3600"
     return response
 
-
 def _rank(field: str, values: list[str]) -> Case:
     """0, 1, ... in the order of ``values``; anything else after them."""
     return Case(*[When(**{field: v}, then=Value(i)) for i, v in enumerate(values)], default=Value(len(values)))
-
 
 def need_list(*, member: Member) -> QuerySet[Need]:
     """Needs in reach, open ones first (待解决, 办理中), the most urgent first, then the oldest; unique
@@ -220,7 +207,6 @@ def need_list(*, member: Member) -> QuerySet[Need]:
         .order_by("open_rank", "urgency_rank", "created_at", "id")
     )
 
-
 def problem_list(*, member: Member) -> QuerySet[Problem]:
     """Problems in reach, open ones first by deadline, then resolved ones (latest first)."""
     qs = Problem.objects.select_related("household__community", "household__grid", "visit", "rectification")
@@ -229,7 +215,6 @@ def problem_list(*, member: Member) -> QuerySet[Problem]:
         .annotate(open_rank=_rank("status", [Problem.Status.OPEN]))
         .order_by("open_rank", "due_at", "id")
     )
-
 
 def status_counts(qs: QuerySet, choices) -> list[tuple[str, str, int]]:
     """[(status, label, count)] over ``qs`` in the order of ``choices``, one grouped query."""

@@ -1,4 +1,4 @@
-"""The campaign's inspection window (全面排查阶段) and what coverage means around it (ADR 0011).
+"""The campaign's inspection window (全面排查阶段) and what coverage means around it (ADR 0012).
 
 The dates come from the district's campaign (set by the district admin on the campaign page); this
 module turns them into half-open [start, end) ranges of aware datetimes and says where ``now`` is:
@@ -38,7 +38,7 @@ def _midnight(day: dt.date) -> dt.datetime:
 
 def inspection_window(district) -> tuple[dt.datetime, dt.datetime]:
     """[start, end): local midnight of the first day to local midnight after the last."""
-    from tenants.campaigns.services import campaign_inspection_window
+    from core.campaigns.services import campaign_inspection_window
 
     first, last = campaign_inspection_window(district)
     return _midnight(first), _midnight(last + dt.timedelta(days=1))
@@ -77,7 +77,7 @@ class CoveragePeriod:
 
 def coverage_period(district) -> CoveragePeriod:
     """The district's coverage period; the campaign end never lies before the phase's end."""
-    from tenants.campaigns.services import campaign_ensure
+    from core.campaigns.services import campaign_ensure
 
     start, end = inspection_window(district)
     campaign_end = _midnight(campaign_ensure(district).ends_on + dt.timedelta(days=1))

@@ -12,8 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from core.inspections.selectors import households_with_coverage
-from core.inspections.window import coverage_period
+from core.inspections.selectors import coverage_period, households_with_coverage
 from core.org.selectors import building_list, community_list, grid_list
 from core.registry.forms import HouseholdForm, PersonForm
 from core.registry.models import CATEGORY_CHOICES

@@ -75,8 +75,8 @@ def phase_ended_yesterday(district):
     """Put the district's inspection phase at [today-10, yesterday] and the campaign around it — the
     situation of 12-01 whatever today is — and restore both afterwards (the live server uses the
     wall clock)."""
-    from tenants.campaigns.models import Campaign, Phase
-    from tenants.campaigns.services import campaign_ensure
+    from core.campaigns.models import Campaign, Phase
+    from core.campaigns.services import campaign_ensure
 
     campaign = campaign_ensure(district)
     phase = campaign.phases.get(key=Phase.INSPECTION)

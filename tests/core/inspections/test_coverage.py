@@ -21,8 +21,8 @@ def test_window_is_the_campaigns_inspection_phase_in_local_dates_inclusive(stree
 
 
 def test_moving_the_inspection_phase_moves_coverage(org_a, street_a):
-    from tenants.campaigns.models import Phase
-    from tenants.campaigns.services import campaign_ensure
+    from core.campaigns.models import Phase
+    from core.campaigns.services import campaign_ensure
 
     household = make_household(org_a, grid=org_a.g1)
     _visit(org_a, household, "home", IN_WINDOW)
@@ -70,7 +70,7 @@ def test_coverage_is_scoped_to_the_grid_worker(org_a):
     assert tree.registered == 1 and [g.name for c in tree.children for g in c.children] == ["第一网格"]
 
 
-# --- outside the phase (ADR 0011): all winter, late visits are late, not missing -------------------
+# --- outside the phase (ADR 0012): all winter, late visits are late, not missing -------------------
 def _period(phase_first: dt.date, phase_last: dt.date, campaign_last: dt.date):
     from core.inspections.window import CoveragePeriod
 
@@ -150,8 +150,8 @@ def test_pages_say_a_late_visit_is_late_not_missing(org_a, street_a, web_client,
     """Built around now: the phase ended yesterday; a household visited today is 逾期补访 everywhere."""
     from django.utils import timezone
 
-    from tenants.campaigns.models import Phase
-    from tenants.campaigns.services import campaign_ensure
+    from core.campaigns.models import Phase
+    from core.campaigns.services import campaign_ensure
 
     today = timezone.now().astimezone(LOCAL).date()
     campaign = campaign_ensure(street_a.district)

@@ -11,8 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.audit.services import audit_record, model_snapshot
-from core.deadlines.durations import LOCAL_TZ, Duration, WorkCalendar, due_by_date
-from tenants.campaigns.models import (
+from core.campaigns.models import (
     SLA_KINDS,
     SLA_LABELS,
     CalendarDay,
@@ -23,6 +22,7 @@ from tenants.campaigns.models import (
     StreetSla,
     TrainingAttendance,
 )
+from core.deadlines.durations import LOCAL_TZ, Duration, WorkCalendar, due_by_date
 from tenants.models import District, Membership, StreetOffice
 
 DEFAULT_CALENDAR = Path(__file__).resolve().parent / "data" / "holidays-cn-2026.csv"
