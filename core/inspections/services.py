@@ -203,6 +203,10 @@ def _visit_ledgers(
     """The visit's needs, one problem per hazard, and the audit event (inside visit_record's transaction)."""
     household = visit.household
     created_needs = [Need.objects.create(visit=visit, household=household, **need) for need in needs]
+    # A need is registered when it was found (a visit entered later, or through the API, keeps its time).
+    Need.objects.filter(pk__in=[n.pk for n in created_needs]).update(created_at=visit.visited_at)
+    for need in created_needs:
+        need.created_at = visit.visited_at
     assignment = assignment or ProblemAssignment(visit.visitor_user_id, visit.visitor_name)
     problems = [
         _problem_open(visit=visit, item=item["item"], note=item["note"], assignment=assignment, actor=actor)

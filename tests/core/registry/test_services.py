@@ -121,7 +121,7 @@ def test_full_id_read_requires_the_action_and_is_audited(org_a):
         household=household,
         name="钱七",
         id_number=number,
-        categories=["orphan"],
+        categories=["dibao"],
     )
 
     assert person_full_id_read(actor=org_a.members["street_leader"], person=person) == number
@@ -246,3 +246,24 @@ def test_a_household_without_address_is_named_by_its_head_not_an_id(org_a):
     person_register(actor=staff, household=household, name="老张", categories=["vagrant"], relation="head")
 
     assert nameless == "无固定住所" and str(household) == "老张（无固定住所）"
+
+
+def test_child_categories_are_for_children(org_a):
+    """Issue 12 §12: a 28-year-old is not a 事实无人抚养儿童 (the demo now follows this rule too)."""
+    import datetime as dt
+
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    household = make_household(org_a, persons=0)
+    adult = new_id(birth=today.replace(year=today.year - 28, day=1))
+    child = new_id(birth=today.replace(year=today.year - 9, day=1))
+
+    with pytest.raises(ValidationError) as refused:
+        person_register(actor=org_a.members["street_staff"], household=household, name="成年人",
+                        id_number=adult, categories=["unsupported_child"], relation="head")
+    person = person_register(actor=org_a.members["street_staff"], household=household, name="小明",
+                             id_number=child, categories=["unsupported_child"], relation="grandchild")
+
+    assert "未满18周岁" in str(refused.value) and person.birth_date < today - dt.timedelta(days=365 * 8)
