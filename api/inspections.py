@@ -377,7 +377,7 @@ def _row(node) -> dict:
 class CoverageApi(TenantApi):
     """Coverage (不漏一户、不落一人): registered and covered households per street, community and grid.
     ``covered`` is the campaign so far; ``on_time`` inside the inspection phase; ``late`` registered
-    before the phase ended but covered after it; ``added_late`` registered after the phase (ADR 0012).
+    before the phase ended but covered after it; ``added_late`` registered after the phase (ADR 0013).
     With ``?include=not_visited`` (roles that may see households) also the households not yet visited."""
 
     required_action = "coverage.view"

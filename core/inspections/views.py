@@ -43,7 +43,7 @@ NEED_ROWS = 3
 
 def coverage_context(member, *, now: dt.datetime | None = None) -> dict:
     """The coverage summary every coverage-showing page renders (``inspections/_coverage_summary.html``):
-    the tree, the period and where ``now`` (default: the current time) is in it (ADR 0012)."""
+    the tree, the period and where ``now`` (default: the current time) is in it (ADR 0013)."""
     period = coverage_period(member.district)
     state = period.state(now or timezone.now())
     return {

@@ -70,7 +70,7 @@ def test_coverage_is_scoped_to_the_grid_worker(org_a):
     assert tree.registered == 1 and [g.name for c in tree.children for g in c.children] == ["第一网格"]
 
 
-# --- outside the phase (ADR 0012): all winter, late visits are late, not missing -------------------
+# --- outside the phase (ADR 0013): all winter, late visits are late, not missing -------------------
 def _period(phase_first: dt.date, phase_last: dt.date, campaign_last: dt.date):
     from core.inspections.window import CoveragePeriod
 
