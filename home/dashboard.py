@@ -58,7 +58,11 @@ def _coverage(member: Member) -> Card:
 
     tree = coverage(member=member)
     percent = round(tree.covered * 100 / tree.registered) if tree.registered else 0
-    url = reverse("inspections:my_grid") if member.can("visit.create") and member.grid_id else reverse("inspections:coverage")
+    url = (
+        reverse("inspections:my_grid")
+        if member.can("visit.create") and member.grid_id
+        else reverse("inspections:coverage")
+    )
     return Card(
         "排查覆盖",
         url,

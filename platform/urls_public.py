@@ -18,3 +18,6 @@ urlpatterns = [
     path("api/v1/", include(common_patterns + district_patterns)),
     *common_urls("nuandong.urls_public"),
 ]
+
+handler404 = "nuandong.request_guard.not_found"
+handler500 = "nuandong.request_guard.server_error"

@@ -23,3 +23,6 @@ urlpatterns = [
     path("api/v1/", include(common_patterns + street_patterns)),
     *common_urls("nuandong.urls_tenant"),
 ]
+
+handler404 = "nuandong.request_guard.not_found"
+handler500 = "nuandong.request_guard.server_error"

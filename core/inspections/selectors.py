@@ -30,7 +30,7 @@ from tenants.members import Member
 
 def qualifying_visit_q(prefix: str = "") -> Q:
     """A visit that counts as coverage: a home visit, or a phone follow-up of a household registered
-    as phone-only (with its reason). The one statement of the rule (ADR 0013)."""
+    as phone-only (with its reason). The one statement of the rule (ADR 0014)."""
     return Q(**{f"{prefix}kind": Visit.Kind.HOME}) | Q(
         **{f"{prefix}kind": Visit.Kind.PHONE, f"{prefix}household__phone_only": True}
     )
@@ -49,7 +49,7 @@ def covering_visits(window: tuple) -> QuerySet[Visit]:
 def households_with_coverage(*, member: Member, period: CoveragePeriod | None = None) -> QuerySet[Household]:
     """Active households in reach, annotated (EXISTS subqueries, no join: safe to group by):
 
-    ``covered`` — a qualifying visit since the phase started, within the campaign (ADR 0013);
+    ``covered`` — a qualifying visit since the phase started, within the campaign (ADR 0014);
     ``on_time`` — one inside the inspection phase;
     ``added_late`` — registered after the phase ended (can only be covered, never on time);
     ``first_covered_at`` — the first qualifying visit's time (aware UTC) or None.
@@ -90,7 +90,7 @@ def my_grid(
 
 @dataclass
 class CoverageRow:
-    """Counts of one street / community / grid (ADR 0013): ``covered`` is the campaign so far,
+    """Counts of one street / community / grid (ADR 0014): ``covered`` is the campaign so far,
     ``on_time`` inside the inspection phase, ``late`` registered in time but covered after the phase,
     ``added_late`` registered after the phase (visited or not)."""
 
@@ -126,7 +126,7 @@ class CoverageRow:
 
 def coverage(*, member: Member, period: CoveragePeriod | None = None) -> CoverageRow:
     """Street → community → grid tree of registered / covered / on-time / late households, in one
-    grouped query (ADR 0013)."""
+    grouped query (ADR 0014)."""
     rows = (
         households_with_coverage(member=member, period=period)
         .values("community_id", "community__name", "grid_id", "grid__name")
@@ -195,17 +195,26 @@ def _rank(field: str, values: list[str]) -> Case:
     return Case(*[When(**{field: v}, then=Value(i)) for i, v in enumerate(values)], default=Value(len(values)))
 
 def need_list(*, member: Member) -> QuerySet[Need]:
-    """Needs in reach, open ones first (待解决, 办理中), the most urgent first, then the oldest; unique
-    tie-breaker last so pages never overlap."""
+    """Needs in reach, open ones first (待解决, 办理中), the most urgent first, then the oldest (unique
+    tie-breaker last so pages never overlap); each with ``next_due_at`` / ``next_warn_at`` of its
+    open clock (None once met or cancelled)."""
+    from core.deadlines.models import OPEN_STATES, Clock
+
     qs = Need.objects.select_related("household__community", "household__grid", "person", "visit")
+    open_clock = Clock.objects.filter(
+        subject_type="inspections.need", subject_id=OuterRef("pk"), state__in=OPEN_STATES
+    ).order_by("due_at")
     return (
         scope_households(qs, member, prefix="household__")
         .annotate(
+            next_due_at=Subquery(open_clock.values("due_at")[:1]),
+            next_warn_at=Subquery(open_clock.values("warn_at")[:1]),
             open_rank=_rank("status", [Need.Status.OPEN, Need.Status.IN_PROGRESS]),
             urgency_rank=_rank("urgency", ["critical", "urgent"]),
         )
         .order_by("open_rank", "urgency_rank", "created_at", "id")
     )
+
 
 def problem_list(*, member: Member) -> QuerySet[Problem]:
     """Problems in reach, open ones first by deadline, then resolved ones (latest first)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
-from django.http import Http404
+from django.http import FileResponse, Http404
 
 from core.deadlines.models import OPEN_STATES, Clock
 from core.org.scope import scope_to_member
@@ -87,3 +87,19 @@ def rectification_summary(*, member: Member) -> dict:
     )
     row["relapses"] = row["relapses"] or 0
     return row
+
+
+def rectification_evidence_photo_get(*, member: Member, pk: int, evidence_id: int):
+    """An evidence row with a photo of an item in the member's reach; 404 otherwise (web and API)."""
+    item = rectification_get(member=member, pk=pk)
+    evidence = item.evidence.filter(pk=evidence_id).exclude(photo="").first()
+    if evidence is None:
+        raise Http404("照片不存在 / no such photo")
+    return evidence
+
+
+def evidence_photo_response(evidence) -> FileResponse:
+    """The photo's bytes, for the web page and the API alike (never a public media URL)."""
+    response = FileResponse(evidence.photo.open("rb"))
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

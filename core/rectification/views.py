@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -202,8 +202,8 @@ def rectification_verdict(request, pk: int, step: str):
 @member_required("rectification.view")
 def rectification_evidence_photo(request, pk: int, evidence_id: int):
     """Evidence photos are personal data: served only to members who may see the item."""
-    item = rectification_get(member=request.member, pk=pk)
-    evidence = item.evidence.filter(pk=evidence_id).exclude(photo="").first()
-    if evidence is None:
-        raise Http404
-    return FileResponse(evidence.photo.open("rb"))
+    from core.rectification.selectors import evidence_photo_response, rectification_evidence_photo_get
+
+    return evidence_photo_response(
+        rectification_evidence_photo_get(member=request.member, pk=pk, evidence_id=evidence_id)
+    )
