@@ -30,7 +30,7 @@ from tenants.members import Member
 
 def qualifying_visit_q(prefix: str = "") -> Q:
     """A visit that counts as coverage: a home visit, or a phone follow-up of a household registered
-    as phone-only (with its reason). The one statement of the rule (ADR 0014)."""
+    as phone-only (with its reason). The one statement of the rule (ADR 0016)."""
     return Q(**{f"{prefix}kind": Visit.Kind.HOME}) | Q(
         **{f"{prefix}kind": Visit.Kind.PHONE, f"{prefix}household__phone_only": True}
     )
@@ -49,7 +49,7 @@ def covering_visits(window: tuple) -> QuerySet[Visit]:
 def households_with_coverage(*, member: Member, period: CoveragePeriod | None = None) -> QuerySet[Household]:
     """Active households in reach, annotated (EXISTS subqueries, no join: safe to group by):
 
-    ``covered`` — a qualifying visit since the phase started, within the campaign (ADR 0014);
+    ``covered`` — a qualifying visit since the phase started, within the campaign (ADR 0016);
     ``on_time`` — one inside the inspection phase;
     ``added_late`` — registered after the phase ended (can only be covered, never on time);
     ``first_covered_at`` — the first qualifying visit's time (aware UTC) or None.
@@ -90,7 +90,7 @@ def my_grid(
 
 @dataclass
 class CoverageRow:
-    """Counts of one street / community / grid (ADR 0014): ``covered`` is the campaign so far,
+    """Counts of one street / community / grid (ADR 0016): ``covered`` is the campaign so far,
     ``on_time`` inside the inspection phase, ``late`` registered in time but covered after the phase,
     ``added_late`` registered after the phase (visited or not)."""
 
@@ -126,7 +126,7 @@ class CoverageRow:
 
 def coverage(*, member: Member, period: CoveragePeriod | None = None) -> CoverageRow:
     """Street → community → grid tree of registered / covered / on-time / late households, in one
-    grouped query (ADR 0014)."""
+    grouped query (ADR 0016)."""
     rows = (
         households_with_coverage(member=member, period=period)
         .values("community_id", "community__name", "grid_id", "grid__name")

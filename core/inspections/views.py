@@ -42,10 +42,10 @@ from core.ui.errors import errors_of
 NEED_ROWS = 3
 
 
-def coverage_context(member, *, now: dt.datetime | None = None) -> dict:
+def coverage_context(member, *, now: dt.datetime | None = None, period=None) -> dict:
     """The coverage summary every coverage-showing page renders (``inspections/_coverage_summary.html``):
-    the tree, the period and where ``now`` (default: the current time) is in it (ADR 0014)."""
-    period = coverage_period(member.district)
+    the tree, the period and where ``now`` (default: the current time) is in it (ADR 0016)."""
+    period = period or coverage_period(member.district)
     state = period.state(now or timezone.now())
     return {
         "tree": coverage(member=member, period=period),
@@ -65,7 +65,8 @@ def my_grid_page(request):
     member = request.member
     grid_id = int(request.GET["grid"]) if request.GET.get("grid", "").isdigit() else None
     show = request.GET.get("show", "pending")
-    qs = my_grid(member=member, grid_id=grid_id, pending_only=show == "pending")
+    period = coverage_period(member.district)  # the campaign is read once for the whole page
+    qs = my_grid(member=member, grid_id=grid_id, pending_only=show == "pending", period=period)
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(
@@ -77,7 +78,7 @@ def my_grid_page(request):
         "inspections/my_grid.html",
         {
             "page": page,
-            **coverage_context(member),
+            **coverage_context(member, period=period),
             "grids": grid_list(member=member),
             "grid_id": grid_id,
             "show": show,
@@ -131,7 +132,7 @@ def visit_new(request, household_id: int):
         except ValidationError as exc:
             errors = errors_of(exc)
         else:
-            n_problems, n_needs = visit.problems.count(), visit.needs.count()
+            n_problems, n_needs = len(visit.recorded_problems), len(visit.recorded_needs)
             counts = "" if visit_counts_for_coverage(kind=visit.kind, household=household) else (
                 "；该户未登记为仅能电话随访，本次电话随访不计入排查覆盖"
             )

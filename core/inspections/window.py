@@ -1,4 +1,4 @@
-"""The campaign's inspection window (全面排查阶段) and what coverage means around it (ADR 0014).
+"""The campaign's inspection window (全面排查阶段) and what coverage means around it (ADR 0016).
 
 The dates come from the district's campaign (set by the district admin on the campaign page); this
 module turns them into half-open [start, end) ranges of aware datetimes and says where ``now`` is:

@@ -90,7 +90,7 @@ def test_coverage_is_scoped_to_the_grid_worker(org_a):
     assert tree.registered == 1 and [g.name for c in tree.children for g in c.children] == ["第一网格"]
 
 
-# --- outside the phase (ADR 0014): all winter, late visits are late, not missing -------------------
+# --- outside the phase (ADR 0016): all winter, late visits are late, not missing -------------------
 def _period(phase_first: dt.date, phase_last: dt.date, campaign_last: dt.date):
     from core.inspections.window import CoveragePeriod
 
