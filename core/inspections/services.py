@@ -14,7 +14,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
-from PIL import Image
 
 from core.audit.services import audit_record, model_snapshot
 from core.common import ensure_can
@@ -31,6 +30,7 @@ from core.inspections.checklist import (
 from core.inspections.models import Need, Problem, Visit, VisitItem, VisitPhoto
 from core.org.scope import member_reaches
 from core.registry.models import Household, Person
+from core.uploads import clean_images
 
 PROBLEM_CLOCK_KIND = "problem"
 NEED_TRANSITIONS = {
@@ -128,29 +128,16 @@ def _validate_needs(needs: list[dict], household: Household, errors: dict[str, l
     return clean
 
 
-def _validate_photos(photos: list[UploadedFile], errors: dict[str, list[str]]) -> None:
+def _validate_photos(photos: list[UploadedFile], errors: dict[str, list[str]]) -> list:
+    """The photos verified and re-encoded by the upload kit (core.uploads); errors under "photos"."""
     if len(photos) > MAX_PHOTOS:
         errors.setdefault("photos", []).append(f"照片最多{MAX_PHOTOS}张 / at most {MAX_PHOTOS} photos")
-    for photo in photos:
-        if photo.size > MAX_PHOTO_BYTES:
-            errors.setdefault("photos", []).append(f"{photo.name} 超过8MB / larger than 8 MB")
-        elif not _is_image(photo):
-            errors.setdefault("photos", []).append(f"{photo.name} 不是图片 / not an image")
-
-
-def _is_image(photo: UploadedFile) -> bool:
-    """The declared type says image and the bytes decode as one (JPEG, PNG, WebP...)."""
-    if not (getattr(photo, "content_type", "") or "").startswith("image/"):
-        return False
+        return []
     try:
-        photo.seek(0)
-        with Image.open(photo) as image:
-            image.verify()
-    except Exception:  # Pillow raises many kinds for bytes that are not a picture
-        return False
-    finally:
-        photo.seek(0)
-    return True
+        return clean_images(photos, field="photos", max_bytes=MAX_PHOTO_BYTES)
+    except ValidationError as exc:
+        errors.setdefault("photos", []).extend(exc.message_dict["photos"])
+        return []
 
 
 @transaction.atomic
@@ -178,7 +165,7 @@ def visit_record(
         errors["visited_at"] = ["走访时间不能晚于现在 / visit time is in the future"]
     clean_items = _validate_items(items, errors)
     clean_needs = _validate_needs(needs or [], household, errors)
-    _validate_photos(photos or [], errors)
+    clean_photos = _validate_photos(photos or [], errors)
     if errors:
         raise ValidationError(errors)
     user = getattr(actor, "user", actor)
@@ -193,7 +180,7 @@ def visit_record(
     VisitItem.objects.bulk_create([VisitItem(visit=visit, **item) for item in clean_items])
     saved: list[VisitPhoto] = []
     try:
-        for photo in photos or []:
+        for photo in clean_photos:
             saved.append(VisitPhoto.objects.create(visit=visit, image=photo))
         return _visit_ledgers(
             visit=visit, items=clean_items, needs=clean_needs, assignment=problem_assignment, actor=actor

@@ -21,6 +21,7 @@ from core.rectification.models import (
     RectificationStatus,
 )
 from core.transitions import ensure_transition
+from core.uploads import clean_image
 from tenants.members import Member
 from tenants.models import Membership
 from tenants.selectors import current_street_office
@@ -334,15 +335,7 @@ def rectification_add_evidence(
     if not text and photo is None:
         raise ValidationError({"text": ["请填写说明或上传照片 / add a text or a photo"]})
     if photo is not None:
-        if photo.size > MAX_PHOTO_BYTES:
-            raise ValidationError({"photo": ["照片不能超过 8 MB / the photo is larger than 8 MB"]})
-        from PIL import Image
-
-        try:
-            Image.open(photo).verify()
-        except Exception:  # noqa: BLE001 - any decoder error means "not an image"
-            raise ValidationError({"photo": ["文件不是有效的图片 / not an image"]}) from None
-        photo.seek(0)
+        photo = clean_image(photo, field="photo", max_bytes=MAX_PHOTO_BYTES)
     evidence = RectificationEvidence.objects.create(
         rectification=item,
         round=item.round,

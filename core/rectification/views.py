@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -23,6 +23,7 @@ from core.rectification.selectors import (
 from core.ui.decorators import member_required
 from core.ui.errors import run_and_report
 from core.ui.forms import add_service_errors
+from core.uploads import serve_upload
 from tenants.models import Membership
 from tenants.roles import role_label
 
@@ -188,4 +189,4 @@ def rectification_evidence_photo(request, pk: int, evidence_id: int):
     evidence = item.evidence.filter(pk=evidence_id).exclude(photo="").first()
     if evidence is None:
         raise Http404
-    return FileResponse(evidence.photo.open("rb"))
+    return serve_upload(evidence.photo, download_name=f"rectification-{pk}-evidence-{evidence.pk}")

@@ -23,10 +23,12 @@ NAV: list[tuple[str, str, str, str]] = [
     (_("工作方案"), "street_campaign", "campaign.view", STREET),
     (_("热线"), "hotline_edit", "hotline.edit", STREET),
     (_("通知"), "notifications", "notification.view", STREET),
+    (_("登录锁定"), "login_lockouts", "member.manage", STREET),
     (_("区级总览"), "home", "district.view", DISTRICT),
     (_("工作方案与时限"), "campaign_settings", "campaign.view", DISTRICT),
     (_("阶段进度"), "campaign_progress", "campaign.view", DISTRICT),
     (_("工作日历"), "campaign_calendar", "campaign.view", DISTRICT),
     (_("跨街道重复"), "id_duplicates", "district.view", DISTRICT),
     (_("通知"), "notifications", "notification.view", DISTRICT),
+    (_("登录锁定"), "login_lockouts", "district.manage_members", DISTRICT),
 ]
