@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
@@ -65,24 +65,34 @@ def id_mask(number: str) -> str:
 
 
 def _derived_key(purpose: str, configured: str) -> bytes:
+    """The configured key, or — on a development machine only, where settings allow it — one
+    derived from SECRET_KEY. Production refuses to start without its own keys (nuandong.security_settings)."""
     if configured:
         return configured.encode()
     return hashlib.sha256(f"nuandong:{purpose}:{settings.SECRET_KEY}".encode()).digest()
 
 
 @lru_cache(maxsize=4)
-def _fernet(key_setting: str, secret: str) -> Fernet:
-    if key_setting:
-        return Fernet(key_setting.encode())
-    return Fernet(base64.urlsafe_b64encode(_derived_key("id-encryption", "")))
+def _fernet(current: str, old: tuple[str, ...], secret: str) -> MultiFernet:
+    """Encrypts with the current key; decrypts with the current or any old key (rotation)."""
+    first = Fernet(current.encode()) if current else Fernet(base64.urlsafe_b64encode(_derived_key("id-encryption", "")))
+    return MultiFernet([first, *(Fernet(key.encode()) for key in old)])
+
+
+def id_cipher() -> MultiFernet:
+    return _fernet(
+        settings.NUANDONG_ID_ENCRYPTION_KEY,
+        tuple(getattr(settings, "NUANDONG_ID_ENCRYPTION_OLD_KEYS", ())),
+        settings.SECRET_KEY,
+    )
 
 
 def id_encrypt(number: str) -> str:
-    return _fernet(settings.NUANDONG_ID_ENCRYPTION_KEY, settings.SECRET_KEY).encrypt(number.encode()).decode()
+    return id_cipher().encrypt(number.encode()).decode()
 
 
 def id_decrypt(token: str) -> str:
-    return _fernet(settings.NUANDONG_ID_ENCRYPTION_KEY, settings.SECRET_KEY).decrypt(token.encode()).decode()
+    return id_cipher().decrypt(token.encode()).decode()
 
 
 def id_hash(number: str) -> str:
