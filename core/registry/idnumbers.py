@@ -59,9 +59,18 @@ def id_parse(raw: str) -> IdFacts:
     return IdFacts(number=number, birth_date=birth, sex="male" if int(number[16]) % 2 else "female")
 
 
+# What a mask keeps: the region code (the street's own, known to everybody there) and the last two
+# characters. The birth date and the first two sequence digits stay hidden, so that together with
+# what every role is shown beside it (sex, age in whole years — never the birth date, see
+# core.registry.privacy) at least ~3,000 numbers remain possible (issue 10 §2).
+MASK_HEAD, MASK_TAIL = 6, 2
+
+
 def id_mask(number: str) -> str:
-    """``140402********1234``: region code and last four only."""
-    return f"{number[:6]}{'*' * 8}{number[-4:]}" if len(number) == 18 else ""
+    """``140402**********34``: region code and the last two characters only."""
+    if len(number) != 18:
+        return ""
+    return f"{number[:MASK_HEAD]}{'*' * (18 - MASK_HEAD - MASK_TAIL)}{number[-MASK_TAIL:]}"
 
 
 def _derived_key(purpose: str, configured: str) -> bytes:
