@@ -29,6 +29,7 @@ from core.inspections.checklist import (
 )
 from core.inspections.models import Need, Problem, Visit, VisitItem, VisitPhoto
 from core.org.scope import member_reaches
+from core.plausible import ensure_plausible
 from core.registry.models import Household, Person
 from core.uploads import clean_images
 
@@ -160,6 +161,7 @@ def visit_record(
     if kind not in Visit.Kind.values:
         errors["kind"] = ["请选择走访方式：入户核查或电话随访 / kind: home or phone"]
     now = timezone.now()
+    ensure_plausible(visited_at=visited_at, now=now)
     visited_at = visited_at or now
     if visited_at > now + dt.timedelta(minutes=10):
         errors["visited_at"] = ["走访时间不能晚于现在 / visit time is in the future"]
@@ -349,6 +351,7 @@ def problem_assign(
     ensure_can(actor, "problem.edit")
     _ensure_reach(actor, problem.household)
     _ensure_not_in_rectification(problem)
+    ensure_plausible(due_at=due_at)
     errors: dict[str, list[str]] = {}
     if problem.status != Problem.Status.OPEN:
         errors["status"] = ["已整改的问题不能再指派 / the problem is already resolved"]

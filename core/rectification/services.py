@@ -13,6 +13,7 @@ from core.deadlines.durations import due_by_date
 from core.deadlines.services import clock_meet, clock_start
 from core.notifications.services import notify
 from core.org.models import Community, Grid
+from core.plausible import ensure_plausible
 from core.rectification.models import (
     Rectification,
     RectificationEvent,
@@ -144,6 +145,7 @@ def rectification_create(
     ``problem`` and the problem's exact ``due_at``), so the problem's own clock is handed over.
     """
     now = now or timezone.now()
+    ensure_plausible(due_on=due_on, now=now)
     campaign, calendar = _policy()
     errors: dict[str, list[str]] = {}
     if source_type not in RectificationSource.values:
