@@ -111,6 +111,8 @@ AUTH_USER_MODEL = "tenants.User"
 
 MIDDLEWARE = [
     "nuandong.middleware.RequestIdMiddleware",
+    # /healthz answers before tenant routing (which needs the database): nuandong/outage.py
+    "nuandong.outage.HealthzMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.gzip.GZipMiddleware",

@@ -16,3 +16,6 @@ urlpatterns = [
     path("api/v1/", include(common_patterns + district_patterns)),
     *common_urls("nuandong.urls_public"),
 ]
+
+# API errors in the API shape, a database outage as 503 (nuandong/outage.py).
+handler500 = "nuandong.outage.server_error"

@@ -21,3 +21,6 @@ urlpatterns = [
     path("api/v1/", include(common_patterns + street_patterns)),
     *common_urls("nuandong.urls_tenant"),
 ]
+
+# API errors in the API shape, a database outage as 503 (nuandong/outage.py).
+handler500 = "nuandong.outage.server_error"
