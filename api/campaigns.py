@@ -9,9 +9,8 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 
 from api.base import TenantApi
-from core.deadlines.durations import RULE_TEXT, Duration
-from tenants.campaigns import services
-from tenants.campaigns.models import (
+from core.campaigns import services
+from core.campaigns.models import (
     SLA_KINDS,
     UNIT_CHOICES,
     CalendarDay,
@@ -20,7 +19,8 @@ from tenants.campaigns.models import (
     DeliverableCheck,
     Phase,
 )
-from tenants.campaigns.selectors import district_progress, street_checks
+from core.campaigns.selectors import district_progress, street_checks
+from core.deadlines.durations import RULE_TEXT, Duration
 
 
 class DeliverableOut(serializers.ModelSerializer):

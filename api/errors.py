@@ -9,6 +9,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.workflow import StepConflict
+
 MESSAGES = {
     "not_authenticated": "需要登录 / authentication required",
     "authentication_failed": "登录凭据无效 / invalid credentials",
@@ -29,6 +31,15 @@ def _django_validation_details(exc: DjangoValidationError) -> dict:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, StepConflict):  # another member's step came first (core.workflow): nothing was done
+        return Response(
+            {
+                "code": "conflict",
+                "message": exc.messages[0],
+                "details": {"status": exc.status, "status_label": exc.status_label},
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
     if isinstance(exc, DjangoValidationError):
         return Response(
             {"code": "invalid", "message": MESSAGES["invalid"], "details": _django_validation_details(exc)},

@@ -101,10 +101,13 @@ class RectificationListOut(RectificationOut):
 class RectificationIn(serializers.Serializer):
     source_type = serializers.ChoiceField(
         choices=RectificationSource.choices,
-        help_text="upstream or request; problems are turned via POST /api/v1/problems/{id}/to-rectification/",
+        help_text=(
+            "upstream; problems turn into items via POST /api/v1/problems/{id}/to-rectification/, "
+            "requests via POST /api/v1/requests/{id}/to-rectification/"
+        ),
     )
     source_id = serializers.IntegerField(
-        required=False, allow_null=True, default=None, help_text="the request's id when source_type=request"
+        required=False, allow_null=True, default=None, help_text="not used: requests turn into items only via /requests/{id}/to-rectification/"
     )
     source_note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     title = serializers.CharField(max_length=200)

@@ -70,7 +70,7 @@ def manage(argv: list[str]) -> int:
 def _print_banner(port: int) -> None:
     from django.conf import settings
 
-    from tenants.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_STREETS
+    from demo.loader import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_STREETS
 
     base = settings.BASE_DOMAIN
     print("\n暖冬 Nuandong is running:")

@@ -83,9 +83,13 @@ SHARED_APPS = [
     "core.audit",
     "core.ui",
     "core.notifications",
-    "tenants.campaigns",
+    "core.campaigns",
     "api",
     "reports",
+    # front doors and composers without tables (docs/architecture.md)
+    "district",
+    "home",
+    "demo",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -258,12 +262,12 @@ SPECTACULAR_SETTINGS = {
         "NeedStatusEnum": "core.inspections.models.Need.Status",
         "ProblemStatusEnum": "core.inspections.models.Problem.Status",
         "RosterImportStatusEnum": "core.registry.models.RosterImport.Status",
-        "DurationUnitEnum": "tenants.campaigns.models.UNIT_CHOICES",
+        "DurationUnitEnum": "core.campaigns.models.UNIT_CHOICES",
         "RequestStatusEnum": "core.requests.models.RequestStatus",
         "RectificationStatusEnum": "core.rectification.models.RectificationStatus",
         "ClockStateEnum": "core.deadlines.models.ClockState",
-        "CalendarDayKindEnum": "tenants.campaigns.models.CalendarDay.Kind",
-        "DeliverableKindEnum": "tenants.campaigns.models.Deliverable.Kind",
+        "CalendarDayKindEnum": "core.campaigns.models.CalendarDay.Kind",
+        "DeliverableKindEnum": "core.campaigns.models.Deliverable.Kind",
     },
     # Swagger UI assets are served from our own static files: street offices' networks may not
     # reach a public CDN.

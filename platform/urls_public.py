@@ -3,16 +3,18 @@
 from django.urls import include, path
 
 from api.urls import common_patterns, district_patterns
+from core.campaigns.urls import district_urlpatterns as campaign_urls
+from core.org.hotline import district_urlpatterns as hotline_urls
+from district import views as district_views
 from nuandong.urls_common import common_urls
-from tenants import views as tenant_views
-from tenants.campaigns.urls import district_urlpatterns as campaign_urls
 
 urlpatterns = [
-    path("", tenant_views.district_home, name="home"),
-    path("streets/new/", tenant_views.street_office_new, name="street_office_new"),
-    path("id-duplicates/", tenant_views.id_duplicates, name="id_duplicates"),
+    path("", district_views.district_home, name="home"),
+    path("streets/new/", district_views.street_office_new, name="street_office_new"),
+    path("id-duplicates/", district_views.id_duplicates, name="id_duplicates"),
     path("notifications/", include("core.notifications.urls")),
-    *campaign_urls,  # includes the public /hotline/ pages
+    *campaign_urls,
+    *hotline_urls,  # public (no login)
     path("api/v1/", include(common_patterns + district_patterns)),
     *common_urls("nuandong.urls_public"),
 ]

@@ -3,13 +3,14 @@
 from django.urls import include, path
 
 from api.urls import common_patterns, street_patterns
+from core.campaigns.urls import street_urlpatterns as campaign_urls
 from core.deadlines import views as deadline_views
-from core.ui import views as ui_views
+from core.org.hotline import street_urlpatterns as hotline_urls
+from home import views as home_views
 from nuandong.urls_common import common_urls
-from tenants.campaigns.urls import street_urlpatterns as campaign_urls
 
 urlpatterns = [
-    path("", ui_views.street_home, name="home"),
+    path("", home_views.street_home, name="home"),
     path("org/", include("core.org.urls")),
     path("households/", include("core.registry.urls")),
     path("", include("core.inspections.urls")),
@@ -17,7 +18,8 @@ urlpatterns = [
     path("rectifications/", include("core.rectification.urls")),
     path("deadlines/", deadline_views.my_deadlines_page, name="my_deadlines"),
     path("notifications/", include("core.notifications.urls")),
-    *campaign_urls,  # includes the public /hotline/ page
+    *campaign_urls,
+    *hotline_urls,  # the public /hotline/ page (no login)
     path("api/v1/", include(common_patterns + street_patterns)),
     *common_urls("nuandong.urls_tenant"),
 ]

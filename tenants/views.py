@@ -1,55 +1,17 @@
-"""District-site pages: the district home and opening a street office."""
+"""Moving between the district's sites signed in (the one-time sign-in link of tenants/handoff.py)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
-from core.ui.decorators import member_required
-from tenants.forms import StreetOfficeForm
 from tenants.handoff import handoff_redeem, handoff_token, handoff_url, target_office
-from tenants.members import member_for, memberships_of
+from tenants.members import member_for
 from tenants.models import PUBLIC_SCHEMA
-from tenants.selectors import street_offices_of
-from tenants.services import street_office_create
-
-
-@login_required
-def district_home(request):
-    member = request.member
-    if member is None:
-        # Street-level users signed in on the district site: show where they work.
-        places = [
-            {"membership": m, "url": reverse("site_go", args=[m.street_office.slug])}
-            for m in memberships_of(request.user)
-            if m.street_office_id
-        ]
-        return render(request, "tenants/my_places.html", {"places": places})
-    if not member.can("district.view"):
-        raise PermissionDenied
-    offices = [{"office": o, "url": reverse("site_go", args=[o.slug])} for o in street_offices_of(district=member.district)]
-    return render(request, "tenants/district_home.html", {"offices": offices, "district": member.district})
-
-
-@member_required("district.manage_streets")
-def street_office_new(request):
-    form = StreetOfficeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            office = street_office_create(district=request.member.district, actor=request.member, **form.cleaned_data)
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                for error in errors:
-                    form.add_error(field if field in form.fields else None, error)
-        else:
-            messages.success(request, f"已开设 {office.name}")
-            return redirect("home")
-    return render(request, "tenants/street_office_new.html", {"form": form})
 
 
 @login_required
@@ -73,11 +35,3 @@ def site_handoff(request):
         messages.error(request, "登录链接已失效，请重新登录。")
         return redirect(f"{reverse('login')}?next={next_path}")
     return redirect(next_path)
-
-@member_required("district.view")
-def id_duplicates(request):
-    """The same resident ID registered by two street offices of the district (keyed hash only)."""
-    from core.registry.selectors import district_duplicates
-
-    groups = district_duplicates(district_id=request.member.district.pk)
-    return render(request, "tenants/id_duplicates.html", {"groups": groups, "district": request.member.district})

@@ -32,8 +32,8 @@ class CommittedPlace:
 
     def cleanup(self) -> None:
         """Remove what tests made here (the append-only audit trail of this schema stays)."""
+        from core.campaigns.models import DeliverableCheck
         from core.notifications.models import Notification
-        from tenants.campaigns.models import DeliverableCheck
 
         Notification.objects.filter(user__in=self.users.values()).delete()
         DeliverableCheck.objects.filter(street_office=self.office).delete()

@@ -61,7 +61,7 @@ def clock_scan_street(
 ) -> dict:
     """Scan one street office (call inside its schema)."""
     if ensure_deliverables and office.district_id:
-        from tenants.campaigns.services import deliverable_checks_ensure
+        from core.campaigns.services import deliverable_checks_ensure
 
         deliverable_checks_ensure(office=office, now=now)
     people = StreetPeople.load(office)

@@ -183,3 +183,43 @@ def clock_retime(*, subject: models.Model, kind: str, due_at: dt.datetime, actor
         after={"due_at": clock.due_at, "state": clock.state},
     )
     return clock
+
+
+@transaction.atomic
+def clock_reassign(*, subject: models.Model, user_id: int, actor=None) -> int:
+    """Give every open clock of ``subject`` to ``user_id`` (the subject changed hands). Returns how many."""
+    subject_type, subject_id = subject_key(subject)
+    clocks = list(
+        Clock.objects.select_for_update()
+        .filter(subject_type=subject_type, subject_id=subject_id, state__in=OPEN_STATES)
+        .exclude(responsible_user_id=user_id)
+    )
+    for clock in clocks:
+        before = clock.responsible_user_id
+        clock.responsible_user_id = user_id
+        clock.save(update_fields=["responsible_user_id", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="clock.reassign",
+            obj=clock,
+            before={"responsible_user_id": before},
+            after={"responsible_user_id": user_id},
+        )
+    return len(clocks)
+
+
+# --- look-ups: the only reads of clock rows outside the engine's own selectors ----------------------
+def clocks_of(subject: models.Model) -> list[Clock]:
+    """Every clock of ``subject``, oldest round first (kind, round, state, due and met times)."""
+    subject_type, subject_id = subject_key(subject)
+    return list(
+        Clock.objects.filter(subject_type=subject_type, subject_id=subject_id).order_by("started_at", "kind", "round")
+    )
+
+
+def clock_first(*, subject: models.Model, kind: str) -> Clock | None:
+    """The first round's clock of this kind (e.g. to keep an original deadline when a step repeats)."""
+    subject_type, subject_id = subject_key(subject)
+    return (
+        Clock.objects.filter(subject_type=subject_type, subject_id=subject_id, kind=kind).order_by("round").first()
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -28,7 +28,7 @@ from core.inspections.checklist import (
     URGENCY_CHOICES,
 )
 from core.inspections.models import Need, Problem, Visit, VisitItem, VisitPhoto
-from core.org.scope import member_reaches
+from core.org.scope import ensure_reach
 from core.plausible import ensure_plausible
 from core.registry.models import Household, Person
 from core.uploads import clean_images
@@ -51,13 +51,6 @@ _URGENCIES = {c for c, _ in URGENCY_CHOICES}
 class ProblemAssignment:
     responsible_user_id: int | None
     responsible_name: str
-
-
-def _ensure_reach(actor, household: Household) -> None:
-    if hasattr(actor, "scope") and not member_reaches(
-        actor, community_id=household.community_id, grid_id=household.grid_id
-    ):
-        raise PermissionDenied("不在您的管辖范围 / outside your reach")
 
 
 def _validate_items(items: list[dict], errors: dict[str, list[str]]) -> list[dict]:
@@ -156,7 +149,7 @@ def visit_record(
 ) -> Visit:
     """Record a home visit or phone follow-up with the whole checklist; atomic."""
     ensure_can(actor, "visit.create")
-    _ensure_reach(actor, household)
+    ensure_reach(actor, community_id=household.community_id, grid_id=household.grid_id)
     errors: dict[str, list[str]] = {}
     if kind not in Visit.Kind.values:
         errors["kind"] = ["请选择走访方式：入户核查或电话随访 / kind: home or phone"]
@@ -322,7 +315,7 @@ def problem_follow_rectification(
 @transaction.atomic
 def problem_resolve(*, actor, problem: Problem, note: str) -> Problem:
     ensure_can(actor, "problem.edit")
-    _ensure_reach(actor, problem.household)
+    ensure_reach(actor, community_id=problem.household.community_id, grid_id=problem.household.grid_id)
     _ensure_not_in_rectification(problem)
     if "resolved" not in PROBLEM_TRANSITIONS[problem.status]:
         raise ValidationError({"status": ["该问题已整改 / already resolved"]})
@@ -349,7 +342,7 @@ def problem_assign(
 ) -> Problem:
     """Hand a problem to a responsible person and/or move its deadline; the clock restarts (new round)."""
     ensure_can(actor, "problem.edit")
-    _ensure_reach(actor, problem.household)
+    ensure_reach(actor, community_id=problem.household.community_id, grid_id=problem.household.grid_id)
     _ensure_not_in_rectification(problem)
     ensure_plausible(due_at=due_at)
     errors: dict[str, list[str]] = {}
@@ -398,7 +391,7 @@ def problem_assign(
 @transaction.atomic
 def need_status_set(*, actor, need: Need, status: str, note: str = "") -> Need:
     ensure_can(actor, "need.edit")
-    _ensure_reach(actor, need.household)
+    ensure_reach(actor, community_id=need.household.community_id, grid_id=need.household.grid_id)
     if status not in NEED_TRANSITIONS.get(need.status, set()):
         raise ValidationError(
             {"status": [f"不能从“{need.get_status_display()}”改为该状态 / transition not allowed"]}

@@ -14,7 +14,7 @@ LOCAL = ZoneInfo("Asia/Shanghai")
 
 def inspection_window(district) -> tuple[dt.datetime, dt.datetime]:
     """[start, end): local midnight of the first day to local midnight after the last."""
-    from tenants.campaigns.services import campaign_inspection_window
+    from core.campaigns.services import campaign_inspection_window
 
     first, last = campaign_inspection_window(district)
     start = dt.datetime.combine(first, dt.time.min, tzinfo=LOCAL)

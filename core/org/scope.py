@@ -7,6 +7,7 @@ queryset's model to the grid (or community) — e.g. ``grid="household__grid"``.
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 
 from tenants.members import Member
@@ -45,6 +46,18 @@ def member_reaches(member: Member, *, community_id: int | None, grid_id: int | N
     if member.community_id is not None:
         return community_id == member.community_id
     return False
+
+
+def ensure_reach(actor, *, community_id: int | None, grid_id: int | None = None) -> None:
+    """The services' backstop: refuse (``PermissionDenied``) a place outside ``actor``'s reach.
+
+    ``actor`` is a ``Member``; ``None`` (the system: scheduled tasks, demo loading) and plain users
+    without a scope pass. Every writing service calls it for the place of what it changes.
+    """
+    if actor is not None and hasattr(actor, "scope") and not member_reaches(
+        actor, community_id=community_id, grid_id=grid_id
+    ):
+        raise PermissionDenied("不在您的管辖范围 / outside your reach")
 
 
 def communities_in_reach(member: Member) -> QuerySet:

@@ -8,7 +8,7 @@ from django.db import transaction
 from core.audit.services import audit_record, model_snapshot
 from core.common import PHONE_ERROR, PHONE_RE, current_office, ensure_can
 from core.org.models import Building, Community, Grid
-from core.org.scope import member_reaches
+from core.org.scope import ensure_reach
 from tenants.models import Membership
 from tenants.roles import BUILDING_HEAD, GRID_WORKER, ROLE_SCOPE, SCOPE_COMMUNITY
 
@@ -56,12 +56,8 @@ def community_save(*, actor, community: Community | None = None, **fields) -> Co
     only_hotline = community is not None and set(fields) <= {"hotline", "hotline_hours"}
     ensure_can(actor, "hotline.edit" if only_hotline else "org.edit")
     obj = community or Community()
-    if (
-        community is not None
-        and hasattr(actor, "scope")
-        and not member_reaches(actor, community_id=community.pk, grid_id=None)
-    ):
-        raise PermissionDenied("不在您的管辖范围 / outside your reach")
+    if community is not None:
+        ensure_reach(actor, community_id=community.pk)
     action = "community.update" if obj.pk else "community.create"
     _check_phones(fields, ("director_phone", "hotline"))
     return _save(obj, fields=fields, allowed=COMMUNITY_FIELDS, actor=actor, action=action)

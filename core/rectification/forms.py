@@ -4,16 +4,17 @@ from django import forms
 
 from core.rectification.models import RectificationSource
 
+CREATABLE_SOURCES = [
+    (v, label)
+    for v, label in RectificationSource.choices
+    if v not in (RectificationSource.PROBLEM, RectificationSource.REQUEST)
+]
+
 
 class RectificationForm(forms.Form):
-    # Problems come from the problem ledger ("转入整改台账"), so their clock hands over; not typed in here.
-    source_type = forms.ChoiceField(
-        label="来源",
-        choices=[(v, label) for v, label in RectificationSource.choices if v != RectificationSource.PROBLEM],
-    )
-    source_id = forms.IntegerField(
-        label="来源诉求的内部编号（来源为群众诉求时）", required=False, min_value=1
-    )
+    # Problems come from the problem ledger and requests from the request page ("转入整改台账"), each
+    # through its one service; not typed in here.
+    source_type = forms.ChoiceField(label="来源", choices=CREATABLE_SOURCES)
     source_note = forms.CharField(label="来源说明（上级反馈的文号或内容）", max_length=300, required=False)
     title = forms.CharField(label="问题", max_length=200)
     description = forms.CharField(

@@ -7,7 +7,7 @@ import uuid
 from django.db import connection, models
 
 from core.org.models import Community, Grid
-from core.transitions import StepEvent
+from core.workflow.models import StepEvent
 
 
 class RectificationStatus(models.TextChoices):
@@ -93,6 +93,12 @@ class Rectification(models.Model):
             models.Index(fields=["status"], name="rectification_status_idx"),
             models.Index(fields=["source_type", "source_id"], name="rectification_source_idx"),
             models.Index(fields=["community", "grid"], name="rectification_place_idx"),
+        ]
+        constraints = [
+            # A request turns into a rectification once, only through rectification_from_request.
+            models.UniqueConstraint(
+                fields=["source_id"], condition=models.Q(source_type="request"), name="rectification_one_per_request"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -9,64 +9,62 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.audit.services import audit_record, model_snapshot
+from core.common import ensure_can
 from core.deadlines.durations import due_by_date
 from core.deadlines.services import clock_meet, clock_start
 from core.notifications.services import notify
 from core.org.models import Community, Grid
+from core.org.scope import ensure_reach
 from core.plausible import ensure_plausible
 from core.rectification.models import (
     Rectification,
-    RectificationEvent,
     RectificationEvidence,
     RectificationSource,
     RectificationStatus,
 )
-from core.transitions import ensure_transition
+from core.rectification.workflow import RECTIFICATION_WORKFLOW
 from core.uploads import clean_image
+from core.workflow import actor_name
 from tenants.members import Member
 from tenants.models import Membership
 from tenants.selectors import current_street_office
 
 R = RectificationStatus
-RECTIFICATION_TRANSITIONS: dict[str, set[str]] = {
-    R.OPEN: {R.FIXED},
-    R.FIXED: {R.VERIFIED, R.OPEN},  # OPEN = verification failed, fix again
-    R.VERIFIED: {R.CONFIRMED, R.OPEN},  # look-back: passed, or relapsed
-    R.CONFIRMED: set(),
-}
-STEP_LABELS = {R.OPEN: "退回整改", R.FIXED: "整改完成", R.VERIFIED: "验收", R.CONFIRMED: "回头看通过"}
+W = RECTIFICATION_WORKFLOW
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
-
-
-def _ensure(item: Rectification, target: str, label: str | None = None) -> None:
-    labels = dict(R.choices) | {target: label or STEP_LABELS[target]}
-    labels[item.status] = dict(R.choices)[item.status]
-    ensure_transition(RECTIFICATION_TRANSITIONS, item.status, target, labels)
 
 
 def _user(actor):
     return getattr(actor, "user", None)
 
 
-def _name(actor) -> str:
-    user = _user(actor)
-    return user.display_name() if user else "系统"
+def _begin(item: Rectification, actor, name: str, *, rule=None):
+    """The row lock and re-check (StepConflict when someone was faster), the step's own ``rule``, then
+    permission and reach (services are the backstop behind the pages' and the API's checks)."""
+    step = W.begin(item, name)
+    if rule is not None:
+        rule(item)
+    ensure_can(actor, step.action)
+    ensure_reach(actor, community_id=item.community_id, grid_id=item.grid_id)
+    return step
+
+
+def _not_the_fixer(actor):
+    def rule(item: Rectification) -> None:
+        if getattr(_user(actor), "pk", None) == item.fixed_by_id:
+            raise ValidationError(
+                {"actor": ["验收人不能是整改人本人 / the person who fixed it may not verify it"]}
+            )
+
+    return rule
 
 
 def _event(item: Rectification, step: str, actor, at: dt.datetime, note: str = "") -> None:
-    RectificationEvent.objects.create(
-        rectification=item,
-        step=step,
-        round=item.round,
-        at=at,
-        actor_id=getattr(_user(actor), "pk", None),
-        actor_name=_name(actor),
-        note=note,
-    )
+    W.event(item, step, actor=actor, at=at, note=note)
 
 
 def _policy():
-    from tenants.campaigns.services import calendar_for, campaign_ensure
+    from core.campaigns.services import calendar_for, campaign_ensure
 
     office = current_street_office()
     return campaign_ensure(office.district), calendar_for(office.district)
@@ -135,6 +133,7 @@ def rectification_create(
     lookback_days: int | None = None,
     now: dt.datetime | None = None,
     problem=None,
+    request=None,
     due_at: dt.datetime | None = None,
 ) -> Rectification:
     """Open a rectification item with a responsible person and a deadline clock.
@@ -142,8 +141,11 @@ def rectification_create(
     ``due_on`` is a date ("by the 10th", moved to a working day); without it the campaign's default
     rectification time applies. The look-back interval defaults to the campaign's.
     Items from the problem ledger come only through ``rectification_from_problem`` (which passes
-    ``problem`` and the problem's exact ``due_at``), so the problem's own clock is handed over.
+    ``problem`` and the problem's exact ``due_at``), so the problem's own clock is handed over; items
+    from a request only through ``rectification_from_request`` (which passes ``request``), once.
+    Raises ``PermissionDenied`` for an actor without ``rectification.edit`` or outside the place.
     """
+    ensure_can(actor, "rectification.edit")
     now = now or timezone.now()
     ensure_plausible(due_on=due_on, now=now)
     campaign, calendar = _policy()
@@ -154,11 +156,10 @@ def rectification_create(
         errors["source_type"] = [
             "问题台账中的问题请在问题台账点“转入整改台账” / convert problems from the problem ledger"
         ]
-    if source_type == RectificationSource.REQUEST:
-        from core.requests.models import CitizenRequest
-
-        if not source_id or not CitizenRequest.objects.filter(pk=source_id).exists():
-            errors["source_id"] = ["来源诉求不存在 / source_id: no such request"]
+    if source_type == RectificationSource.REQUEST and (request is None or request.pk != source_id):
+        errors["source_type"] = [
+            "群众诉求请在诉求页点“转入整改台账” / convert requests from the request page"
+        ]
     if source_type == RectificationSource.UPSTREAM and not (source_note or "").strip():
         errors["source_note"] = ["请注明上级反馈的文号或内容 / describe the upstream feedback"]
     if not (title or "").strip():
@@ -183,6 +184,7 @@ def rectification_create(
         errors["lookback_days"] = ["回头看间隔为1至365天 / 1 to 365 days"]
     if errors:
         raise ValidationError(errors)
+    ensure_reach(actor, community_id=community.pk, grid_id=grid.pk if grid else None)
     item = Rectification.objects.create(
         source_type=source_type,
         source_id=source_id,
@@ -198,10 +200,9 @@ def rectification_create(
         lookback_days=lookback_days or campaign.lookback_days,
         created_at=now,
         created_by_id=getattr(_user(actor), "pk", None),
-        created_by_name=_name(actor),
+        created_by_name=actor_name(actor),
     )
-    item.number = f"ZG{timezone.localtime(now):%Y%m%d}-{item.pk:05d}"
-    item.save(update_fields=["number"])
+    W.number(item, at=now)
     _start_rectify_clock(item, started_at=now, due_at=due_at, actor=actor, now=now)
     _event(item, "created", actor, now, item.title)
     audit_record(actor=actor, action="rectification.create", obj=item, after=model_snapshot(item))
@@ -225,7 +226,16 @@ def rectification_from_request(
     due_on: dt.date | None = None,
     now: dt.datetime | None = None,
 ) -> Rectification:
-    """A request that revealed a hazard becomes a rectification item linked to it (once)."""
+    """A request that revealed a hazard becomes a rectification item linked to it — once, and only here.
+
+    The request's row is locked first, so two simultaneous conversions make one item (the second is
+    refused with the first item's number); a unique constraint backs this up.
+    """
+    from core.requests.models import CitizenRequest
+
+    ensure_can(actor, "rectification.edit")
+    request = CitizenRequest.objects.select_for_update().get(pk=request.pk)
+    ensure_reach(actor, community_id=request.community_id, grid_id=request.grid_id)
     existing = Rectification.objects.filter(
         source_type=RectificationSource.REQUEST, source_id=request.pk
     ).first()
@@ -250,6 +260,7 @@ def rectification_from_request(
         responsible_user_id=responsible_user_id or request.assignee_user_id,
         due_on=due_on,
         now=now,
+        request=request,
     )
 
 
@@ -331,6 +342,9 @@ def rectification_add_evidence(
     *, item: Rectification, actor: Member, text: str = "", photo=None, now: dt.datetime | None = None
 ) -> RectificationEvidence:
     now = now or timezone.now()
+    ensure_can(actor, "rectification.edit")
+    W.lock(item)
+    ensure_reach(actor, community_id=item.community_id, grid_id=item.grid_id)
     if item.status == R.CONFIRMED:
         raise ValidationError({"status": ["已回头看通过的整改不能再补充佐证 / the item is closed"]})
     text = (text or "").strip()
@@ -345,7 +359,7 @@ def rectification_add_evidence(
         text=text,
         photo=photo or "",
         added_by_id=getattr(_user(actor), "pk", None),
-        added_by_name=_name(actor),
+        added_by_name=actor_name(actor),
         added_at=now,
     )
     _event(item, "evidence", actor, now, text[:200] or "照片")
@@ -365,17 +379,17 @@ def rectification_fix(*, item: Rectification, actor: Member, note: str, now: dt.
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": ["请填写整改情况 / describe what was done"]})
-    _ensure(item, R.FIXED)
+    step = _begin(item, actor, "fix")
     if not item.evidence.filter(round=item.round).exists():
         raise ValidationError(
             {"evidence": ["请先上传整改佐证（文字或照片） / add evidence before reporting it fixed"]}
         )
     before = model_snapshot(item)
-    item.status, item.fixed_at, item.fix_note = R.FIXED, now, note
-    item.fixed_by_id, item.fixed_by_name = getattr(_user(actor), "pk", None), _name(actor)
+    item.status, item.fixed_at, item.fix_note = step.target, now, note
+    item.fixed_by_id, item.fixed_by_name = getattr(_user(actor), "pk", None), actor_name(actor)
     item.save()
     clock_meet(subject=item, kind="rectify", at=now, actor=actor)
-    _event(item, "fixed", actor, now, note)
+    _event(item, step.event, actor, now, note)
     audit_record(actor=actor, action="rectification.fix", obj=item, before=before, after=model_snapshot(item))
     return item
 
@@ -389,16 +403,11 @@ def rectification_verify(
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": ["请填写验收意见 / write the verification note"]})
-    target = R.VERIFIED if passed else R.OPEN
-    _ensure(item, target, "验收通过" if passed else "验收不通过")
-    if getattr(_user(actor), "pk", None) == item.fixed_by_id:
-        raise ValidationError(
-            {"actor": ["验收人不能是整改人本人 / the person who fixed it may not verify it"]}
-        )
+    step = _begin(item, actor, "verify_pass" if passed else "verify_fail", rule=_not_the_fixer(actor))
     before = model_snapshot(item)
     if passed:
         item.status, item.verified_at, item.verify_note = R.VERIFIED, now, note
-        item.verified_by_id, item.verified_by_name = getattr(_user(actor), "pk", None), _name(actor)
+        item.verified_by_id, item.verified_by_name = getattr(_user(actor), "pk", None), actor_name(actor)
         item.save()
         _, calendar = _policy()
         lookback_on = timezone.localtime(now).date() + dt.timedelta(days=item.lookback_days)
@@ -415,14 +424,14 @@ def rectification_verify(
             rule=f"验收后 {item.lookback_days} 天",
             actor=actor,
         )
-        _event(item, "verified", actor, now, note)
+        _event(item, step.event, actor, now, note)
         _problem_follows(item, actor, resolved=True, note=note, at=now)
     else:
         item.status, item.round = R.OPEN, item.round + 1
         item.fixed_at, item.fixed_by_id, item.fixed_by_name, item.fix_note = None, None, "", ""
         item.save()
         _restart_rectify(item, actor, now)
-        _event(item, "rejected", actor, now, note)
+        _event(item, step.event, actor, now, note)
     audit_record(
         actor=actor,
         action="rectification.verify",
@@ -435,13 +444,9 @@ def rectification_verify(
 
 
 def _restart_rectify(item: Rectification, actor, now: dt.datetime) -> None:
-    from core.deadlines.models import Clock
+    from core.deadlines.services import clock_first
 
-    first = (
-        Clock.objects.filter(subject_type="rectification.rectification", subject_id=item.pk, kind="rectify")
-        .order_by("round")
-        .first()
-    )
+    first = clock_first(subject=item, kind="rectify")
     keep = first.due_at if first is not None and first.due_at > now else None
     _start_rectify_clock(item, started_at=now, due_at=keep, actor=actor, now=now)
     notify(
@@ -463,15 +468,14 @@ def rectification_lookback(
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": ["请填写回头看情况 / describe the re-check"]})
-    target = R.CONFIRMED if passed else R.OPEN
-    _ensure(item, target, "回头看通过" if passed else "回头看发现反弹")
+    step = _begin(item, actor, "lookback_pass" if passed else "lookback_fail")
     before = model_snapshot(item)
-    item.lookback_at, item.lookback_by_name, item.lookback_note = now, _name(actor), note
+    item.lookback_at, item.lookback_by_name, item.lookback_note = now, actor_name(actor), note
     clock_meet(subject=item, kind="lookback", at=now, actor=actor)
     if passed:
         item.status = R.CONFIRMED
         item.save()
-        _event(item, "confirmed", actor, now, note)
+        _event(item, step.event, actor, now, note)
     else:
         item.status, item.round, item.relapse_count = R.OPEN, item.round + 1, item.relapse_count + 1
         item.fixed_at, item.fixed_by_id, item.fixed_by_name, item.fix_note = None, None, "", ""
@@ -486,7 +490,7 @@ def rectification_lookback(
             title=f"回头看发现问题反弹：{item.number} {item.title}",
             dedupe_key=f"rectification:{item.pk}:relapsed:{item.round}",
         )
-        _event(item, "relapsed", actor, now, note)
+        _event(item, step.event, actor, now, note)
         _problem_follows(item, actor, resolved=False, note=note, at=now)
     audit_record(
         actor=actor,

@@ -20,6 +20,7 @@ from core.rectification.selectors import (
     rectification_list,
     rectification_summary,
 )
+from core.rectification.workflow import RECTIFICATION_WORKFLOW
 from core.ui.decorators import member_required
 from core.ui.errors import run_and_report
 from core.ui.forms import add_service_errors
@@ -100,7 +101,8 @@ def rectification_detail(request, pk: int):
     for clock in clocks:
         clock.kind_label = KIND_LABELS.get(clock.kind, clock.kind)
     member = request.member
-    can_edit, can_verify = member.can("rectification.edit"), member.can("rectification.verify")
+    can_edit = member.can("rectification.edit")
+    steps = {step.name for step in RECTIFICATION_WORKFLOW.available(item, member)}
     return render(
         request,
         "rectification/detail.html",
@@ -119,18 +121,12 @@ def rectification_detail(request, pk: int):
             "evidence_form": EvidenceForm()
             if can_edit and item.status != RectificationStatus.CONFIRMED
             else None,
-            "fix_form": NoteForm(prefix="fix")
-            if can_edit and item.status == RectificationStatus.OPEN
-            else None,
+            "fix_form": NoteForm(prefix="fix") if "fix" in steps else None,
             "verify_form": VerdictForm(prefix="verify")
-            if can_verify and item.status == RectificationStatus.FIXED and item.fixed_by_id != request.user.pk
+            if "verify_pass" in steps and item.fixed_by_id != request.user.pk
             else None,
-            "fixer_cannot_verify": can_verify
-            and item.status == RectificationStatus.FIXED
-            and item.fixed_by_id == request.user.pk,
-            "lookback_form": VerdictForm(prefix="lookback")
-            if can_verify and item.status == RectificationStatus.VERIFIED
-            else None,
+            "fixer_cannot_verify": "verify_pass" in steps and item.fixed_by_id == request.user.pk,
+            "lookback_form": VerdictForm(prefix="lookback") if "lookback_pass" in steps else None,
         },
     )
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from core.audit.services import audit_record, model_snapshot
 from core.common import MOBILE_ERROR, MOBILE_RE, PHONE_ERROR, PHONE_RE, current_office, ensure_can
 from core.org.models import Building, Community, Grid
-from core.org.scope import member_reaches
+from core.org.scope import ensure_reach, member_reaches
 from core.registry.idnumbers import id_decrypt, id_encrypt, id_hash, id_mask, id_normalize, id_parse
 from core.registry.models import CATEGORY_LABELS, Household, Person
 from tenants.models import IdHashClaim
@@ -92,15 +92,6 @@ def street_contacts() -> list[str]:
     ]
 
 
-def _ensure_reach(actor, *, community_id: int | None, grid_id: int | None) -> None:
-    if (
-        actor is not None
-        and hasattr(actor, "scope")
-        and not member_reaches(actor, community_id=community_id, grid_id=grid_id)
-    ):
-        raise PermissionDenied("不在您的管辖范围 / outside your reach")
-
-
 # --- households -----------------------------------------------------------------------------
 def household_validate(data: dict, *, instance: Household | None = None) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
@@ -146,7 +137,7 @@ def household_register(*, actor, **fields) -> Household:
     errors = household_validate(fields)
     if errors:
         raise ValidationError(errors)
-    _ensure_reach(actor, community_id=fields["community"].pk, grid_id=fields["grid"].pk)
+    ensure_reach(actor, community_id=fields["community"].pk, grid_id=fields["grid"].pk)
     household = Household(**{k: (v.strip() if isinstance(v, str) else v) for k, v in fields.items()})
     if not household.phone_only:
         household.phone_only_reason = ""
@@ -159,7 +150,7 @@ def household_register(*, actor, **fields) -> Household:
 @transaction.atomic
 def household_update(*, actor, household: Household, **fields) -> Household:
     ensure_can(actor, "household.edit")
-    _ensure_reach(actor, community_id=household.community_id, grid_id=household.grid_id)
+    ensure_reach(actor, community_id=household.community_id, grid_id=household.grid_id)
     unknown = set(fields) - set(HOUSEHOLD_FIELDS)
     if unknown:
         raise ValidationError(
@@ -169,7 +160,7 @@ def household_update(*, actor, household: Household, **fields) -> Household:
     errors = household_validate(merged, instance=household)
     if errors:
         raise ValidationError(errors)
-    _ensure_reach(actor, community_id=merged["community"].pk, grid_id=merged["grid"].pk)
+    ensure_reach(actor, community_id=merged["community"].pk, grid_id=merged["grid"].pk)
     before = model_snapshot(household)
     for name, value in fields.items():
         setattr(household, name, value.strip() if isinstance(value, str) else value)
@@ -272,7 +263,7 @@ def _claim_sync(person: Person, old_hash: str) -> None:
 @transaction.atomic
 def person_register(*, actor, household: Household, **fields) -> Person:
     ensure_can(actor, "household.edit")
-    _ensure_reach(actor, community_id=household.community_id, grid_id=household.grid_id)
+    ensure_reach(actor, community_id=household.community_id, grid_id=household.grid_id)
     unknown = set(fields) - set(PERSON_FIELDS)
     if unknown:
         raise ValidationError(
@@ -297,7 +288,7 @@ def person_register(*, actor, household: Household, **fields) -> Person:
 def person_update(*, actor, person: Person, **fields) -> Person:
     ensure_can(actor, "household.edit")
     household = person.household
-    _ensure_reach(actor, community_id=household.community_id, grid_id=household.grid_id)
+    ensure_reach(actor, community_id=household.community_id, grid_id=household.grid_id)
     current = {name: getattr(person, name) for name in PERSON_FIELDS if name != "id_number"}
     if "id_number" not in fields:
         current["id_number"] = id_decrypt(person.id_number_encrypted) if person.id_number_encrypted else ""
@@ -325,7 +316,7 @@ def person_full_id_read(*, actor, person: Person, reason: str = "") -> str:
     if actor is None or not actor.can("person.view_full_id"):
         raise PermissionDenied("当前角色无权查看完整身份证号 / your role may not see full ID numbers")
     household = person.household
-    _ensure_reach(actor, community_id=household.community_id, grid_id=household.grid_id)
+    ensure_reach(actor, community_id=household.community_id, grid_id=household.grid_id)
     if not person.id_number_encrypted:
         return ""
     audit_record(actor=actor, action="person.view_full_id", obj=person, reason=reason or "查看完整身份证号")
@@ -340,7 +331,7 @@ def household_deactivate(*, actor, household: Household, reason: str) -> Househo
     needs and problems stay on record.
     """
     ensure_can(actor, "household.edit")
-    _ensure_reach(actor, community_id=household.community_id, grid_id=household.grid_id)
+    ensure_reach(actor, community_id=household.community_id, grid_id=household.grid_id)
     if not reason.strip():
         raise ValidationError({"reason": ["请说明注销原因 / a reason is required"]})
     if not household.is_active:
@@ -366,7 +357,7 @@ def person_deactivate(*, actor, person: Person, reason: str) -> Person:
     """Take one person off the roster (deceased, moved away) with a stated reason."""
     ensure_can(actor, "household.edit")
     household = person.household
-    _ensure_reach(actor, community_id=household.community_id, grid_id=household.grid_id)
+    ensure_reach(actor, community_id=household.community_id, grid_id=household.grid_id)
     if not reason.strip():
         raise ValidationError({"reason": ["请说明注销原因 / a reason is required"]})
     if not person.is_active:
@@ -401,7 +392,7 @@ def household_reactivate(
     ``person_reactivate``); the others stay off until reactivated one by one. All or nothing.
     """
     ensure_can(actor, "household.edit")
-    _ensure_reach(actor, community_id=household.community_id, grid_id=household.grid_id)
+    ensure_reach(actor, community_id=household.community_id, grid_id=household.grid_id)
     reason = _reactivation_reason(reason)
     if household.is_active:
         raise ValidationError({"status": ["该户未注销 / the household is on the roster"]})
@@ -436,7 +427,7 @@ def person_reactivate(*, actor, person: Person, reason: str) -> Person:
     """
     ensure_can(actor, "household.edit")
     household = person.household
-    _ensure_reach(actor, community_id=household.community_id, grid_id=household.grid_id)
+    ensure_reach(actor, community_id=household.community_id, grid_id=household.grid_id)
     reason = _reactivation_reason(reason)
     if person.is_active:
         raise ValidationError({"status": ["该人员未注销 / the person is on the roster"]})

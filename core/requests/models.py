@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 
 from core.org.models import Community, Grid
-from core.transitions import StepEvent
+from core.workflow.models import StepEvent
 
 
 class RequestStatus(models.TextChoices):

@@ -9,59 +9,30 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.audit.services import audit_record, model_snapshot
+from core.common import ensure_can
 from core.deadlines.services import clock_meet, clock_start
 from core.notifications.services import notify
 from core.org.models import Community, Grid
-from core.org.scope import member_reaches
+from core.org.scope import ensure_reach, member_reaches
 from core.plausible import ensure_plausible
 from core.registry.models import Household
 from core.requests.models import (
     CitizenRequest,
     RequestCategory,
     RequestChannel,
-    RequestEvent,
     RequestStatus,
     Satisfaction,
 )
-from core.transitions import ensure_transition
+from core.requests.workflow import REQUEST_WORKFLOW
+from core.workflow import actor_name
 from tenants.members import Member
 from tenants.models import Membership, User
 from tenants.selectors import current_street_office
 
 S = RequestStatus
-REQUEST_TRANSITIONS: dict[str, set[str]] = {
-    S.RECEIVED: {S.RESPONDED},
-    S.RESPONDED: {S.HANDLED},
-    S.HANDLED: {S.FEEDBACK_GIVEN},
-    S.FEEDBACK_GIVEN: {S.CLOSED, S.RESPONDED},  # back to "responded" = reopened, handled again
-    S.CLOSED: {S.RESPONDED},
-}
+W = REQUEST_WORKFLOW
 STATUS_LABELS = dict(S.choices) | {S.RESPONDED: "已响应（重新办理）"}
-STEP_LABELS = {S.RESPONDED: "响应", S.HANDLED: "处置", S.FEEDBACK_GIVEN: "反馈", S.CLOSED: "办结"}
 CLOCK_KINDS = ("respond", "handle", "feedback")
-
-
-def _ensure(request: CitizenRequest, target: str) -> None:
-    labels = {**dict(S.choices), **{k: v for k, v in STEP_LABELS.items() if k == target}}
-    ensure_transition(REQUEST_TRANSITIONS, request.status, target, labels)
-
-
-def _event(request: CitizenRequest, step: str, actor: Member | None, at: dt.datetime, note: str = "") -> None:
-    user = getattr(actor, "user", None)
-    RequestEvent.objects.create(
-        request=request,
-        step=step,
-        round=request.round,
-        at=at,
-        actor_id=getattr(user, "pk", None),
-        actor_name=_name(actor),
-        note=note,
-    )
-
-
-def _name(actor: Member | None) -> str:
-    user = getattr(actor, "user", None)
-    return user.display_name() if user else "系统"
 
 
 def _required(value: str, field: str, label: str) -> str:
@@ -116,7 +87,7 @@ def request_household(*, actor: Member | None, household_id: int | None, errors:
 def _start_clocks(
     request: CitizenRequest, kinds: tuple[str, ...], started_at: dt.datetime, actor, now
 ) -> None:
-    from tenants.campaigns.services import calendar_for, sla_for_street
+    from core.campaigns.services import calendar_for, sla_for_street
 
     office = current_street_office()
     policy = sla_for_street(office)
@@ -159,6 +130,7 @@ def request_receive(
     With ``household_id`` the request is linked to that household (which must be active and in the
     actor's reach) and goes to the household's community and grid, whatever ``community``/``grid`` say.
     """
+    ensure_can(actor, "request.create")
     now = now or timezone.now()
     ensure_plausible(received_at=received_at, now=now)
     received_at = received_at or now
@@ -182,6 +154,8 @@ def request_receive(
         errors["received_at"] = ["受理时间不能晚于当前时间 / received_at is in the future"]
     if errors:
         raise ValidationError(errors)
+    if household is None:
+        ensure_reach(actor, community_id=community.pk, grid_id=grid.pk if grid else None)
     if assignee_user_id is None:
         assignee_user_id = default_assignee(actor=actor, community=community, grid=grid)
     assignee = User.objects.filter(pk=assignee_user_id).first() if assignee_user_id else None
@@ -197,13 +171,12 @@ def request_receive(
         household=household,
         received_at=received_at,
         received_by_id=getattr(getattr(actor, "user", None), "pk", None),
-        received_by_name=_name(actor),
+        received_by_name=actor_name(actor),
         assignee_user_id=assignee.pk if assignee else None,
         assignee_name=assignee.display_name() if assignee else "",
     )
-    request.number = f"SQ{timezone.localtime(received_at):%Y%m%d}-{request.pk:05d}"
-    request.save(update_fields=["number"])
-    _event(request, "received", actor, received_at, request.description[:200])
+    W.number(request, at=received_at)
+    W.event(request, "received", actor=actor, at=received_at, note=request.description[:200])
     _start_clocks(request, CLOCK_KINDS, received_at, actor, now)
     audit_record(actor=actor, action="request.receive", obj=request, after=model_snapshot(request))
     if assignee and assignee.pk != getattr(getattr(actor, "user", None), "pk", None):
@@ -219,19 +192,25 @@ def request_receive(
     return request
 
 
-def _step(
-    request: CitizenRequest, actor: Member, target: str, at: dt.datetime | None, fields: dict, note: str
-):
+def _begin(request: CitizenRequest, actor: Member | None, name: str):
+    """Permission, then the row lock and re-check (StepConflict when someone was faster), then reach."""
+    ensure_can(actor, W.step(name).action)
+    step = W.begin(request, name)
+    ensure_reach(actor, community_id=request.community_id, grid_id=request.grid_id)
+    return step
+
+
+def _step(request: CitizenRequest, actor: Member, name: str, at: dt.datetime | None, fields: dict, note: str):
     at = at or timezone.now()
+    step = _begin(request, actor, name)
     before = model_snapshot(request)
-    _ensure(request, target)
-    request.status = target
-    for name, value in fields.items():
-        setattr(request, name, value)
+    request.status = step.target
+    for field_name, value in fields.items():
+        setattr(request, field_name, value)
     request.save()
-    _event(request, target, actor, at, note)
+    W.event(request, step.event, actor=actor, at=at, note=note)
     audit_record(
-        actor=actor, action=f"request.{target}", obj=request, before=before, after=model_snapshot(request)
+        actor=actor, action=f"request.{step.target}", obj=request, before=before, after=model_snapshot(request)
     )
     return at
 
@@ -244,9 +223,9 @@ def request_respond(*, request: CitizenRequest, actor: Member, note: str, at: dt
     _step(
         request,
         actor,
-        S.RESPONDED,
+        "respond",
         at,
-        {"responded_at": at, "responded_by_name": _name(actor), "response_note": note},
+        {"responded_at": at, "responded_by_name": actor_name(actor), "response_note": note},
         note,
     )
     clock_meet(subject=request, kind="respond", at=at, actor=actor)
@@ -261,9 +240,9 @@ def request_handle(*, request: CitizenRequest, actor: Member, note: str, at: dt.
     _step(
         request,
         actor,
-        S.HANDLED,
+        "handle",
         at,
-        {"handled_at": at, "handled_by_name": _name(actor), "handling_note": note},
+        {"handled_at": at, "handled_by_name": actor_name(actor), "handling_note": note},
         note,
     )
     clock_meet(subject=request, kind="handle", at=at, actor=actor)
@@ -282,11 +261,11 @@ def request_feedback(
     _step(
         request,
         actor,
-        S.FEEDBACK_GIVEN,
+        "feedback",
         at,
         {
             "feedback_at": at,
-            "feedback_by_name": _name(actor),
+            "feedback_by_name": actor_name(actor),
             "feedback_note": note,
             "satisfaction": satisfaction,
         },
@@ -300,7 +279,7 @@ def request_feedback(
 def request_close(*, request: CitizenRequest, actor: Member, note: str = "", at: dt.datetime | None = None):
     """Close a request once feedback was given (an unsatisfied requester's request should be reopened)."""
     at = at or timezone.now()
-    _step(request, actor, S.CLOSED, at, {"closed_at": at, "closed_by_name": _name(actor)}, note)
+    _step(request, actor, "close", at, {"closed_at": at, "closed_by_name": actor_name(actor)}, note)
     return request
 
 
@@ -317,14 +296,14 @@ def request_reopen(
     reason = _required(reason, "reason", "重新办理原因")
     now = now or timezone.now()
     at = at or now
+    step = _begin(request, actor, "reopen")
     before = model_snapshot(request)
-    _ensure(request, S.RESPONDED)
-    request.status, request.round = S.RESPONDED, request.round + 1
+    request.status, request.round = step.target, request.round + 1
     request.handled_at = request.feedback_at = request.closed_at = None
     request.handled_by_name = request.feedback_by_name = request.closed_by_name = ""
     request.handling_note = request.feedback_note = request.satisfaction = ""
     request.save()
-    _event(request, "reopened", actor, at, reason)
+    W.event(request, step.event, actor=actor, at=at, note=reason)
     _start_clocks(request, ("handle", "feedback"), at, actor, now)
     audit_record(
         actor=actor,
@@ -339,33 +318,13 @@ def request_reopen(
 
 @transaction.atomic
 def request_assign(*, request: CitizenRequest, actor: Member, assignee_user_id: int):
-    """Give the request to another member of this street; its open clocks follow."""
-    from core.deadlines.models import OPEN_STATES, Clock
-
-    office = current_street_office()
-    membership = Membership.objects.filter(
-        street_office=office, user_id=assignee_user_id, is_active=True
-    ).first()
-    if membership is None:
-        raise ValidationError(
-            {"assignee_user_id": ["承办人不是本街道人员 / not a member of this street office"]}
-        )
-    before = model_snapshot(request)
-    request.assignee_user_id = assignee_user_id
-    request.assignee_name = membership.user.display_name()
-    request.save(update_fields=["assignee_user_id", "assignee_name", "updated_at"])
-    Clock.objects.filter(
-        subject_type="requests.citizenrequest", subject_id=request.pk, state__in=OPEN_STATES
-    ).update(responsible_user_id=assignee_user_id)
-    _event(request, "assigned", actor, timezone.now(), request.assignee_name)
-    audit_record(
-        actor=actor, action="request.assign", obj=request, before=before, after=model_snapshot(request)
-    )
-    notify(
-        user_ids=[assignee_user_id],
-        kind="request.assigned",
-        url=f"/requests/{request.pk}/",
+    """Give the request to another member of this street; its open clocks follow, the new holder is told."""
+    ensure_can(actor, "request.handle")
+    ensure_reach(actor, community_id=request.community_id, grid_id=request.grid_id)
+    return W.assign(
+        request,
+        actor=actor,
+        user_id=assignee_user_id,
+        notify_kind="request.assigned",
         title=f"诉求指派给您：{request.number} {request.get_category_display()}",
-        dedupe_key=f"request:{request.pk}:assigned:{assignee_user_id}:{request.round}",
     )
-    return request

@@ -21,13 +21,14 @@ from core.requests.selectors import (
     request_get,
     request_list,
 )
+from core.requests.workflow import REQUEST_WORKFLOW
 from core.ui.decorators import member_required
 from core.ui.errors import error_text
 from core.ui.forms import add_service_errors
 
 
 def _sla_text(office) -> str:
-    from tenants.campaigns.services import sla_for_street
+    from core.campaigns.services import sla_for_street
 
     sla = sla_for_street(office)
     return f"响应 {sla['respond'].label}、处置 {sla['handle'].label}、反馈 {sla['feedback'].label}"
@@ -173,17 +174,10 @@ def request_detail(request, pk: int):
     for clock in clocks:
         clock.kind_label = KIND_LABELS.get(clock.kind, clock.kind)
     member = request.member
-    steps = []
-    if obj.status == RequestStatus.RECEIVED and member.can("request.respond"):
-        steps.append(("respond", "响应", NoteForm(prefix="respond")))
-    if obj.status == RequestStatus.RESPONDED and member.can("request.handle"):
-        steps.append(("handle", "处置", NoteForm(prefix="handle")))
-    if obj.status == RequestStatus.HANDLED and member.can("request.feedback"):
-        steps.append(("feedback", "反馈", FeedbackForm(prefix="feedback")))
-    if obj.status == RequestStatus.FEEDBACK_GIVEN and member.can("request.close"):
-        steps.append(("close", "办结", CloseForm(prefix="close")))
-    if obj.status in (RequestStatus.FEEDBACK_GIVEN, RequestStatus.CLOSED) and member.can("request.handle"):
-        steps.append(("reopen", "重新办理", ReopenForm(prefix="reopen")))
+    steps = [
+        (step.name, step.label, STEP_FORMS[step.name](prefix=step.name))
+        for step in REQUEST_WORKFLOW.available(obj, member)
+    ]
     return render(
         request,
         "requests/detail.html",
@@ -244,22 +238,23 @@ STEP_DONE = {
     "close": "已办结",
     "reopen": "已重新办理，处置与反馈时限重新计时",
 }
-STEP_ACTIONS = {
-    "respond": ("request.respond", NoteForm, services.request_respond),
-    "handle": ("request.handle", NoteForm, services.request_handle),
-    "feedback": ("request.feedback", FeedbackForm, services.request_feedback),
-    "close": ("request.close", CloseForm, services.request_close),
-    "reopen": ("request.handle", ReopenForm, services.request_reopen),
+STEP_FORMS = {"respond": NoteForm, "handle": NoteForm, "feedback": FeedbackForm, "close": CloseForm, "reopen": ReopenForm}
+STEP_SERVICES = {
+    "respond": services.request_respond,
+    "handle": services.request_handle,
+    "feedback": services.request_feedback,
+    "close": services.request_close,
+    "reopen": services.request_reopen,
 }
 
 
 @member_required("request.view")
 @require_POST
 def request_step(request, pk: int, step: str):
-    if step not in STEP_ACTIONS:
+    if step not in STEP_SERVICES:
         raise PermissionDenied
-    action, form_class, service = STEP_ACTIONS[step]
-    if not request.member.can(action):
+    form_class, service = STEP_FORMS[step], STEP_SERVICES[step]
+    if not request.member.can(REQUEST_WORKFLOW.step(step).action):
         raise PermissionDenied("当前角色无权办理此步骤 / your role may not do this step")
     obj = request_get(member=request.member, pk=pk)
     form = form_class(request.POST, prefix=step)

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.browser
 def inspection_phase_around_today(district):
     """The live server runs on the wall clock: put the district's inspection phase around today
     (Beijing date) for the test, whatever the date, and put it back afterwards."""
-    from tenants.campaigns.models import Phase
-    from tenants.campaigns.services import campaign_ensure
+    from core.campaigns.models import Phase
+    from core.campaigns.services import campaign_ensure
 
     phase = campaign_ensure(district).phases.get(key=Phase.INSPECTION)
     before = (phase.starts_on, phase.ends_on)

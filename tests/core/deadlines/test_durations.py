@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from core.campaigns.services import DEFAULT_CALENDAR, calendar_parse_csv
 from core.deadlines.durations import (
     DAYS,
     HOURS,
@@ -16,7 +17,6 @@ from core.deadlines.durations import (
     due_after,
     due_by_date,
 )
-from tenants.campaigns.services import DEFAULT_CALENDAR, calendar_parse_csv
 
 
 @pytest.fixture(scope="module")

@@ -21,8 +21,8 @@ def test_window_is_the_campaigns_inspection_phase_in_local_dates_inclusive(stree
 
 
 def test_moving_the_inspection_phase_moves_coverage(org_a, street_a):
-    from tenants.campaigns.models import Phase
-    from tenants.campaigns.services import campaign_ensure
+    from core.campaigns.models import Phase
+    from core.campaigns.services import campaign_ensure
 
     household = make_household(org_a, grid=org_a.g1)
     _visit(org_a, household, "home", IN_WINDOW)

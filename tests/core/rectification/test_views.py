@@ -69,7 +69,7 @@ def test_fixer_who_may_verify_is_told_someone_else_must(place, web_client):
 
 
 def test_street_tightens_its_sla_on_the_web_and_cannot_loosen(place, web_client):
-    from tenants.campaigns.services import sla_for_street
+    from core.campaigns.services import sla_for_street
 
     staff = web_client(place.office, place.users["street_staff"])
     base = {

@@ -1,7 +1,7 @@
 """Demo loader: a realistic street — communities, grids, buildings, a few hundred households with
 synthetic people (valid-checksum synthetic ID numbers), and visits in every state. Deterministic.
 
-Registered in tenants.demo.STREET_DEMO_LOADERS; runs inside the street's schema.
+Registered in demo.loader.STREET_DEMO_LOADERS; runs inside the street's schema.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tenants.campaigns import views
+from core.campaigns import views
 
 district_urlpatterns = [
     path("campaign/", views.campaign_settings, name="campaign_settings"),
@@ -8,13 +8,9 @@ district_urlpatterns = [
     path("campaign/deliverables/<int:pk>/", views.deliverable_save, name="campaign_deliverable_save"),
     path("campaign/calendar/", views.calendar_page, name="campaign_calendar"),
     path("campaign/progress/", views.progress_page, name="campaign_progress"),
-    path("hotline/", views.district_hotline, name="hotline"),
-    path("hotline/<str:code>/", views.district_hotline, name="hotline_district"),
 ]
 street_urlpatterns = [
     path("campaign/", views.street_campaign, name="street_campaign"),
     path("campaign/checks/<int:pk>/done/", views.street_check_done, name="street_check_done"),
     path("campaign/sla/", views.street_sla_save, name="street_sla_save"),
-    path("hotline/", views.street_hotline, name="hotline"),
-    path("hotline-edit/", views.hotline_edit, name="hotline_edit"),
 ]

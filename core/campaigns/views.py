@@ -9,12 +9,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from core.deadlines.durations import RULE_TEXT, Duration
-from core.ui.decorators import member_required
-from core.ui.errors import error_text
-from core.ui.forms import add_service_errors
-from tenants.campaigns import services
-from tenants.campaigns.forms import (
+from core.campaigns import services
+from core.campaigns.forms import (
     CalendarDayForm,
     CalendarUploadForm,
     CampaignForm,
@@ -23,10 +19,12 @@ from tenants.campaigns.forms import (
     PhaseForm,
     StreetSlaForm,
 )
-from tenants.campaigns.models import SLA_KINDS, SLA_LABELS, CalendarDay, Deliverable, DeliverableCheck, Phase
-from tenants.campaigns.selectors import STATUS_LABELS, check_status, district_progress, street_checks
-from tenants.models import PUBLIC_SCHEMA, District
-from tenants.selectors import street_office_url, street_offices_of
+from core.campaigns.models import SLA_KINDS, SLA_LABELS, CalendarDay, Deliverable, DeliverableCheck, Phase
+from core.campaigns.selectors import STATUS_LABELS, check_status, district_progress, street_checks
+from core.deadlines.durations import RULE_TEXT, Duration
+from core.ui.decorators import member_required
+from core.ui.errors import error_text
+from core.ui.forms import add_service_errors
 
 
 # --- district -----------------------------------------------------------------------------------
@@ -229,61 +227,3 @@ def street_sla_save(request):
     else:
         messages.success(request, "已保存本街道时限（新登记的诉求适用）")
     return redirect("street_campaign")
-
-
-# --- public hotline pages (no login) --------------------------------------------------------------
-def street_hotline(request):
-    """Each community's civil-affairs hotline and its hours, for residents. Intentionally public."""
-    from core.org.models import Community
-
-    office = request.tenant
-    communities = Community.objects.filter(is_active=True).exclude(hotline="")
-    sla = services.sla_for_street(office) if office.district_id else None
-    return render(
-        request, "campaigns/hotline_street.html", {"office": office, "communities": communities, "sla": sla}
-    )
-
-
-def district_hotline(request, code: str | None = None):
-    """The district's street offices, each linking to its hotline page. Intentionally public."""
-    districts = District.objects.all()
-    if code:
-        districts = districts.filter(code=code)
-        if not districts.exists():
-            raise Http404
-    rows = []
-    for district in districts:
-        offices = [
-            {"office": o, "url": street_office_url(o, request) + "hotline/"}
-            for o in street_offices_of(district=district).exclude(schema_name=PUBLIC_SCHEMA)
-        ]
-        rows.append({"district": district, "offices": offices})
-    return render(request, "campaigns/hotline_district.html", {"rows": rows})
-
-
-
-@member_required("hotline.edit")
-def hotline_edit(request):
-    """Street staff (and community directors for their own community) keep the public hotline list current."""
-    from core.org.scope import communities_in_reach
-    from core.org.services_hotline import community_hotline_set
-
-    communities = list(communities_in_reach(request.member))
-    if request.method == "POST":
-        errors = []
-        for community in communities:
-            number = request.POST.get(f"hotline-{community.pk}", "").strip()
-            hours = request.POST.get(f"hours-{community.pk}", "").strip()
-            if (number, hours) == (community.hotline, community.hotline_hours):
-                continue
-            try:
-                community_hotline_set(community=community, hotline=number, hours=hours, actor=request.member)
-            except ValidationError as exc:
-                errors.append(f"{community.name}：{error_text(exc)}")
-        if errors:
-            for error in errors:
-                messages.error(request, error)
-        else:
-            messages.success(request, "已保存热线信息")
-            return redirect("hotline_edit")
-    return render(request, "campaigns/hotline_edit.html", {"communities": communities})

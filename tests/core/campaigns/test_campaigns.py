@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import tenant_context
 
+from core.campaigns import services
+from core.campaigns.models import CalendarDay, Campaign, DeliverableCheck, StreetSla
 from core.deadlines.durations import HOURS, LOCAL_TZ, WORKING_DAYS, Duration
-from tenants.campaigns import services
-from tenants.campaigns.models import CalendarDay, Campaign, DeliverableCheck, StreetSla
 
 
 def test_the_plan_is_the_default_campaign(street_a):
@@ -88,7 +88,7 @@ def test_phase_tasks_get_checks_and_clocks_and_the_monthly_report_moves_off_sund
 
 
 def test_training_attendance_and_the_district_progress(street_a, street_a2, users):
-    from tenants.campaigns.selectors import district_progress
+    from core.campaigns.selectors import district_progress
     from tenants.members import member_for
 
     with tenant_context(street_a):

@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from core.ui.dashboard import street_dashboard
 from core.ui.decorators import member_required
+from home.dashboard import street_dashboard
 
 
 @require_safe
@@ -12,6 +12,6 @@ from core.ui.decorators import member_required
 def street_home(request):
     return render(
         request,
-        "ui/street_home.html",
+        "home/street_home.html",
         {"member": request.member, "office": request.tenant, "cards": street_dashboard(request.member)},
     )

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils.module_loading import import_string
 from django_tenants.utils import schema_context
 
-from tenants.campaigns.services import deliverable_checks_ensure
+from core.campaigns.services import deliverable_checks_ensure
 from tenants.models import District, StreetOffice, User
 from tenants.services import district_create, membership_grant, street_office_create, user_create
 
@@ -34,7 +34,7 @@ DEMO_USERS = [
     ("yx_staff", "street_staff", "yingxiong", "陈民政"),
 ]
 DEMO_ACCOUNTS = [(u, r, w) for u, r, w, _n in DEMO_USERS]
-STREET_DEMO_LOADERS: list[str] = ["core.registry.demo.load", "core.requests.demo.load"]
+STREET_DEMO_LOADERS: list[str] = ["demo.registry.load", "demo.requests.load"]
 
 
 def demo_load() -> bool:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from tenants.campaigns.models import Deliverable, DeliverableCheck
-from tenants.campaigns.services import campaign_ensure
+from core.campaigns.models import Deliverable, DeliverableCheck
+from core.campaigns.services import campaign_ensure
 from tenants.models import District, StreetOffice
 from tenants.selectors import street_offices_of
 
@@ -48,7 +48,7 @@ def district_progress(*, district: District, as_json: bool = False) -> dict:
         deliverable__in=deliverables, street_office__in=offices
     ).prefetch_related("attendance")
     by_key = {(c.street_office_id, c.deliverable_id, c.period_due_on): c for c in checks}
-    from tenants.campaigns.services import _periods
+    from core.campaigns.services import _periods
 
     columns = [(d, p) for d in deliverables for p in _periods(d)]
     rows = []

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django import forms
 
-from tenants.campaigns.models import SLA_KINDS, UNIT_CHOICES, CalendarDay
+from core.campaigns.models import SLA_KINDS, UNIT_CHOICES, CalendarDay
 
 LABELS = {"respond": "响应", "handle": "处置", "feedback": "反馈", "rectify": "整改（默认）"}
 

@@ -11,9 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.audit.services import audit_record, model_snapshot
-from core.deadlines.durations import LOCAL_TZ, Duration, WorkCalendar, due_by_date
-from core.plausible import ensure_plausible
-from tenants.campaigns.models import (
+from core.campaigns.models import (
     SLA_KINDS,
     SLA_LABELS,
     CalendarDay,
@@ -24,6 +22,8 @@ from tenants.campaigns.models import (
     StreetSla,
     TrainingAttendance,
 )
+from core.deadlines.durations import LOCAL_TZ, Duration, WorkCalendar, due_by_date
+from core.plausible import ensure_plausible
 from tenants.models import District, Membership, StreetOffice
 
 DEFAULT_CALENDAR = Path(__file__).resolve().parent / "data" / "holidays-cn-2026.csv"

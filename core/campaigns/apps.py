@@ -2,6 +2,6 @@ from django.apps import AppConfig
 
 
 class CampaignsConfig(AppConfig):
-    name = "tenants.campaigns"
+    name = "core.campaigns"
     label = "campaigns"
     verbose_name = "工作方案与时限"
