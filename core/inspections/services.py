@@ -344,7 +344,6 @@ def problem_assign(
     ensure_can(actor, "problem.edit")
     ensure_reach(actor, community_id=problem.household.community_id, grid_id=problem.household.grid_id)
     _ensure_not_in_rectification(problem)
-    ensure_plausible(due_at=due_at)
     errors: dict[str, list[str]] = {}
     if problem.status != Problem.Status.OPEN:
         errors["status"] = ["已整改的问题不能再指派 / the problem is already resolved"]
@@ -360,6 +359,11 @@ def problem_assign(
         errors["responsible_name"] = ["请填写责任人 / a responsible person is required"]
     if due_at <= timezone.now():
         errors["due_at"] = ["整改时限须晚于现在 / the deadline must be in the future"]
+    else:
+        try:
+            ensure_plausible(due_at=due_at)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     before = model_snapshot(problem)

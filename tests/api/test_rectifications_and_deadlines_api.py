@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+from django.utils import timezone
+
 from core.rectification.models import Rectification
 
 
@@ -31,7 +33,7 @@ def test_rectification_through_the_api_with_a_photo(place, api_client):
             "community": place.community.pk,
             "grid": place.grid.pk,
             "responsible_user_id": place.users["grid_worker"].pk,
-            "due_on": "2099-01-05",
+            "due_on": f"{timezone.localdate().year + 1}-01-05",  # plausible: within years of today
         },
         format="json",
     )
