@@ -14,6 +14,7 @@ from api.base import TenantViewSet
 from core.org.models import Building, Community, Grid
 from core.org.selectors import building_list, community_list, grid_list, street_members
 from core.org.services import building_save, community_save, grid_save
+from core.registry.idnumbers import ID_INPUT_MAX_LENGTH
 from core.registry.models import CATEGORY_CHOICES, Household, Person
 from core.registry.privacy import shows_birth_date
 from core.registry.selectors import (
@@ -355,7 +356,10 @@ class PersonOut(serializers.ModelSerializer):
 class PersonIn(serializers.Serializer):
     household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all())
     name = serializers.CharField(max_length=50)
-    id_number = serializers.CharField(max_length=18, required=False, allow_blank=True, default="")
+    id_number = serializers.CharField(
+        max_length=ID_INPUT_MAX_LENGTH, required=False, allow_blank=True, default="",
+        help_text="18 characters; spaces and full-width digits are normalised (core.registry.idnumbers.id_normalize)",
+    )
     phone = serializers.CharField(max_length=11, required=False, allow_blank=True, default="")
     relation = serializers.ChoiceField(choices=Person.Relation.choices, default="head")
     categories = serializers.ListField(child=serializers.CharField(), required=False, default=list)

@@ -1,11 +1,11 @@
 """The ``nuandong`` command line: launcher, test runner and every manage.py command.
 
-    nuandong run [--port 8000]     set up, load demo data once, start web + worker + beat
-    nuandong serve [--port 8000]   web server only
-    nuandong test [pytest args]    the whole test suite
-    nuandong setup                 empty database -> working empty platform (idempotent)
-    nuandong district create ...   / tenant create ... / user create ...   provisioning
-    nuandong <django command>      anything manage.py does (migrate_schemas, check --deploy, shell, ...)
+nuandong run [--port 8000]     set up, load demo data once, start web + worker + beat
+nuandong serve [--port 8000]   web server only
+nuandong test [pytest args]    the whole test suite
+nuandong setup                 empty database -> working empty platform (idempotent)
+nuandong district create ...   / tenant create ... / user create ...   provisioning
+nuandong <django command>      anything manage.py does (migrate_schemas, check --deploy, shell, ...)
 """
 
 from __future__ import annotations
@@ -105,13 +105,51 @@ def run(argv: list[str]) -> int:
 
     procs = [
         subprocess.Popen(
-            [*GUNICORN, "-b", f"0.0.0.0:{args.port}", "-w", "2", "--threads", "4", "--access-logfile", "-",
-             "--timeout", "60"]
+            [
+                *GUNICORN,
+                "-b",
+                f"0.0.0.0:{args.port}",
+                "-w",
+                "2",
+                "--threads",
+                "4",
+                "--access-logfile",
+                "-",
+                "--timeout",
+                "60",
+            ]
         )
     ]
     if not args.no_worker:
-        procs.append(subprocess.Popen([*CELERY, "worker", "-l", "INFO", "-c", "2"]))
-        procs.append(subprocess.Popen([*CELERY, "beat", "-l", "INFO", "-s", str(_var_dir() / "celerybeat-schedule")]))
+        # One worker consumes every queue (nuandong.queues); a second one only the clock scanner's
+        # and the default queue, so a long roster import never delays deadlines or notifications.
+        from nuandong.queues import all_queues, queue_name
+
+        base = os.environ.get("NUANDONG_CELERY_QUEUE", "celery")
+        procs.append(
+            subprocess.Popen(
+                [*CELERY, "worker", "-l", "INFO", "-c", "1", "-n", "all@%h", "-Q", ",".join(all_queues(base))]
+            )
+        )
+        procs.append(
+            subprocess.Popen(
+                [
+                    *CELERY,
+                    "worker",
+                    "-l",
+                    "INFO",
+                    "-c",
+                    "1",
+                    "-n",
+                    "deadlines@%h",
+                    "-Q",
+                    f"{queue_name('deadlines', base)},{base}",
+                ]
+            )
+        )
+        procs.append(
+            subprocess.Popen([*CELERY, "beat", "-l", "INFO", "-s", str(_var_dir() / "celerybeat-schedule")])
+        )
     if not args.no_demo:
         _print_banner(args.port)
 

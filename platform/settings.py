@@ -7,6 +7,9 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
+
+from nuandong.queues import all_queues
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("NUANDONG_VAR_DIR", BASE_DIR / "var"))
@@ -83,6 +86,7 @@ SHARED_APPS = [
     "core.audit",
     "core.ui",
     "core.notifications",
+    "core.jobs",
     "core.campaigns",
     "api",
     "reports",
@@ -181,11 +185,25 @@ CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("NUANDONG_CELERY_QUEUE", "celery")
+# Separate queues for imports, reports and the minute scanner (platform/queues.py); a worker started
+# without -Q consumes them all.
+CELERY_TASK_QUEUES = [Queue(name) for name in all_queues(CELERY_TASK_DEFAULT_QUEUE)]
+CELERY_TASK_ROUTES = ["nuandong.queues.route_task"]
+# Fail fast on a dead broker: a page hands work over after its commit and must not wait 19 s
+# (durable jobs wait in the database; core/jobs).
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 10, "max_retries": 1}
+CELERY_REDIS_SOCKET_CONNECT_TIMEOUT = 2
+CELERY_REDIS_SOCKET_TIMEOUT = 10
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_BEAT_SCHEDULE: dict = {
     # The clock scanner (due soon / overdue / escalation) and the notification outbox safety net.
     "deadlines-scan": {"task": "deadlines.scan", "schedule": 60.0},
     "notifications-dispatch": {"task": "notifications.outbox_dispatch", "schedule": 60.0},
     "login-handoffs-purge": {"task": "tenants.login_handoffs_purge", "schedule": 24 * 3600.0},
+    # Durable jobs (core/jobs): send what waited for the broker, resume what a dead worker left.
+    "jobs-sweep": {"task": "jobs.sweep", "schedule": 60.0},
+    "roster-files-purge": {"task": "registry.roster_files_purge", "schedule": 3600.0},
 }
 CELERY_TIMEZONE = "Asia/Shanghai"
 

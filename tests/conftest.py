@@ -115,6 +115,8 @@ def _child_env() -> dict:
     env["DATABASE_URL"] = f"postgres://{netloc}/{db['NAME']}"
     env["REDIS_URL"] = settings.REDIS_URL
     env["NUANDONG_TEST_CHILD"] = "1"
+    # The test server queues on the test worker's queues (celery_worker_process), never a developer's.
+    env["NUANDONG_CELERY_QUEUE"] = f"test-{os.getpid()}"
     return env
 
 
@@ -161,9 +163,12 @@ def live_url(django_db_setup):
 def celery_worker_process(django_db_setup):
     """A real Celery worker (separate process) on the configured broker and the test database.
 
-    It consumes a queue of its own, so it never takes tasks of a developer's running worker.
+    It consumes queues of its own (its base queue and the imports/reports/deadlines queues named
+    after it, nuandong.queues), so it never takes tasks of a developer's running worker.
     """
     import socket
+
+    from nuandong.queues import all_queues
 
     queue = f"test-{os.getpid()}"
     node = f"{queue}@{socket.gethostname()}"
@@ -173,7 +178,7 @@ def celery_worker_process(django_db_setup):
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "wb") as log_file:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "nuandong", "worker", "-Q", queue, "-c", "2", "-l", "INFO",
+            [sys.executable, "-m", "celery", "-A", "nuandong", "worker", "-Q", ",".join(all_queues(queue)), "-c", "2", "-l", "INFO",
              "--without-heartbeat", "--without-gossip", "--without-mingle", "-n", node],
             env=env, cwd=ROOT, stdout=log_file, stderr=subprocess.STDOUT,
         )

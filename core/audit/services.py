@@ -62,7 +62,9 @@ def audit_record(
     return AuditEvent.objects.create(
         at=timezone.now(),
         actor_id=getattr(user, "pk", None),
-        actor_name=(user.display_name() if hasattr(user, "display_name") else str(user)) if user else "system",
+        actor_name=(user.display_name() if hasattr(user, "display_name") else str(user))
+        if user
+        else "system",
         actor_role=role,
         schema_name=connection.schema_name,
         action=action,
@@ -74,3 +76,40 @@ def audit_record(
         reason=reason[:500],
         request_id=current_request_id(),
     )
+
+
+def audit_record_many(*, actor: Any, events: list[dict]) -> int:
+    """Write many audit events at once (one COPY), e.g. the row-level detail of an import.
+
+    Each event is a dict of ``audit_record``'s keywords except ``actor`` (``action``, ``obj`` or
+    ``object_type``/``object_id``, ``before``, ``after``, ``reason``); one actor, time and request
+    for all. Returns the number written.
+    """
+    user = getattr(actor, "user", actor)
+    role = getattr(actor, "role", "") or ""
+    actor_name = (user.display_name() if hasattr(user, "display_name") else str(user)) if user else "system"
+    at, schema, request_id = timezone.now(), connection.schema_name, current_request_id()
+    rows = []
+    for event in events:
+        obj = event.get("obj")
+        rows.append(
+            AuditEvent(
+                at=at,
+                actor_id=getattr(user, "pk", None),
+                actor_name=actor_name,
+                actor_role=role,
+                schema_name=schema,
+                action=event["action"],
+                object_type=event.get("object_type") or (obj._meta.label_lower if obj is not None else ""),
+                object_id=str(event.get("object_id") or (obj.pk if obj is not None else "")),
+                object_repr=str(obj)[:200] if obj is not None else "",
+                before=_jsonable(event["before"]) if event.get("before") is not None else None,
+                after=_jsonable(event["after"]) if event.get("after") is not None else None,
+                reason=(event.get("reason") or "")[:500],
+                request_id=request_id,
+            )
+        )
+    from core.bulk import copy_insert
+
+    copy_insert(AuditEvent, rows)
+    return len(rows)

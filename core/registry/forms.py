@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from core.org.models import Building, Community, Grid
+from core.registry.idnumbers import ID_INPUT_MAX_LENGTH
 from core.registry.models import CATEGORY_CHOICES, Person
 
 
@@ -33,7 +34,7 @@ class PersonForm(forms.Form):
     name = forms.CharField(label="姓名", max_length=50)
     id_number = forms.CharField(
         label="身份证号",
-        max_length=18,
+        max_length=ID_INPUT_MAX_LENGTH,  # spaces and full-width digits are normalised by the service
         required=False,
         help_text="流浪乞讨人员可不填；性别和出生日期由身份证号得出",
     )

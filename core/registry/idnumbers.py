@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import hmac
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -21,7 +22,6 @@ from django.core.exceptions import ValidationError
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
-_SHAPE = re.compile(r"^\d{17}[\dX]$")
 
 
 def id_check_char(first17: str) -> str:
@@ -30,8 +30,44 @@ def id_check_char(first17: str) -> str:
     return _CHECK_CHARS[total % 11]
 
 
+# Characters that a copy from Word, a web page or a phone keyboard puts inside a number unseen.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+ID_LENGTH = 18
+# Longest raw input a form or the API accepts for a number (spaces and separators are removed).
+ID_INPUT_MAX_LENGTH = 40
+
+
 def id_normalize(raw: str) -> str:
-    return (raw or "").strip().replace(" ", "").upper()
+    """The one normal form of a typed or pasted ID number, used by web forms, the API and the import.
+
+    NFKC (full-width ``１４０４…`` and ``Ｘ`` become ASCII), every kind of white space and invisible
+    character removed, ``x`` upper-cased. Nothing else is changed: a wrong number stays wrong and
+    ``id_parse`` says what is wrong with it.
+    """
+    text = unicodedata.normalize("NFKC", str(raw or "")).translate(_INVISIBLE)
+    return re.sub(r"\s+", "", text).upper()
+
+
+def id_problem(number: str) -> str:
+    """What is wrong with a normalised number, as "中文 / English", or "" when its shape and check
+    character are right (the birth date is checked by ``id_parse``)."""
+    if len(number) != ID_LENGTH:
+        return (
+            f"身份证号应为18位，现为{len(number)}位 / ID number: 18 characters expected, {len(number)} given"
+        )
+    for position, char in enumerate(number[:17], start=1):
+        if not char.isascii() or not char.isdigit():
+            return (
+                f"身份证号第{position}位“{char}”不是数字（前17位须为数字）"
+                f" / ID number: character {position} is not a digit"
+            )
+    if not (number[17].isascii() and (number[17].isdigit() or number[17] == "X")):
+        return f"身份证号末位“{number[17]}”应为数字或X / ID number: the last character must be a digit or X"
+    if id_check_char(number[:17]) != number[17]:
+        return (
+            "身份证号校验位错误，请逐位核对号码是否抄错 / ID number checksum does not match (check for a typo)"
+        )
+    return ""
 
 
 @dataclass(frozen=True)
@@ -44,12 +80,9 @@ class IdFacts:
 def id_parse(raw: str) -> IdFacts:
     """Validate a number and derive birth date and sex; ValidationError in Chinese / English."""
     number = id_normalize(raw)
-    if not _SHAPE.match(number):
-        raise ValidationError(
-            "身份证号应为18位，前17位为数字，末位为数字或X / ID number: 18 characters, 17 digits then a digit or X"
-        )
-    if id_check_char(number[:17]) != number[17]:
-        raise ValidationError("身份证号校验位错误 / ID number checksum does not match")
+    problem = id_problem(number)
+    if problem:
+        raise ValidationError(problem)
     try:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
@@ -102,6 +135,15 @@ def id_encrypt(number: str) -> str:
 
 def id_decrypt(token: str) -> str:
     return id_cipher().decrypt(token.encode()).decode()
+
+
+def file_encrypt(content: bytes) -> bytes:
+    """Encrypt an uploaded file that holds ID numbers (a roster waiting for its import), same key."""
+    return _fernet(settings.NUANDONG_ID_ENCRYPTION_KEY, settings.SECRET_KEY).encrypt(content)
+
+
+def file_decrypt(token: bytes) -> bytes:
+    return _fernet(settings.NUANDONG_ID_ENCRYPTION_KEY, settings.SECRET_KEY).decrypt(bytes(token))
 
 
 def id_hash(number: str) -> str:

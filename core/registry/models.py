@@ -142,7 +142,10 @@ class RosterImport(models.Model):
         FAILED = "failed", "失败"
 
     filename = models.CharField(max_length=200)
-    content = models.BinaryField()
+    # The uploaded file, encrypted (core.registry.idnumbers.file_encrypt) and emptied when the import
+    # ends or after roster.FILE_RETENTION: only the result below stays.
+    content = models.BinaryField(blank=True, default=b"")
+    sheet_name = models.CharField(max_length=100, blank=True, default="")  # the sheet that was read
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
@@ -155,6 +158,7 @@ class RosterImport(models.Model):
         default=list, blank=True
     )  # [{"row": 3, "column": "身份证号", "message": "..."}]
     failure = models.CharField(max_length=500, blank=True, default="")
+    notices = models.JSONField(default=list, blank=True)  # ["第2行是模板示例行，已跳过", ...]
     created_by_user_id = models.BigIntegerField(null=True, blank=True)
     created_by_name = models.CharField(max_length=50, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -93,7 +93,11 @@ def street_contacts() -> list[str]:
 
 
 # --- households -----------------------------------------------------------------------------
-def household_validate(data: dict, *, instance: Household | None = None) -> dict[str, list[str]]:
+def household_validate(
+    data: dict, *, instance: Household | None = None, check_number: bool = True
+) -> dict[str, list[str]]:
+    """Errors of household fields by field name. ``check_number=False`` leaves out the one database
+    look-up (the 户编号 being free), for callers that check many numbers at once (the roster import)."""
     errors: dict[str, list[str]] = {}
     community: Community | None = data.get("community")
     grid: Grid | None = data.get("grid")
@@ -121,7 +125,7 @@ def household_validate(data: dict, *, instance: Household | None = None) -> dict
                 "仅电话随访须填写联系电话 / phone-only needs a phone number"
             )
     number = (data.get("number") or "").strip()
-    if number and Household.objects.filter(number=number).exclude(pk=getattr(instance, "pk", None)).exists():
+    if check_number and number and Household.objects.filter(number=number).exclude(pk=getattr(instance, "pk", None)).exists():
         errors["number"] = [f"户编号 {number} 已存在 / household number already exists"]
     return errors
 

@@ -299,9 +299,13 @@ def roster_import_page(request):
 
     error = ""
     if request.method == "POST":
+        from core.registry.roster import MAX_FILE_BYTES
+
         upload = request.FILES.get("file")
         if upload is None:
             error = "请选择要上传的花名册文件"
+        elif upload.size > MAX_FILE_BYTES:
+            error = f"文件不能超过{MAX_FILE_BYTES // 1024 // 1024}MB"
         else:
             try:
                 run = roster_import_create(actor=request.member, filename=upload.name, content=upload.read())
@@ -310,9 +314,10 @@ def roster_import_page(request):
             else:
                 return redirect("registry:import_run", pk=run.pk)
     runs = RosterImport.objects.defer("content").filter(created_by_user_id=request.user.pk)[:10]
-    return render(
-        request, "registry/import.html", {"runs": runs, "error": error}, status=400 if error else 200
-    )
+    from core.registry.roster import MAX_FILE_BYTES, MAX_ROWS
+
+    context = {"runs": runs, "error": error, "max_rows": MAX_ROWS, "max_mb": MAX_FILE_BYTES // 1024 // 1024}
+    return render(request, "registry/import.html", context, status=400 if error else 200)
 
 
 @member_required("roster.import")
@@ -320,7 +325,7 @@ def roster_template(request):
     from core.registry.roster import roster_template_xlsx
 
     response = HttpResponse(
-        roster_template_xlsx(),
+        roster_template_xlsx(member=request.member),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = "attachment; filename*=UTF-8''roster-template.xlsx"
@@ -331,8 +336,16 @@ def roster_template(request):
 def roster_import_run_page(request, pk: int):
     from django.shortcuts import get_object_or_404
 
+    from core.jobs.models import Job
+    from core.jobs.services import job_for
     from core.registry.models import RosterImport
 
     run = get_object_or_404(RosterImport.objects.defer("content"), pk=pk, created_by_user_id=request.user.pk)
+    job = None if run.is_finished else job_for(kind="registry.roster_import", run_id=run.pk)
     template = "registry/_import_progress.html" if request.htmx else "registry/import_run.html"
-    return render(request, template, {"run": run, "errors": run.errors[:500]})
+    context = {
+        "run": run,
+        "errors": run.errors,
+        "waiting_for_broker": job is not None and job.state == Job.State.WAITING,
+    }
+    return render(request, template, context)
