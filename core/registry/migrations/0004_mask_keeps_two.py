@@ -10,6 +10,6 @@ UPDATE registry_person
 
 
 class Migration(migrations.Migration):
-    dependencies = [("registry", "0002_rosterimport")]
+    dependencies = [("registry", "0003_roster_files_not_kept")]
 
     operations = [migrations.RunSQL(SQL, migrations.RunSQL.noop)]
