@@ -18,7 +18,9 @@ class TokenObtainApi(APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
-    @extend_schema(request=AuthTokenSerializer, responses=inline_serializer("Token", {"token": serializers.CharField()}))
+    @extend_schema(
+        request=AuthTokenSerializer, responses=inline_serializer("Token", {"token": serializers.CharField()})
+    )
     def post(self, request):
         serializer = AuthTokenSerializer(data=request.data, context={"request": request._request})
         serializer.is_valid(raise_exception=True)

@@ -37,7 +37,8 @@ class MemberPermission(BasePermission):
             return True
         if not member.can(action):
             raise exceptions.PermissionDenied(
-                detail=f"当前角色无权执行此操作 / your role may not do this ({action})", code="permission_denied"
+                detail=f"当前角色无权执行此操作 / your role may not do this ({action})",
+                code="permission_denied",
             )
         return True
 

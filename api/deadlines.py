@@ -9,9 +9,8 @@ from rest_framework.response import Response
 
 from api.base import TenantApi
 from api.requests import ClockOut
-from core.deadlines.models import OPEN_STATES
 from core.deadlines.scanner import subject_url
-from core.deadlines.selectors import clocks_for_member, on_time_rates
+from core.deadlines.selectors import CLOCK_STATE_FILTERS, clocks_for_member, on_time_rates
 from core.deadlines.services import clock_state_at
 
 
@@ -47,19 +46,26 @@ class DeadlineListApi(TenantApi):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("scope", str, enum=["mine", "reach"]),
-            OpenApiParameter("state", str, description="open (default), all, or a state"),
+            OpenApiParameter("scope", str, enum=["mine", "reach"], description="mine (default) or reach"),
+            OpenApiParameter(
+                "state",
+                str,
+                enum=list(CLOCK_STATE_FILTERS),
+                description="open (default: on_track, due_soon, overdue), all (cancelled included), or one state",
+            ),
             OpenApiParameter("kind", str),
         ],
         responses=DeadlineOut(many=True),
     )
     def get(self, request):
-        qs = clocks_for_member(member=request.member, mine=request.query_params.get("scope") != "reach")
-        state = request.query_params.get("state", "")
-        if state == "":
-            qs = qs.filter(state__in=OPEN_STATES)
-        elif state != "all":
-            qs = qs.filter(state=state)
+        scope = request.query_params.get("scope") or "mine"
+        if scope not in ("mine", "reach"):
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError({"scope": ["应为 mine 或 reach / mine or reach"]})
+        qs = clocks_for_member(
+            member=request.member, mine=scope == "mine", state=request.query_params.get("state") or "open"
+        )
         if request.query_params.get("kind"):
             qs = qs.filter(kind=request.query_params["kind"])
         return Response(DeadlineOut(qs.order_by("due_at")[:500], many=True).data)

@@ -25,8 +25,12 @@ MESSAGES = {
 
 def _django_validation_details(exc: DjangoValidationError) -> dict:
     if hasattr(exc, "error_dict"):
-        return {field: [str(m) for m in errors.messages] if hasattr(errors, "messages") else [str(e) for e in errors]
-                for field, errors in exc.message_dict.items()}
+        return {
+            field: [str(m) for m in errors.messages]
+            if hasattr(errors, "messages")
+            else [str(e) for e in errors]
+            for field, errors in exc.message_dict.items()
+        }
     return {"non_field_errors": [str(m) for m in exc.messages]}
 
 
@@ -53,7 +57,10 @@ def exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        code, details = "invalid", response.data if isinstance(response.data, dict) else {"non_field_errors": response.data}
+        code, details = (
+            "invalid",
+            response.data if isinstance(response.data, dict) else {"non_field_errors": response.data},
+        )
         message = MESSAGES["invalid"]
     else:
         codes = exc.get_codes() if isinstance(exc, exceptions.APIException) else "error"

@@ -14,6 +14,7 @@ from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from api.base import TenantApi, TenantViewSet
+from api.clocks import next_due_representation
 from api.rectifications import RectificationOut
 from core.inspections.checklist import (
     CHECKLIST,
@@ -57,6 +58,14 @@ class VisitItemIO(serializers.ModelSerializer):
 class NeedOut(serializers.ModelSerializer):
     community = serializers.IntegerField(source="household.community_id", read_only=True)
     grid = serializers.IntegerField(source="household.grid_id", read_only=True)
+    next_due_at = serializers.SerializerMethodField(
+        help_text="due time of the need's open clock (by urgency, district policy tightened by the street); "
+        "null once met or cancelled"
+    )
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_next_due_at(self, obj) -> str | None:
+        return next_due_representation(obj)
 
     class Meta:
         model = Need
@@ -72,6 +81,9 @@ class NeedOut(serializers.ModelSerializer):
             "urgency",
             "description",
             "status",
+            "responsible_user_id",
+            "responsible_name",
+            "next_due_at",
             "created_at",
             "updated_at",
         ]

@@ -16,12 +16,29 @@ class MeApi(TenantApi):
         responses=inline_serializer(
             "Me",
             {
-                "user": inline_serializer("MeUser", {"id": serializers.IntegerField(), "username": serializers.CharField(),
-                                                      "full_name": serializers.CharField(), "mobile": serializers.CharField()}),
-                "tenant": inline_serializer("MeTenant", {"slug": serializers.CharField(), "name": serializers.CharField(),
-                                                          "schema": serializers.CharField()}, allow_null=True),
-                "district": inline_serializer("MeDistrict", {"code": serializers.CharField(), "name": serializers.CharField()},
-                                              allow_null=True),
+                "user": inline_serializer(
+                    "MeUser",
+                    {
+                        "id": serializers.IntegerField(),
+                        "username": serializers.CharField(),
+                        "full_name": serializers.CharField(),
+                        "mobile": serializers.CharField(),
+                    },
+                ),
+                "tenant": inline_serializer(
+                    "MeTenant",
+                    {
+                        "slug": serializers.CharField(),
+                        "name": serializers.CharField(),
+                        "schema": serializers.CharField(),
+                    },
+                    allow_null=True,
+                ),
+                "district": inline_serializer(
+                    "MeDistrict",
+                    {"code": serializers.CharField(), "name": serializers.CharField()},
+                    allow_null=True,
+                ),
                 "roles": serializers.ListField(child=serializers.CharField()),
                 "read_only": serializers.BooleanField(),
                 "actions": serializers.ListField(child=serializers.CharField()),
@@ -36,9 +53,18 @@ class MeApi(TenantApi):
         office = member.street_office
         return Response(
             {
-                "user": {"id": user.pk, "username": user.username, "full_name": user.full_name, "mobile": user.mobile},
-                "tenant": {"slug": office.slug, "name": office.name, "schema": office.schema_name} if office else None,
-                "district": {"code": member.district.code, "name": member.district.name} if member.district else None,
+                "user": {
+                    "id": user.pk,
+                    "username": user.username,
+                    "full_name": user.full_name,
+                    "mobile": user.mobile,
+                },
+                "tenant": {"slug": office.slug, "name": office.name, "schema": office.schema_name}
+                if office
+                else None,
+                "district": {"code": member.district.code, "name": member.district.name}
+                if member.district
+                else None,
                 "roles": [member.role],
                 "read_only": member.read_only,
                 "community_id": member.community_id,

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from api.base import TenantViewSet
+from api.clocks import next_due_representation
 from api.requests import ClockOut, _int, place_in_reach
 from core.rectification import services
 from core.rectification.models import (
@@ -19,7 +22,9 @@ from core.rectification.models import (
 )
 from core.rectification.selectors import (
     RectificationFilters,
+    evidence_photo_response,
     rectification_clocks,
+    rectification_evidence_photo_get,
     rectification_get,
     rectification_list,
 )
@@ -33,7 +38,14 @@ class RectificationEvidenceOut(serializers.ModelSerializer):
         fields = ["id", "round", "kind", "text", "photo_url", "added_by_name", "added_at"]
 
     def get_photo_url(self, obj) -> str | None:
-        return f"/rectifications/{obj.rectification_id}/evidence/{obj.pk}/" if obj.photo else None
+        """The API's own download URL (same credentials, rectification.view, scoped to reach)."""
+        if not obj.photo:
+            return None
+        path = reverse(
+            "api-rectifications-evidence-photo", kwargs={"pk": obj.rectification_id, "evidence_id": obj.pk}
+        )
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
 
 
 class RectificationEventOut(serializers.ModelSerializer):
@@ -44,6 +56,9 @@ class RectificationEventOut(serializers.ModelSerializer):
 
 class RectificationOut(serializers.ModelSerializer):
     community_name = serializers.CharField(source="community.name", read_only=True)
+    next_due_at = serializers.SerializerMethodField(
+        help_text="earliest due time of the open clocks (null: none)"
+    )
     clocks = serializers.SerializerMethodField()
     evidence = RectificationEvidenceOut(many=True, read_only=True)
     events = RectificationEventOut(many=True, read_only=True)
@@ -79,6 +94,7 @@ class RectificationOut(serializers.ModelSerializer):
             "lookback_note",
             "created_at",
             "created_by_name",
+            "next_due_at",
             "clocks",
             "evidence",
             "events",
@@ -88,14 +104,14 @@ class RectificationOut(serializers.ModelSerializer):
     def get_clocks(self, obj) -> list[dict]:
         return ClockOut(rectification_clocks(obj), many=True).data
 
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_next_due_at(self, obj) -> str | None:
+        return next_due_representation(obj)
+
 
 class RectificationListOut(RectificationOut):
-    next_due_at = serializers.DateTimeField(read_only=True, allow_null=True)
-
     class Meta(RectificationOut.Meta):
-        fields = [f for f in RectificationOut.Meta.fields if f not in ("clocks", "evidence", "events")] + [
-            "next_due_at"
-        ]
+        fields = [f for f in RectificationOut.Meta.fields if f not in ("clocks", "evidence", "events")]
 
 
 class RectificationIn(serializers.Serializer):
@@ -107,7 +123,10 @@ class RectificationIn(serializers.Serializer):
         ),
     )
     source_id = serializers.IntegerField(
-        required=False, allow_null=True, default=None, help_text="not used: requests turn into items only via /requests/{id}/to-rectification/"
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="not used: requests turn into items only via /requests/{id}/to-rectification/",
     )
     source_note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     title = serializers.CharField(max_length=200)
@@ -152,6 +171,7 @@ class RectificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ten
         "fix": "rectification.edit",
         "verify": "rectification.verify",
         "lookback": "rectification.verify",
+        "evidence_photo": "rectification.view",
     }
     serializer_class = RectificationOut
     parser_classes = [JSONParser, MultiPartParser, FormParser]
@@ -176,6 +196,21 @@ class RectificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ten
 
     def get_object(self):
         return rectification_get(member=self.request.member, pk=self.kwargs["pk"])
+
+    def perform_content_negotiation(self, request, force=False):
+        # A photo download answers with the file itself, whatever the client's Accept header says.
+        return super().perform_content_negotiation(request, force=force or self.action == "evidence_photo")
+
+    @extend_schema(
+        parameters=[OpenApiParameter("evidence_id", int, OpenApiParameter.PATH)],
+        responses={(200, "image/*"): OpenApiTypes.BINARY},
+    )
+    @action(detail=True, methods=["get"], url_path=r"evidence/(?P<evidence_id>[0-9]+)/photo")
+    def evidence_photo(self, request, pk=None, evidence_id=None):
+        """One evidence photo (its bytes); 404 unless the item is within your reach."""
+        return evidence_photo_response(
+            rectification_evidence_photo_get(member=request.member, pk=pk, evidence_id=int(evidence_id))
+        )
 
     @extend_schema(
         parameters=[

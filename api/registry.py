@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import django_filters
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -390,7 +390,6 @@ class PersonFilter(django_filters.FilterSet):
         return qs.filter(categories__contains=[value])
 
 
-@extend_schema(tags=["registry"], request=PersonIn, responses=PersonOut)
 def _duplicate_details(exc: DuplicatePersonError) -> dict:
     """The holder of the ID number: its URL when active; when off the roster, the way to put it back."""
     existing = exc.existing
@@ -410,6 +409,11 @@ def _duplicate_details(exc: DuplicatePersonError) -> dict:
     return details
 
 
+@extend_schema_view(
+    create=extend_schema(request=PersonIn, responses={201: PersonOut}),
+    partial_update=extend_schema(request=PersonIn, responses=PersonOut),
+)
+@extend_schema(tags=["registry"])
 class PersonViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """Persons with their target categories. ID numbers are masked; `full-id` returns the full number
     to roles with person.view_full_id and writes an audit event."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from api.base import TenantViewSet
+from api.clocks import next_due_representation
 from core.deadlines.models import Clock
 from core.org.scope import communities_in_reach, grids_in_reach
 from core.requests import services
@@ -16,6 +17,12 @@ from core.requests.selectors import RequestFilters, request_clocks, request_get,
 
 
 class ClockOut(serializers.ModelSerializer):
+    provisional = serializers.BooleanField(
+        source="is_provisional",
+        read_only=True,
+        help_text="open and computed across a year the district's calendar does not hold (see calendar_missing)",
+    )
+
     class Meta:
         model = Clock
         fields = [
@@ -30,6 +37,8 @@ class ClockOut(serializers.ModelSerializer):
             "state",
             "escalation_level",
             "responsible_user_id",
+            "provisional",
+            "calendar_missing",
         ]
 
 
@@ -42,7 +51,9 @@ class RequestEventOut(serializers.ModelSerializer):
 class RequestOut(serializers.ModelSerializer):
     community_name = serializers.CharField(source="community.name", read_only=True)
     grid_name = serializers.CharField(source="grid.name", read_only=True, default=None)
-    next_due_at = serializers.DateTimeField(read_only=True, required=False, allow_null=True)
+    next_due_at = serializers.SerializerMethodField(
+        help_text="earliest due time of the open clocks (null: none)"
+    )
     clocks = serializers.SerializerMethodField()
     events = RequestEventOut(many=True, read_only=True)
 
@@ -84,6 +95,10 @@ class RequestOut(serializers.ModelSerializer):
     @extend_schema(responses=ClockOut(many=True))
     def get_clocks(self, obj) -> list[dict]:
         return ClockOut(request_clocks(obj), many=True).data
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_next_due_at(self, obj) -> str | None:
+        return next_due_representation(obj)
 
 
 class RequestListOut(RequestOut):

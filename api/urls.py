@@ -24,9 +24,16 @@ common_patterns = [
 ]
 
 _street_router = SimpleRouter()
-for prefix, viewset in [("communities", CommunityViewSet), ("grids", GridViewSet), ("buildings", BuildingViewSet),
-                        ("households", HouseholdViewSet), ("persons", PersonViewSet), ("visits", VisitViewSet),
-                        ("needs", NeedViewSet), ("problems", ProblemViewSet)]:
+for prefix, viewset in [
+    ("communities", CommunityViewSet),
+    ("grids", GridViewSet),
+    ("buildings", BuildingViewSet),
+    ("households", HouseholdViewSet),
+    ("persons", PersonViewSet),
+    ("visits", VisitViewSet),
+    ("needs", NeedViewSet),
+    ("problems", ProblemViewSet),
+]:
     _street_router.register(prefix, viewset, basename=prefix.rstrip("s"))
 _street_router.register("requests", RequestViewSet, basename="api-requests")
 _street_router.register("rectifications", RectificationViewSet, basename="api-rectifications")
@@ -43,7 +50,11 @@ district_patterns: list = [
     path("id-duplicates/", DistrictIdDuplicatesApi.as_view(), name="api-id-duplicates"),
     path("campaigns/", campaigns.CampaignApi.as_view(), name="api-campaigns"),
     path("campaigns/phases/<int:pk>/", campaigns.PhaseApi.as_view(), name="api-campaign-phase"),
-    path("campaigns/deliverables/<int:pk>/", campaigns.DeliverableApi.as_view(), name="api-campaign-deliverable"),
+    path(
+        "campaigns/deliverables/<int:pk>/",
+        campaigns.DeliverableApi.as_view(),
+        name="api-campaign-deliverable",
+    ),
     path("campaigns/calendar/", campaigns.CalendarApi.as_view(), name="api-campaign-calendar"),
     path("campaigns/progress/", campaigns.ProgressApi.as_view(), name="api-campaign-progress"),
 ]

@@ -27,8 +27,11 @@ def _deadlines(member: Member) -> Card:
     return Card(
         "我的时限",
         reverse("my_deadlines"),
-        [("已超时", len(groups["overdue"]), "bad"), ("即将到期", len(groups["due_soon"]), "warn"),
-         ("进行中", len(groups["on_track"]), "")],
+        [
+            ("已超时", len(groups["overdue"]), "bad"),
+            ("即将到期", len(groups["due_soon"]), "warn"),
+            ("进行中", len(groups["on_track"]), ""),
+        ],
     )
 
 
@@ -37,12 +40,19 @@ def _coverage(member: Member) -> Card:
 
     tree = coverage(member=member)
     percent = round(tree.covered * 100 / tree.registered) if tree.registered else 0
-    url = reverse("inspections:my_grid") if member.can("visit.create") and member.grid_id else reverse("inspections:coverage")
+    url = (
+        reverse("inspections:my_grid")
+        if member.can("visit.create") and member.grid_id
+        else reverse("inspections:coverage")
+    )
     return Card(
         "排查覆盖",
         url,
-        [("已覆盖", tree.covered, "ok"), ("待走访", tree.registered - tree.covered, "warn" if tree.covered < tree.registered else ""),
-         ("登记户数", tree.registered, "")],
+        [
+            ("已覆盖", tree.covered, "ok"),
+            ("待走访", tree.registered - tree.covered, "warn" if tree.covered < tree.registered else ""),
+            ("登记户数", tree.registered, ""),
+        ],
         progress=percent,
     )
 
@@ -54,8 +64,11 @@ def _requests(member: Member) -> Card:
     return Card(
         "诉求",
         reverse("request_board"),
-        [("待响应", counts["received"], "bad" if counts["received"] else ""), ("待处置", counts["responded"], "warn"),
-         ("待反馈", counts["handled"], "")],
+        [
+            ("待响应", counts["received"], "bad" if counts["received"] else ""),
+            ("待处置", counts["responded"], "warn"),
+            ("待反馈", counts["handled"], ""),
+        ],
     )
 
 
@@ -66,8 +79,11 @@ def _rectifications(member: Member) -> Card:
     return Card(
         "整改",
         reverse("rectification_ledger"),
-        [("整改中", summary["open"], "warn"), ("待验收", summary["fixed"], ""), ("反弹", summary["relapses"],
-                                                                             "bad" if summary["relapses"] else "")],
+        [
+            ("整改中", summary["open"], "warn"),
+            ("待验收", summary["fixed"], ""),
+            ("反弹", summary["relapses"], "bad" if summary["relapses"] else ""),
+        ],
     )
 
 

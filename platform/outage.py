@@ -2,9 +2,9 @@
 
 - ``HealthzMiddleware`` answers ``/healthz`` before tenant routing, which needs the database:
   with PostgreSQL down the probe still gets its JSON 503 ``{"status": "degraded", ...}``.
-- ``server_error`` (``handler500`` of both URL configurations) answers an unexpected error in the
-  shape of what was asked: the API's JSON ``{"code", "message", "details"}`` under ``/api/``, a
-  Chinese page elsewhere; a database outage is 503 "暂时不可用" rather than 500.
+- ``server_error`` (``handler500`` of both URL configurations) answers a database outage with 503
+  "暂时不可用" in the shape of what was asked (the API's JSON ``{"code", "message", "details"}``
+  under ``/api/``, a Chinese page elsewhere); any other error goes to ``request_guard.server_error``.
 """
 
 from __future__ import annotations
@@ -41,7 +41,11 @@ def _is_outage(exc: BaseException | None) -> bool:
 def server_error(request, *args, **kwargs):
     exc = sys.exc_info()[1]
     outage = _is_outage(exc)
-    status = 503 if outage else 500
+    if not outage:  # any other error: the one answer of request_guard (API JSON, Chinese page)
+        from nuandong.request_guard import server_error as guarded_server_error
+
+        return guarded_server_error(request)
+    status = 503
     if request.path_info.startswith("/api/"):
         code, message = ("unavailable", UNAVAILABLE) if outage else ("server_error", SERVER_ERROR)
         response = JsonResponse({"code": code, "message": message, "details": {}}, status=status)

@@ -24,5 +24,6 @@ urlpatterns = [
     *common_urls("nuandong.urls_tenant"),
 ]
 
-# API errors in the API shape, a database outage as 503 (nuandong/outage.py).
+# 404 in the API's shape (request_guard); 500 too, and a database outage as 503 (nuandong/outage.py).
+handler404 = "nuandong.request_guard.not_found"
 handler500 = "nuandong.outage.server_error"

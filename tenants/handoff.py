@@ -87,6 +87,10 @@ def login_handoffs_purge(*, now=None) -> int:
     cutoff = (now or timezone.now()) - dt.timedelta(days=1)
     deleted, _ = LoginHandoff.objects.filter(used_at__lt=cutoff).delete()
     if deleted:
-        audit_record(actor=None, action="login_handoff.purge", object_type="tenants.loginhandoff",
-                     after={"deleted": deleted, "used_before": cutoff})
+        audit_record(
+            actor=None,
+            action="login_handoff.purge",
+            object_type="tenants.loginhandoff",
+            after={"deleted": deleted, "used_before": cutoff},
+        )
     return deleted

@@ -70,7 +70,11 @@ def member_for(user: User, tenant: StreetOffice | None) -> Member | None:
         if membership is None:
             return None
         return Member(
-            user=user, role=membership.role, membership_id=membership.pk, district=membership.district, street_office=None
+            user=user,
+            role=membership.role,
+            membership_id=membership.pk,
+            district=membership.district,
+            street_office=None,
         )
     own = Membership.objects.filter(user=user, is_active=True, street_office=tenant).first()
     if own is not None:

@@ -12,7 +12,9 @@ from tenants.roles import DISTRICT_ROLES, ROLE_CHOICES, STREET_ROLES
 
 PUBLIC_SCHEMA = "public"
 
-division_code_validator = RegexValidator(r"^\d{6,12}$", "行政区划代码应为6至12位数字 / division code: 6-12 digits")
+division_code_validator = RegexValidator(
+    r"^\d{6,12}$", "行政区划代码应为6至12位数字 / division code: 6-12 digits"
+)
 slug_validator = RegexValidator(
     r"^[a-z][a-z0-9-]{1,39}$",
     "标识只能包含小写字母、数字和连字符，以字母开头，2至40位 / slug: lowercase letters, digits, hyphens",
@@ -40,7 +42,9 @@ class StreetOffice(TenantMixin):
     The platform row with schema ``public`` (district site) has no district.
     """
 
-    district = models.ForeignKey(District, on_delete=models.PROTECT, null=True, blank=True, related_name="street_offices")
+    district = models.ForeignKey(
+        District, on_delete=models.PROTECT, null=True, blank=True, related_name="street_offices"
+    )
     name = models.CharField("名称", max_length=100)
     code = models.CharField("街道代码", max_length=12, blank=True, default="")
     slug = models.CharField("标识", max_length=40, unique=True, validators=[slug_validator])
@@ -68,10 +72,17 @@ class StreetOffice(TenantMixin):
         from tenants.cloning import schema_clone
 
         base = settings.TENANT_BASE_SCHEMA if get_creation_fakes_migrations() else None
-        if sync_schema and base and schema_exists(base) and schema_clone(source=base, target=self.schema_name):
+        if (
+            sync_schema
+            and base
+            and schema_exists(base)
+            and schema_clone(source=base, target=self.schema_name)
+        ):
             connection.set_schema_to_public()
             return True
-        return super().create_schema(check_if_exists=check_if_exists, sync_schema=sync_schema, verbosity=verbosity)
+        return super().create_schema(
+            check_if_exists=check_if_exists, sync_schema=sync_schema, verbosity=verbosity
+        )
 
 
 class Domain(DomainMixin):
@@ -82,7 +93,9 @@ class User(AbstractUser):
     """A person who signs in. Lives in the public schema; roles come from memberships."""
 
     full_name = models.CharField("姓名", max_length=50, blank=True, default="")
-    mobile = models.CharField("手机号码", max_length=11, blank=True, default="", validators=[mobile_validator])
+    mobile = models.CharField(
+        "手机号码", max_length=11, blank=True, default="", validators=[mobile_validator]
+    )
 
     def display_name(self) -> str:
         return self.full_name or self.username
@@ -97,7 +110,9 @@ class Membership(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField("角色", max_length=32, choices=ROLE_CHOICES)
-    district = models.ForeignKey(District, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships")
+    district = models.ForeignKey(
+        District, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
+    )
     street_office = models.ForeignKey(
         StreetOffice, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships"
     )
@@ -134,6 +149,7 @@ class LoginHandoff(models.Model):
     def __str__(self) -> str:
         return f"{self.user_id} -> {self.target} at {self.used_at:%Y-%m-%d %H:%M}"
 
+
 class IdHashClaim(models.Model):
     """One street office's claim on a resident ID number, by keyed hash only (never the number).
 
@@ -148,7 +164,9 @@ class IdHashClaim(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["street_office", "id_hash"], name="idclaim_one_per_street")]
+        constraints = [
+            models.UniqueConstraint(fields=["street_office", "id_hash"], name="idclaim_one_per_street")
+        ]
         indexes = [models.Index(fields=["district", "id_hash"], name="idclaim_district_hash_idx")]
 
     def __str__(self) -> str:

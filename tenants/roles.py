@@ -118,52 +118,125 @@ _SELF = {"deadline.view", "notification.view", "notification.read", "street.view
 PERMISSIONS: dict[str, frozenset[str]] = {
     DISTRICT_ADMIN: frozenset(
         {
-            "district.view", "district.manage_streets", "district.manage_members",
-            "campaign.view", "campaign.manage",
-            "street.view", "org.view", "member.view", "report.view", "report.approve", "coverage.view",
-            "deadline.view", "notification.view", "notification.read", "audit.view",
+            "district.view",
+            "district.manage_streets",
+            "district.manage_members",
+            "campaign.view",
+            "campaign.manage",
+            "street.view",
+            "org.view",
+            "member.view",
+            "report.view",
+            "report.approve",
+            "coverage.view",
+            "deadline.view",
+            "notification.view",
+            "notification.read",
+            "audit.view",
         }
     ),
     DISTRICT_VIEWER: frozenset(
-        {"district.view", "campaign.view", "street.view", "org.view", "report.view", "deadline.view", "notification.view",
-         "coverage.view", "notification.read"}
+        {
+            "district.view",
+            "campaign.view",
+            "street.view",
+            "org.view",
+            "report.view",
+            "deadline.view",
+            "notification.view",
+            "coverage.view",
+            "notification.read",
+        }
     ),
     STREET_LEADER: frozenset(
-        _VIEW_ALL_STREET | {"campaign.view", "person.view_full_id", "report.approve", "relief.approve", "rectification.verify",
-                            "notification.read"}
+        _VIEW_ALL_STREET
+        | {
+            "campaign.view",
+            "person.view_full_id",
+            "report.approve",
+            "relief.approve",
+            "rectification.verify",
+            "notification.read",
+        }
     ),
     STREET_STAFF: frozenset(
-        set(ACTIONS) - {"district.view", "district.manage_streets", "district.manage_members", "campaign.manage",
-                         "report.approve"}
+        set(ACTIONS)
+        - {
+            "district.view",
+            "district.manage_streets",
+            "district.manage_members",
+            "campaign.manage",
+            "report.approve",
+        }
     ),
     COMMUNITY_DIRECTOR: frozenset(
         _VIEW_ALL_STREET - {"audit.view", "member.view"}
         | {
-            "household.edit", "roster.import", "person.view_full_id", "visit.create", "need.edit", "problem.edit",
-            "request.create", "request.respond", "request.handle", "request.feedback", "request.close",
-            "rectification.edit", "rectification.verify", "relief.edit", "material.edit",
-            "report.compile", "report.submit", "hotline.edit", "campaign.view", "notification.read",
+            "household.edit",
+            "roster.import",
+            "person.view_full_id",
+            "visit.create",
+            "need.edit",
+            "problem.edit",
+            "request.create",
+            "request.respond",
+            "request.handle",
+            "request.feedback",
+            "request.close",
+            "rectification.edit",
+            "rectification.verify",
+            "relief.edit",
+            "material.edit",
+            "report.compile",
+            "report.submit",
+            "hotline.edit",
+            "campaign.view",
+            "notification.read",
         }
     ),
     COMMUNITY_WORKER: frozenset(
         _VIEW_ALL_STREET - {"audit.view", "member.view"}
         | {
-            "household.edit", "roster.import", "person.view_full_id", "visit.create", "need.edit", "problem.edit",
-            "request.create", "request.respond", "request.handle", "request.feedback",
-            "rectification.edit", "relief.edit", "material.edit", "report.compile", "campaign.view",
+            "household.edit",
+            "roster.import",
+            "person.view_full_id",
+            "visit.create",
+            "need.edit",
+            "problem.edit",
+            "request.create",
+            "request.respond",
+            "request.handle",
+            "request.feedback",
+            "rectification.edit",
+            "relief.edit",
+            "material.edit",
+            "report.compile",
+            "campaign.view",
             "notification.read",
         }
     ),
     GRID_WORKER: frozenset(
         _SELF
         | {
-            "org.view", "household.view", "household.edit", "visit.view", "visit.create", "need.view", "problem.view",
+            "org.view",
+            "household.view",
+            "household.edit",
+            "visit.view",
+            "visit.create",
+            "need.view",
+            "problem.view",
             "coverage.view",
-            "request.view", "request.create", "request.respond", "request.feedback", "rectification.view",
+            "request.view",
+            "request.create",
+            "request.respond",
+            "request.feedback",
+            "rectification.view",
             "rectification.edit",
         }
     ),
-    BUILDING_HEAD: frozenset(_SELF | {"org.view", "household.view", "visit.view", "request.view", "request.create"}),
+    BUILDING_HEAD: frozenset(
+        _SELF | {"org.view", "household.view", "visit.view", "request.view", "request.create"}
+    ),
     ENFORCEMENT: frozenset(_SELF | {"patrol.view", "patrol.create", "request.view", "request.create"}),
     VOLUNTEER: frozenset(_SELF | {"material.view"}),
 }
@@ -180,9 +253,16 @@ def role_label(role: str) -> str:
 
 
 ROLE_SHORT = {
-    DISTRICT_ADMIN: "区管", DISTRICT_VIEWER: "区查", STREET_LEADER: "街领", STREET_STAFF: "街办",
-    COMMUNITY_DIRECTOR: "社主", COMMUNITY_WORKER: "社工", GRID_WORKER: "网格", BUILDING_HEAD: "楼长",
-    ENFORCEMENT: "执法", VOLUNTEER: "志愿",
+    DISTRICT_ADMIN: "区管",
+    DISTRICT_VIEWER: "区查",
+    STREET_LEADER: "街领",
+    STREET_STAFF: "街办",
+    COMMUNITY_DIRECTOR: "社主",
+    COMMUNITY_WORKER: "社工",
+    GRID_WORKER: "网格",
+    BUILDING_HEAD: "楼长",
+    ENFORCEMENT: "执法",
+    VOLUNTEER: "志愿",
 }
 
 
@@ -191,7 +271,9 @@ def render_markdown_table() -> str:
     header = "| action | " + " | ".join(f"{ROLE_SHORT[r]}<br>`{r}`" for r in ROLES) + " |"
     rule = "|---|" + "|".join(":-:" for _ in ROLES) + "|"
     rows = [
-        f"| `{action}` {ACTIONS[action].split(' / ')[0]} | " + " | ".join("✓" if role_can(r, action) else "" for r in ROLES) + " |"
+        f"| `{action}` {ACTIONS[action].split(' / ')[0]} | "
+        + " | ".join("✓" if role_can(r, action) else "" for r in ROLES)
+        + " |"
         for action in ACTIONS
     ]
     return "\n".join([header, rule, *rows])

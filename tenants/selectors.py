@@ -16,7 +16,9 @@ def street_offices_of(*, district: District) -> QuerySet[StreetOffice]:
 
 def street_office_url(office: StreetOffice, request=None) -> str:
     """Absolute URL of a street office's site, on the same scheme and port as this request."""
-    domain = next((d.domain for d in office.domains.all() if d.is_primary), None) or office.domains.first().domain
+    domain = (
+        next((d.domain for d in office.domains.all() if d.is_primary), None) or office.domains.first().domain
+    )
     if request is None:
         return f"https://{domain}/"
     port = request.get_port()

@@ -26,7 +26,9 @@ from tenants.models import (
 )
 from tenants.roles import DISTRICT_ROLES, ROLE_SCOPE, ROLES, SCOPE_COMMUNITY, STREET_ROLES
 
-DOMAIN_RE = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+DOMAIN_RE = re.compile(
+    r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
 
 
 def schema_name_for(slug: str) -> str:
@@ -111,11 +113,20 @@ def street_office_create(
     connection.set_schema_to_public()
     try:
         office = StreetOffice(
-            district=district, slug=slug, name=name.strip(), code=code.strip(), schema_name=schema_name_for(slug)
+            district=district,
+            slug=slug,
+            name=name.strip(),
+            code=code.strip(),
+            schema_name=schema_name_for(slug),
         )
         office.save(verbosity=0)
         Domain.objects.create(domain=domain, tenant=office, is_primary=True)
-        audit_record(actor=actor, action="street_office.create", obj=office, after=model_snapshot(office) | {"domain": domain})
+        audit_record(
+            actor=actor,
+            action="street_office.create",
+            obj=office,
+            after=model_snapshot(office) | {"domain": domain},
+        )
     finally:
         if previous_schema != PUBLIC_SCHEMA and schema_exists(previous_schema):
             connection.set_schema(previous_schema)
@@ -145,7 +156,12 @@ def user_create(*, username: str, password: str, full_name: str = "", mobile: st
     user = User(username=username, full_name=full_name.strip(), mobile=mobile)
     user.set_password(password)
     user.save()
-    audit_record(actor=actor, action="user.create", obj=user, after=model_snapshot(user, ["id", "username", "full_name", "mobile"]))
+    audit_record(
+        actor=actor,
+        action="user.create",
+        obj=user,
+        after=model_snapshot(user, ["id", "username", "full_name", "mobile"]),
+    )
     return user
 
 
@@ -166,7 +182,9 @@ def membership_grant(
     if role in DISTRICT_ROLES and (district is None or street_office is not None):
         raise ValidationError({"role": ["区级角色必须属于一个区 / a district role belongs to a district"]})
     if role in STREET_ROLES and (street_office is None or district is not None):
-        raise ValidationError({"role": ["街道角色必须属于一个街道 / a street role belongs to a street office"]})
+        raise ValidationError(
+            {"role": ["街道角色必须属于一个街道 / a street role belongs to a street office"]}
+        )
     if ROLE_SCOPE[role] == SCOPE_COMMUNITY and grid_id is not None:
         raise ValidationError({"grid": ["社区角色不能指定网格 / a community role has no grid"]})
     membership, created = Membership.objects.get_or_create(
@@ -182,6 +200,10 @@ def membership_grant(
         membership.full_clean()
         membership.save()
     audit_record(
-        actor=actor, action="membership.grant", obj=membership, before=before, after=model_snapshot(membership)
+        actor=actor,
+        action="membership.grant",
+        obj=membership,
+        before=before,
+        after=model_snapshot(membership),
     )
     return membership

@@ -12,7 +12,11 @@ from tenants.roles import DISTRICT_ADMIN, DISTRICT_VIEWER, STREET_ROLES
 
 DEMO_TEST_PASSWORD = "Test-pass-2026"
 DISTRICT_A, DISTRICT_B = ("140403", "潞州区"), ("140404", "上党区")
-STREETS = {"street_a": ("ta", "甲街道", "a"), "street_a2": ("ta2", "甲二街道", "a"), "street_b": ("tb", "乙街道", "b")}
+STREETS = {
+    "street_a": ("ta", "甲街道", "a"),
+    "street_a2": ("ta2", "甲二街道", "a"),
+    "street_b": ("tb", "乙街道", "b"),
+}
 
 
 def host_of(office: StreetOffice | None) -> str:
@@ -39,10 +43,14 @@ def ensure_world() -> None:
     platform_setup()
     if District.objects.filter(code=DISTRICT_A[0]).exists():
         return
-    districts = {"a": district_create(code=DISTRICT_A[0], name=DISTRICT_A[1]),
-                 "b": district_create(code=DISTRICT_B[0], name=DISTRICT_B[1])}
-    offices = {key: street_office_create(district=districts[d], slug=slug, name=name)
-               for key, (slug, name, d) in STREETS.items()}
+    districts = {
+        "a": district_create(code=DISTRICT_A[0], name=DISTRICT_A[1]),
+        "b": district_create(code=DISTRICT_B[0], name=DISTRICT_B[1]),
+    }
+    offices = {
+        key: street_office_create(district=districts[d], slug=slug, name=name)
+        for key, (slug, name, d) in STREETS.items()
+    }
 
     def account(username: str, role: str, **where) -> None:
         user = user_create(username=username, password=DEMO_TEST_PASSWORD, full_name=username)

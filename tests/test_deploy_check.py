@@ -15,7 +15,11 @@ ROOT = Path(__file__).resolve().parent.parent
 def check_deploy(**overrides: str) -> subprocess.CompletedProcess:
     from tests.conftest import _child_env
 
-    env = {k: v for k, v in _child_env().items() if k not in {"DEBUG", "NUANDONG_SECURE", "SESSION_COOKIE_DOMAIN"}}
+    env = {
+        k: v
+        for k, v in _child_env().items()
+        if k not in {"DEBUG", "NUANDONG_SECURE", "SESSION_COOKIE_DOMAIN"}
+    }
     env |= {
         "SECRET_KEY": secrets.token_urlsafe(60),
         "NUANDONG_BASE_DOMAIN": "example.gov.cn",

@@ -120,14 +120,16 @@ def test_embedded_postgres_and_redis_start_migrate_provision_and_serve(tmp_path)
         assert "登录" in body.decode()
         # A demo grid worker gets a token and sees the households of the grid.
         status, body = _get(
-            f"http://127.0.0.1:{port}/api/v1/auth/token/", "taihangdong.localhost",
+            f"http://127.0.0.1:{port}/api/v1/auth/token/",
+            "taihangdong.localhost",
             data=b"username=thd_grid&password=Nuandong-2026",
             headers={"Content-Type": "application/x-www-form-urlencoded"},
         )
         assert status == 200, body
         token = json.loads(body)["token"]
         status, body = _get(
-            f"http://127.0.0.1:{port}/api/v1/households/", "taihangdong.localhost",
+            f"http://127.0.0.1:{port}/api/v1/households/",
+            "taihangdong.localhost",
             headers={"Authorization": f"Token {token}"},
         )
         assert status == 200 and json.loads(body)["count"] > 0

@@ -30,6 +30,8 @@ def test_role_labels_follow_the_language(street_a, users, web_client):
 
 
 def test_an_english_browser_still_gets_chinese_until_the_user_switches(street_a, web_client):
-    page = web_client(street_a).get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    page = (
+        web_client(street_a).get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    )
 
     assert "登录暖冬" in page

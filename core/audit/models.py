@@ -10,7 +10,9 @@ from django.db import models
 
 class AuditEvent(models.Model):
     at = models.DateTimeField(db_index=True)
-    actor_id = models.BigIntegerField(null=True, blank=True, db_index=True)  # tenants.User id; no FK (ADR 0002)
+    actor_id = models.BigIntegerField(
+        null=True, blank=True, db_index=True
+    )  # tenants.User id; no FK (ADR 0002)
     actor_name = models.CharField(max_length=150, blank=True, default="")
     actor_role = models.CharField(max_length=32, blank=True, default="")
     schema_name = models.CharField(max_length=63)

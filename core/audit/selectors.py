@@ -5,7 +5,9 @@ from django.db.models import QuerySet
 from core.audit.models import AuditEvent
 
 
-def audit_events_for(*, object_type: str | None = None, object_id: str | int | None = None) -> QuerySet[AuditEvent]:
+def audit_events_for(
+    *, object_type: str | None = None, object_id: str | int | None = None
+) -> QuerySet[AuditEvent]:
     qs = AuditEvent.objects.all()
     if object_type:
         qs = qs.filter(object_type=object_type)

@@ -2,15 +2,19 @@ from __future__ import annotations
 
 from django import forms
 
-from core.campaigns.models import SLA_KINDS, UNIT_CHOICES, CalendarDay
+from core.campaigns.models import SLA_KINDS, SLA_LABELS, UNIT_CHOICES, CalendarDay
 
-LABELS = {"respond": "响应", "handle": "处置", "feedback": "反馈", "rectify": "整改（默认）"}
+LABELS = {**SLA_LABELS, "rectify": "整改（默认）"}
 
 
 class CampaignForm(forms.Form):
     name = forms.CharField(label="工作名称", max_length=120)
-    starts_on = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    ends_on = forms.DateField(label="结束日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    starts_on = forms.DateField(
+        label="开始日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    ends_on = forms.DateField(
+        label="结束日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     lookback_days = forms.IntegerField(label="验收后几天回头看", min_value=1, max_value=365)
 
     def __init__(self, *args, **kwargs):
@@ -29,7 +33,8 @@ class StreetSlaForm(forms.Form):
             self.fields[f"{kind}_amount"] = forms.IntegerField(
                 label=f"{LABELS[kind]}时限", min_value=1, max_value=720, required=False
             )
-            self.fields[f"{kind}_unit"] = forms.ChoiceField(label="单位", choices=UNIT_CHOICES)
+            # without a unit the district's unit of that time limit applies
+            self.fields[f"{kind}_unit"] = forms.ChoiceField(label="单位", choices=UNIT_CHOICES, required=False)
 
 
 class CalendarDayForm(forms.Form):
@@ -49,9 +54,13 @@ class CheckDoneForm(forms.Form):
 
 
 class PhaseForm(forms.Form):
-    starts_on = forms.DateField(label="开始", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    starts_on = forms.DateField(
+        label="开始", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     ends_on = forms.DateField(label="结束", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
 
 
 class DeliverableForm(forms.Form):
-    due_on = forms.DateField(label="截止日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    due_on = forms.DateField(
+        label="截止日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )

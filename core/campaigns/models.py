@@ -14,8 +14,18 @@ from core.deadlines.durations import HOURS, WORKING_DAYS, Duration
 from tenants.models import District, StreetOffice, User
 
 UNIT_CHOICES = [(HOURS, "小时"), (WORKING_DAYS, "工作日")]
-SLA_KINDS = ("respond", "handle", "feedback")
-SLA_LABELS = {"respond": "响应", "handle": "处置", "feedback": "反馈"}
+# Requests: respond / handle / feed back. Winter needs (困难群众过冬需求): one clock per need, its
+# duration by the need's urgency (特急 / 紧急 / 一般). A street may tighten each, never loosen.
+NEED_SLA_KINDS = {"critical": "need_critical", "urgent": "need_urgent", "normal": "need_normal"}
+SLA_KINDS = ("respond", "handle", "feedback", *NEED_SLA_KINDS.values())
+SLA_LABELS = {
+    "respond": "响应",
+    "handle": "处置",
+    "feedback": "反馈",
+    "need_critical": "特急需求办结",
+    "need_urgent": "紧急需求办结",
+    "need_normal": "一般需求办结",
+}
 
 
 class Campaign(models.Model):
@@ -30,6 +40,12 @@ class Campaign(models.Model):
     handle_unit = models.CharField(max_length=16, choices=UNIT_CHOICES, default=HOURS)
     feedback_amount = models.PositiveSmallIntegerField("反馈时限", default=3)
     feedback_unit = models.CharField(max_length=16, choices=UNIT_CHOICES, default=WORKING_DAYS)
+    need_critical_amount = models.PositiveSmallIntegerField("特急需求办结时限", default=24)
+    need_critical_unit = models.CharField(max_length=16, choices=UNIT_CHOICES, default=HOURS)
+    need_urgent_amount = models.PositiveSmallIntegerField("紧急需求办结时限", default=3)
+    need_urgent_unit = models.CharField(max_length=16, choices=UNIT_CHOICES, default=WORKING_DAYS)
+    need_normal_amount = models.PositiveSmallIntegerField("一般需求办结时限", default=10)
+    need_normal_unit = models.CharField(max_length=16, choices=UNIT_CHOICES, default=WORKING_DAYS)
     rectify_amount = models.PositiveSmallIntegerField("整改默认时限", default=10)
     rectify_unit = models.CharField(max_length=16, choices=UNIT_CHOICES, default=WORKING_DAYS)
     lookback_days = models.PositiveSmallIntegerField("回头看间隔（天）", default=14)
@@ -98,8 +114,12 @@ class Deliverable(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    SHORT_NAMES = {"deployment_meeting": "部署会", "inspection_training": "排查培训", "problem_ledgers": "问题台账",
-                   "monthly_progress": "月度进展"}
+    SHORT_NAMES = {
+        "deployment_meeting": "部署会",
+        "inspection_training": "排查培训",
+        "problem_ledgers": "问题台账",
+        "monthly_progress": "月度进展",
+    }
 
     @property
     def short_name(self) -> str:
@@ -164,6 +184,12 @@ class StreetSla(models.Model):
     handle_unit = models.CharField(max_length=16, choices=UNIT_CHOICES, blank=True, default="")
     feedback_amount = models.PositiveSmallIntegerField(null=True, blank=True)
     feedback_unit = models.CharField(max_length=16, choices=UNIT_CHOICES, blank=True, default="")
+    need_critical_amount = models.PositiveSmallIntegerField(null=True, blank=True)
+    need_critical_unit = models.CharField(max_length=16, choices=UNIT_CHOICES, blank=True, default="")
+    need_urgent_amount = models.PositiveSmallIntegerField(null=True, blank=True)
+    need_urgent_unit = models.CharField(max_length=16, choices=UNIT_CHOICES, blank=True, default="")
+    need_normal_amount = models.PositiveSmallIntegerField(null=True, blank=True)
+    need_normal_unit = models.CharField(max_length=16, choices=UNIT_CHOICES, blank=True, default="")
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -192,4 +218,3 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()} {self.name}"
-

@@ -32,13 +32,15 @@ ATTENDANCE_ROLES = ("community_worker", "community_director", "grid_worker")
 
 # --- working-day calendar ----------------------------------------------------------------------
 def calendar_for(district: District | None) -> WorkCalendar:
-    """The district's working-day calendar (weekday rule plus its holidays and make-up days)."""
+    """The district's working-day calendar (weekday rule plus its holidays and make-up days); a year
+    with at least one calendar day counts as loaded (``WorkCalendar.years``)."""
     if district is None:
         return WorkCalendar()
     days = list(CalendarDay.objects.filter(district=district).values_list("date", "kind"))
     return WorkCalendar(
         holidays=frozenset(d for d, k in days if k == CalendarDay.Kind.HOLIDAY),
         workdays=frozenset(d for d, k in days if k == CalendarDay.Kind.WORKDAY),
+        years=frozenset(d.year for d, _k in days),
     )
 
 
@@ -97,7 +99,10 @@ def calendar_import(*, district: District, text: str, actor=None) -> dict:
         obj=district,
         after={"created": created, "updated": updated, "years": years},
     )
-    return {"created": created, "updated": updated, "years": years}
+    retimed = calendar_retime_clocks(
+        district=district, actor=actor, reason=f"导入{'、'.join(map(str, years))}年日历 / calendar imported"
+    )
+    return {"created": created, "updated": updated, "years": years, "retimed": retimed}
 
 
 @transaction.atomic
@@ -111,6 +116,9 @@ def calendar_day_set(
         district=district, date=date, defaults={"kind": kind, "name": name.strip()[:60]}
     )
     audit_record(actor=actor, action="calendar.set", obj=day, after=model_snapshot(day))
+    calendar_retime_clocks(
+        district=district, actor=actor, reason=f"日历调整：{date} {day.get_kind_display()} / calendar day set"
+    )
     return day
 
 
@@ -125,6 +133,27 @@ def calendar_day_delete(*, day: CalendarDay, actor=None) -> None:
         object_id=before["id"],
         before=before,
     )
+    calendar_retime_clocks(
+        district=day.district, actor=actor, reason=f"日历调整：删除 {before['date']} / calendar day removed"
+    )
+
+
+def calendar_retime_clocks(*, district: District, actor=None, reason: str) -> int:
+    """The district's calendar changed: re-time every open working-day clock in each of its street
+    offices (in this transaction, so the calendar and the deadlines never disagree). Returns how many
+    clocks moved (or stopped being provisional)."""
+    from django_tenants.utils import schema_context, schema_exists
+
+    from core.deadlines.services import clocks_retime_for_calendar
+
+    calendar = calendar_for(district)
+    moved = 0
+    for office in StreetOffice.objects.filter(district=district).order_by("pk"):
+        if not schema_exists(office.schema_name):  # a street office being created has no clocks yet
+            continue
+        with schema_context(office.schema_name):
+            moved += len(clocks_retime_for_calendar(calendar=calendar, reason=reason, actor=actor))
+    return moved
 
 
 def calendar_years(district: District) -> list[int]:
@@ -255,6 +284,12 @@ CAMPAIGN_FIELDS = (
     "handle_unit",
     "feedback_amount",
     "feedback_unit",
+    "need_critical_amount",
+    "need_critical_unit",
+    "need_urgent_amount",
+    "need_urgent_unit",
+    "need_normal_amount",
+    "need_normal_unit",
     "rectify_amount",
     "rectify_unit",
     "lookback_days",
@@ -271,7 +306,7 @@ def campaign_update(*, campaign: Campaign, actor=None, **changes) -> Campaign:
     for name, value in changes.items():
         setattr(campaign, name, value)
     errors: dict[str, list[str]] = {}
-    for kind in ("respond", "handle", "feedback", "rectify"):
+    for kind in (*SLA_KINDS, "rectify"):
         if not getattr(campaign, f"{kind}_amount"):
             errors[f"{kind}_amount"] = ["时限至少为1 / at least 1"]
     if campaign.lookback_days < 1:
@@ -331,7 +366,9 @@ def campaign_inspection_window(district: District) -> tuple[dt.date, dt.date]:
 
 # --- SLA: district policy, street may only tighten --------------------------------------------------
 def sla_for_street(office: StreetOffice) -> dict[str, Duration]:
-    """The effective respond / handle / feedback durations for requests in this street office."""
+    """The effective durations in this street office, by SLA kind: respond / handle / feedback for
+    requests, need_critical / need_urgent / need_normal for winter needs (the district's policy,
+    tightened where the street chose)."""
     campaign = campaign_ensure(office.district)
     policy = {kind: campaign.duration(kind) for kind in SLA_KINDS}
     own = StreetSla.objects.filter(street_office=office).first()
@@ -512,4 +549,3 @@ def deliverable_check_done(
         after=model_snapshot(check) | {"attended": sorted(attended_user_ids or [])},
     )
     return check
-

@@ -217,9 +217,11 @@ def street_sla_save(request):
         messages.error(request, "时限格式不正确")
         return redirect("street_campaign")
     durations = {}
+    campaign = services.campaign_ensure(request.tenant.district)
     for kind in SLA_KINDS:
         amount = form.cleaned_data.get(f"{kind}_amount")
-        durations[kind] = Duration(amount, form.cleaned_data[f"{kind}_unit"]) if amount else None
+        unit = form.cleaned_data.get(f"{kind}_unit") or campaign.duration(kind).unit
+        durations[kind] = Duration(amount, unit) if amount else None
     try:
         services.street_sla_set(office=request.tenant, actor=request.member, **durations)
     except ValidationError as exc:

@@ -11,6 +11,11 @@ Rules (shown to users in the UI, see ``RULE_TEXT``):
 
 A working day is Monday to Friday unless the calendar marks it a holiday, plus any weekend day the
 calendar marks a make-up working day (调休上班).
+
+A calendar knows which years it holds (``years``). A working-day deadline whose count crosses a year
+the calendar does not hold is *provisional*: for that year only the weekday rule is known (1 January
+would count as a working day), so :func:`working_days_missing_years` names those years, the clock
+records them, and the clock is re-timed when the year is loaded (``core.deadlines.services``).
 """
 
 from __future__ import annotations
@@ -36,6 +41,14 @@ class WorkCalendar:
 
     holidays: frozenset[dt.date] = field(default_factory=frozenset)
     workdays: frozenset[dt.date] = field(default_factory=frozenset)
+    # Years the calendar holds; None: not tracked (every year treated as known).
+    years: frozenset[int] | None = None
+
+    def missing_years(self, first: dt.date, last: dt.date) -> list[int]:
+        """Years from ``first`` to ``last`` (inclusive) the calendar does not hold, ascending."""
+        if self.years is None:
+            return []
+        return [y for y in range(first.year, last.year + 1) if y not in self.years]
 
     def is_working_day(self, day: dt.date) -> bool:
         if day in self.workdays:
@@ -121,3 +134,10 @@ def due_after(start: dt.datetime, duration: Duration, calendar: WorkCalendar) ->
 def due_by_date(day: dt.date, calendar: WorkCalendar) -> dt.datetime:
     """A deadline 'by <day>': the end of that day, moved to the next working day if it is not one."""
     return end_of_local_day(calendar.next_working_day(day))
+
+
+def working_days_missing_years(start: dt.datetime, due_at: dt.datetime, calendar: WorkCalendar) -> list[int]:
+    """Years a working-day count from ``start`` to ``due_at`` crossed that ``calendar`` does not hold
+    (empty: the deadline is final). Days counted are the day after the start to the due day."""
+    first = start.astimezone(LOCAL_TZ).date() + dt.timedelta(days=1)
+    return calendar.missing_years(first, due_at.astimezone(LOCAL_TZ).date())

@@ -30,6 +30,7 @@ KIND_LABELS = {
     "lookback": "回头看",
     "deliverable": "阶段任务",
     "problem": "问题整改",
+    "need": "需求办结",
 }
 
 

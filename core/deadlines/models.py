@@ -23,6 +23,8 @@ OPEN_STATES = (ClockState.ON_TRACK, ClockState.DUE_SOON, ClockState.OVERDUE)
 
 
 class Clock(models.Model):
+    """A deadline on a subject. Times are aware UTC; ``calendar_missing`` non-empty = provisional."""
+
     subject_type = models.CharField(max_length=60)  # app_label.model, e.g. "requests.citizenrequest"
     subject_id = models.BigIntegerField()
     kind = models.CharField(max_length=32)  # respond / handle / feedback / rectify / problem / report / ...
@@ -40,6 +42,13 @@ class Clock(models.Model):
     # When an overdue clock climbs to the next tier (None: at the top, or not overdue).
     next_escalation_at = models.DateTimeField(null=True, blank=True)
     rule = models.CharField(max_length=120, blank=True, default="")  # human text: "24 小时" / "3 个工作日"
+    # The duration the deadline was computed from (re-timed when the district's calendar changes);
+    # empty for clocks given a fixed deadline.
+    duration_amount = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_unit = models.CharField(max_length=16, blank=True, default="")
+    # Years the working-day count crossed that the district's calendar does not hold ("2027"): the
+    # deadline is provisional (weekday rule only) until those years are loaded.
+    calendar_missing = models.CharField("未载入日历年份", max_length=40, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -72,3 +81,8 @@ class Clock(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    @property
+    def is_provisional(self) -> bool:
+        """Open and computed across a year the district's calendar does not hold."""
+        return bool(self.calendar_missing) and self.is_open

@@ -24,6 +24,7 @@ SUBJECT_URLS = {
     "requests.citizenrequest": "/requests/{id}/",
     "rectification.rectification": "/rectifications/{id}/",
     "campaigns.deliverablecheck": "/campaign/",
+    "inspections.need": "/needs/#need-{id}",
 }
 
 

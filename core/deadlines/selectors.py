@@ -15,9 +15,29 @@ from tenants.members import Member
 LATE_Q = Q(state=ClockState.MET_LATE)
 
 
-def clocks_for_member(*, member: Member, mine: bool = True) -> QuerySet[Clock]:
-    """Clocks the member is responsible for (``mine``) or may see in their reach."""
-    qs = Clock.objects.exclude(state=ClockState.CANCELLED)
+CLOCK_STATE_FILTERS = ("open", "all", *ClockState.values)
+
+
+def clocks_for_member(*, member: Member, mine: bool = True, state: str = "open") -> QuerySet[Clock]:
+    """Clocks the member is responsible for (``mine``) or may see in their reach, by ``state``:
+    ``"open"`` (on track, due soon, overdue), ``"all"`` (cancelled included) or one ClockState value.
+    Raises ``ValidationError`` (field ``state``) for anything else."""
+    if state == "open":
+        qs = Clock.objects.filter(state__in=OPEN_STATES)
+    elif state == "all":
+        qs = Clock.objects.all()
+    elif state in ClockState.values:
+        qs = Clock.objects.filter(state=state)
+    else:
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError(
+            {
+                "state": [
+                    f"应为 {'、'.join(CLOCK_STATE_FILTERS)} 之一 / one of {', '.join(CLOCK_STATE_FILTERS)}"
+                ]
+            }
+        )
     if mine:
         return qs.filter(responsible_user_id=member.user.pk)
     return qs.filter(scope_q(member, grid="grid", community="community"))
@@ -28,7 +48,7 @@ def my_deadlines(
 ) -> dict[str, list[Clock]]:
     """The member's clocks grouped as the page shows them: overdue, due soon, on track, recently met."""
     now = now or timezone.now()
-    qs = clocks_for_member(member=member)
+    qs = clocks_for_member(member=member, state="all").exclude(state=ClockState.CANCELLED)
     open_clocks = list(qs.filter(state__in=OPEN_STATES).order_by("due_at")[:500])
     groups: dict[str, list[Clock]] = {"overdue": [], "due_soon": [], "on_track": []}
     from core.deadlines.services import clock_state_at
@@ -92,3 +112,16 @@ def on_time_rates(
         OnTimeRate(key=r[field], on_time=r["on_time"], late=r["late"], open_not_due=r["open_not_due"])
         for r in rows
     ]
+
+
+def subject_next_due(subject) -> dt.datetime | None:
+    """The earliest due time (aware UTC) among the subject's open clocks; None when none is open.
+    Lists annotate the same value with a subquery; this is the one-object form for detail reads."""
+    return (
+        Clock.objects.filter(
+            subject_type=subject._meta.label_lower, subject_id=subject.pk, state__in=OPEN_STATES
+        )
+        .order_by("due_at")
+        .values_list("due_at", flat=True)
+        .first()
+    )

@@ -12,7 +12,14 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from core.audit.services import audit_record
-from core.deadlines.durations import Duration, WorkCalendar, due_after
+from core.deadlines.durations import (
+    LOCAL_TZ,
+    WORKING_DAYS,
+    Duration,
+    WorkCalendar,
+    due_after,
+    working_days_missing_years,
+)
 from core.deadlines.models import OPEN_STATES, Clock, ClockState
 
 
@@ -53,17 +60,26 @@ def clock_start(
 ) -> Clock:
     """Start a clock (a new round if this subject already had one of this kind).
 
-    Give either ``due_at`` or a ``duration`` (hours or working days, on ``calendar``).
+    Give either ``due_at`` or a ``duration`` (hours or working days, on ``calendar``). A working-day
+    deadline that crosses a year ``calendar`` does not hold is provisional: the clock records the
+    missing years, the responsible person and the district admins are told, and
+    :func:`clocks_retime_for_calendar` re-times it once the year is loaded.
     """
     from core.deadlines.escalation import KIND_LABELS
 
     if kind not in KIND_LABELS:
-        raise ValueError(f"unknown clock kind {kind!r}: add its label to core.deadlines.escalation.KIND_LABELS")
+        raise ValueError(
+            f"unknown clock kind {kind!r}: add its label to core.deadlines.escalation.KIND_LABELS"
+        )
     now = now or timezone.now()
     started_at = started_at or now
+    missing: list[int] = []
     if duration is not None:
-        due_at = due_after(started_at, duration, calendar or WorkCalendar())
+        calendar = calendar or WorkCalendar()
+        due_at = due_after(started_at, duration, calendar)
         rule = rule or duration.label
+        if duration.unit == WORKING_DAYS:
+            missing = working_days_missing_years(started_at, due_at, calendar)
     if due_at is None:
         raise ValueError("give due_at or duration")
     if due_at <= started_at:
@@ -91,6 +107,9 @@ def clock_start(
         warn_at=warn_at,
         due_at=due_at,
         rule=rule,
+        duration_amount=duration.amount if duration is not None else None,
+        duration_unit=duration.unit if duration is not None else "",
+        calendar_missing=_years_text(missing),
     )
     clock.state = clock_state_at(clock, now)
     if clock.state == ClockState.DUE_SOON:
@@ -104,7 +123,120 @@ def clock_start(
         obj=clock,
         after={"kind": kind, "due_at": due_at, "warn_at": warn_at, "subject": f"{subject_type}#{subject_id}"},
     )
+    if missing:
+        _tell_calendar_missing(clock, missing, now)
     return clock
+
+
+def _years_text(years: list[int]) -> str:
+    return ",".join(str(y) for y in years)
+
+
+def _tell_calendar_missing(clock: Clock, years: list[int], now: dt.datetime) -> None:
+    """A provisional clock: its responsible person (once per clock) and the district admins (once per
+    year and district) learn which calendar year is missing."""
+    from core.deadlines.scanner import subject_url
+    from core.notifications.services import notify
+    from tenants.models import Membership
+    from tenants.selectors import current_street_office
+
+    office = current_street_office()
+    text = "、".join(f"{y}年" for y in years)
+    due_local = clock.due_at.astimezone(LOCAL_TZ).strftime("%m-%d %H:%M")
+    if clock.responsible_user_id:
+        notify(
+            user_ids=[clock.responsible_user_id],
+            kind="clock.provisional",
+            title=f"时限为暂估：{text}工作日日历未载入（{clock.title or clock.kind} 暂定 {due_local} 截止）",
+            body="区民政局载入该年日历后，时限将自动重新计算。",
+            url=subject_url(clock),
+            dedupe_key=f"clock:{clock.pk}:provisional:{clock.calendar_missing}",
+            now=now,
+        )
+    if office is not None and office.district_id:
+        admins = Membership.objects.filter(
+            district_id=office.district_id, role="district_admin", is_active=True
+        ).values_list("user_id", flat=True)
+        for year in years:
+            notify(
+                user_ids=set(admins),
+                kind="calendar.missing",
+                title=f"请载入{year}年工作日日历：已有按工作日计算的时限跨入{year}年，目前为暂估",
+                body="在“工作方案 → 工作日日历”导入该年的节假日与调休安排，相关时限将自动重新计算。",
+                url="/campaign/calendar/",
+                dedupe_key=f"calendar:{office.district_id}:missing:{year}",
+                now=now,
+            )
+
+
+def _set_due(clock: Clock, due_at: dt.datetime, now: dt.datetime) -> None:
+    """Move a clock's deadline (warn point at 80% again; state and escalation follow)."""
+    before_state = clock.state
+    span = due_at - clock.started_at
+    clock.due_at = due_at
+    clock.warn_at = min(clock.started_at + span * 0.8, due_at - min(span, dt.timedelta(minutes=15)))
+    clock.state = clock_state_at(clock, now)
+    if clock.state != ClockState.OVERDUE:
+        clock.escalation_level, clock.next_escalation_at = 0, None
+    elif before_state != ClockState.OVERDUE:
+        clock.next_escalation_at = now
+
+
+@transaction.atomic
+def clocks_retime_for_calendar(
+    *, calendar: WorkCalendar, reason: str, actor=None, now: dt.datetime | None = None
+) -> list[Clock]:
+    """Re-time every open working-day clock of the current schema (one street office) on ``calendar``
+    (the district's calendar changed: a holiday, a make-up day or a whole year was added or removed).
+
+    Each moved clock is audited (``clock.retime`` with ``reason``); when a deadline moves earlier its
+    responsible person is told. Clocks whose calendar years are now all loaded stop being
+    provisional; clocks that still cross a missing year stay provisional. Returns the clocks changed.
+    """
+    now = now or timezone.now()
+    changed = []
+    clocks = Clock.objects.select_for_update().filter(
+        state__in=OPEN_STATES, duration_unit=WORKING_DAYS, duration_amount__isnull=False
+    )
+    for clock in clocks.order_by("pk"):
+        due_at = due_after(clock.started_at, Duration(clock.duration_amount, WORKING_DAYS), calendar)
+        missing = _years_text(working_days_missing_years(clock.started_at, due_at, calendar))
+        if due_at == clock.due_at and missing == clock.calendar_missing:
+            continue
+        before = {"due_at": clock.due_at, "state": clock.state, "calendar_missing": clock.calendar_missing}
+        _set_due(clock, due_at, now)
+        clock.calendar_missing = missing
+        clock.save()
+        audit_record(
+            actor=actor,
+            action="clock.retime",
+            obj=clock,
+            before=before,
+            after={"due_at": clock.due_at, "state": clock.state, "calendar_missing": missing},
+            reason=reason,
+        )
+        if due_at < before["due_at"] and clock.responsible_user_id:
+            _tell_moved_earlier(clock, before["due_at"], now)
+        changed.append(clock)
+    return changed
+
+
+def _tell_moved_earlier(clock: Clock, old_due: dt.datetime, now: dt.datetime) -> None:
+    from core.deadlines.scanner import subject_url
+    from core.notifications.services import notify
+
+    def local(value: dt.datetime) -> str:
+        return value.astimezone(LOCAL_TZ).strftime("%m-%d %H:%M")
+
+    notify(
+        user_ids=[clock.responsible_user_id],
+        kind="clock.moved_earlier",
+        title=f"时限提前：{clock.title or clock.kind} 由 {local(old_due)} 提前至 {local(clock.due_at)}",
+        body="区民政局调整了工作日日历（节假日或调休），该时限已按新日历重新计算。",
+        url=subject_url(clock),
+        dedupe_key=f"clock:{clock.pk}:earlier:{clock.due_at.isoformat()}",
+        now=now,
+    )
 
 
 def clock_open(*, subject: models.Model, kind: str) -> Clock | None:
@@ -166,14 +298,9 @@ def clock_retime(*, subject: models.Model, kind: str, due_at: dt.datetime, actor
     if clock is None or clock.due_at == due_at:
         return clock
     before = {"due_at": clock.due_at, "state": clock.state}
-    span = due_at - clock.started_at
-    clock.due_at = due_at
-    clock.warn_at = min(clock.started_at + span * 0.8, due_at - min(span, dt.timedelta(minutes=15)))
-    clock.state = clock_state_at(clock, timezone.now())
-    if clock.state != ClockState.OVERDUE:
-        clock.escalation_level, clock.next_escalation_at = 0, None
-    elif before["state"] != ClockState.OVERDUE:
-        clock.next_escalation_at = timezone.now()
+    _set_due(clock, due_at, timezone.now())
+    # a fixed deadline now: calendar changes no longer re-time it
+    clock.duration_amount, clock.duration_unit, clock.calendar_missing = None, "", ""
     clock.save()
     audit_record(
         actor=actor,

@@ -1,109 +1,72 @@
-"""Excel exports of the winter-needs ledger and the problem ledger (openpyxl, write-only)."""
+"""The winter-needs ledger and the problem ledger as exports: their columns for the one export writer
+(:mod:`core.exports`), which cleans stored text, never writes a formula and masks by role."""
 
 from __future__ import annotations
 
-import io
-
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
-from core.inspections.window import LOCAL
+from core.exports import Column, export_xlsx
+from core.registry.idnumbers import id_decrypt
 
 
-def _local(value) -> str:
-    return value.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M") if value else ""
+def _rectification_number(problem) -> str:
+    return getattr(getattr(problem, "rectification", None), "number", "") or ""
 
 
-def _workbook(title: str, header: list[str], rows) -> bytes:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(title)
-    ws.append([title])
-    bold = []
-    for text in header:
-        from openpyxl.cell import WriteOnlyCell
-
-        cell = WriteOnlyCell(ws, value=text)
-        cell.font = Font(bold=True)
-        bold.append(cell)
-    ws.append(bold)
-    for row in rows:
-        ws.append(row)
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+def _full_id(need) -> str:
+    person = need.person
+    return id_decrypt(person.id_number_encrypted) if person and person.id_number_encrypted else ""
 
 
-NEED_HEADER = [
-    "序号",
-    "社区",
-    "网格",
-    "住址",
-    "人员",
-    "需求类型",
-    "数量",
-    "紧急程度",
-    "说明",
-    "状态",
-    "登记时间",
-    "走访人",
+NEED_TITLE = "困难群众过冬需求台账"
+NEED_COLUMNS = [
+    Column("序号", lambda n: n.row_number),
+    Column("社区", lambda n: n.household.community.name),
+    Column("网格", lambda n: n.household.grid.name),
+    Column("住址", lambda n: str(n.household)),
+    Column("人员", lambda n: n.person.name if n.person else ""),
+    Column(
+        "身份证号",
+        _full_id,
+        reveal="person.view_full_id",
+        masked=lambda n: n.person.id_masked if n.person else "",
+    ),
+    Column("需求类型", lambda n: n.get_need_type_display()),
+    Column("数量", lambda n: n.quantity),
+    Column("紧急程度", lambda n: n.get_urgency_display()),
+    Column("说明", lambda n: n.description),
+    Column("状态", lambda n: n.get_status_display()),
+    Column("责任人", lambda n: n.responsible_name),
+    Column("办结时限", lambda n: getattr(n, "next_due_at", None)),
+    Column("登记时间", lambda n: n.created_at),
+    Column("走访人", lambda n: n.visit.visitor_name if n.visit else ""),
 ]
-PROBLEM_HEADER = [
-    "序号",
-    "社区",
-    "网格",
-    "住址",
-    "排查项",
-    "问题描述",
-    "责任人",
-    "整改时限",
-    "状态",
-    "整改完成时间",
-    "发现时间",
-    "整改台账编号",
+PROBLEM_TITLE = "问题台账"
+PROBLEM_COLUMNS = [
+    Column("序号", lambda p: p.row_number),
+    Column("社区", lambda p: p.household.community.name),
+    Column("网格", lambda p: p.household.grid.name),
+    Column("住址", lambda p: str(p.household)),
+    Column("排查项", lambda p: p.get_item_display()),
+    Column("问题描述", lambda p: p.description),
+    Column("责任人", lambda p: p.responsible_name),
+    Column("整改时限", lambda p: p.due_at),
+    Column("状态", lambda p: p.get_status_display()),
+    Column("整改完成时间", lambda p: p.resolved_at),
+    Column("发现时间", lambda p: p.created_at),
+    Column("整改台账编号", _rectification_number),
 ]
 
 
-def needs_xlsx(needs) -> bytes:
-    rows = (
-        [
-            i,
-            n.household.community.name,
-            n.household.grid.name,
-            str(n.household),
-            n.person.name if n.person else "",
-            n.get_need_type_display(),
-            n.quantity,
-            n.get_urgency_display(),
-            n.description,
-            n.get_status_display(),
-            _local(n.created_at),
-            n.visit.visitor_name if n.visit else "",
-        ]
-        for i, n in enumerate(
-            needs.iterator(chunk_size=500) if hasattr(needs, "iterator") else needs, start=1
-        )
-    )
-    return _workbook("困难群众过冬需求台账", NEED_HEADER, rows)
+def numbered(rows):
+    """Rows with ``row_number`` (1, 2, ...) set, streamed."""
+    iterable = rows.iterator(chunk_size=500) if hasattr(rows, "iterator") else rows
+    for number, row in enumerate(iterable, start=1):
+        row.row_number = number
+        yield row
 
 
-def problems_xlsx(problems) -> bytes:
-    rows = (
-        [
-            i,
-            p.household.community.name,
-            p.household.grid.name,
-            str(p.household),
-            p.get_item_display(),
-            p.description,
-            p.responsible_name,
-            _local(p.due_at),
-            p.get_status_display(),
-            _local(p.resolved_at),
-            _local(p.created_at),
-            getattr(getattr(p, "rectification", None), "number", "") or "",
-        ]
-        for i, p in enumerate(
-            problems.iterator(chunk_size=500) if hasattr(problems, "iterator") else problems, start=1
-        )
-    )
-    return _workbook("问题台账", PROBLEM_HEADER, rows)
+def needs_xlsx(needs, *, member=None) -> bytes:
+    return export_xlsx(title=NEED_TITLE, columns=NEED_COLUMNS, rows=numbered(needs), member=member)
+
+
+def problems_xlsx(problems, *, member=None) -> bytes:
+    return export_xlsx(title=PROBLEM_TITLE, columns=PROBLEM_COLUMNS, rows=numbered(problems), member=member)

@@ -71,6 +71,9 @@ class Need(models.Model):
     urgency = models.CharField("紧急程度", max_length=16, choices=URGENCY_CHOICES, default="normal")
     description = models.CharField("说明", max_length=500, blank=True, default="")
     status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.OPEN)
+    # Who sees the need through (the visitor by default); the need's clock is theirs.
+    responsible_user_id = models.BigIntegerField(null=True, blank=True)
+    responsible_name = models.CharField("责任人", max_length=50, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

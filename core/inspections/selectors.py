@@ -130,8 +130,18 @@ def visit_photo_response(photo: VisitPhoto):
 
 
 def need_list(*, member: Member) -> QuerySet[Need]:
+    """Needs in the member's reach, each with ``next_due_at`` / ``next_warn_at`` of its open clock
+    (None once met or cancelled)."""
+    from core.deadlines.models import OPEN_STATES, Clock
+
     qs = Need.objects.select_related("household__community", "household__grid", "person", "visit")
-    return scope_households(qs, member, prefix="household__")
+    open_clock = Clock.objects.filter(
+        subject_type="inspections.need", subject_id=OuterRef("pk"), state__in=OPEN_STATES
+    ).order_by("due_at")
+    return scope_households(qs, member, prefix="household__").annotate(
+        next_due_at=Subquery(open_clock.values("due_at")[:1]),
+        next_warn_at=Subquery(open_clock.values("warn_at")[:1]),
+    )
 
 
 def problem_list(*, member: Member) -> QuerySet[Problem]:

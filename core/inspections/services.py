@@ -34,6 +34,7 @@ from core.registry.models import Household, Person
 from core.uploads import clean_images
 
 PROBLEM_CLOCK_KIND = "problem"
+NEED_CLOCK_KIND = "need"
 NEED_TRANSITIONS = {
     "open": {"in_progress", "met", "cancelled"},
     "in_progress": {"met", "cancelled", "open"},
@@ -41,6 +42,7 @@ NEED_TRANSITIONS = {
     "cancelled": {"open"},
 }
 PROBLEM_TRANSITIONS = {"open": {"resolved"}, "resolved": {"open"}}
+CLOSED_NEED_STATUSES = ("met", "cancelled")
 MAX_PHOTOS, MAX_PHOTO_BYTES = 6, 8 * 1024 * 1024
 _RESULTS = {c for c, _ in RESULT_CHOICES}
 _NEED_TYPES = {c for c, _ in NEED_TYPE_CHOICES}
@@ -191,8 +193,19 @@ def _visit_ledgers(
 ) -> Visit:
     """The visit's needs, one problem per hazard, and the audit event (inside visit_record's transaction)."""
     household = visit.household
-    created_needs = [Need.objects.create(visit=visit, household=household, **need) for need in needs]
     assignment = assignment or ProblemAssignment(visit.visitor_user_id, visit.visitor_name)
+    created_needs = [
+        Need.objects.create(
+            visit=visit,
+            household=household,
+            responsible_user_id=visit.visitor_user_id,
+            responsible_name=visit.visitor_name[:50],
+            **need,
+        )
+        for need in needs
+    ]
+    for need in created_needs:
+        _need_clock_start(need, started_at=visit.visited_at, actor=actor)
     problems = [
         _problem_open(visit=visit, item=item["item"], note=item["note"], assignment=assignment, actor=actor)
         for item in items
@@ -210,6 +223,31 @@ def _visit_ledgers(
         },
     )
     return visit
+
+
+def _need_clock_start(need: Need, *, started_at: dt.datetime, actor, now: dt.datetime | None = None):
+    """A need's deadline: by its urgency, from the district's policy as tightened by the street."""
+    from core.campaigns.models import NEED_SLA_KINDS
+    from core.campaigns.services import calendar_for, sla_for_street
+    from tenants.selectors import current_street_office
+
+    office = current_street_office()
+    duration = sla_for_street(office)[NEED_SLA_KINDS[need.urgency]]
+    household = need.household
+    return clock_start(
+        subject=need,
+        kind=NEED_CLOCK_KIND,
+        duration=duration,
+        calendar=calendar_for(office.district),
+        started_at=started_at,
+        now=now,
+        responsible_user_id=need.responsible_user_id,
+        community_id=household.community_id,
+        grid_id=household.grid_id,
+        title=f"{need.get_need_type_display()}×{need.quantity}：{household}",
+        rule=f"{need.get_urgency_display()}需求 {duration.label}内办结",
+        actor=actor,
+    )
 
 
 def _problem_open(*, visit: Visit, item: str, note: str, assignment: ProblemAssignment, actor) -> Problem:
@@ -401,8 +439,19 @@ def need_status_set(*, actor, need: Need, status: str, note: str = "") -> Need:
             {"status": [f"不能从“{need.get_status_display()}”改为该状态 / transition not allowed"]}
         )
     before = model_snapshot(need)
+    was_closed = need.status in CLOSED_NEED_STATUSES
     need.status = status
     need.save(update_fields=["status", "updated_at"])
+    # the need's clock follows: met when met, cancelled when cancelled, a new round when reopened
+    now = timezone.now()
+    if status == Need.Status.MET:
+        clock_meet(subject=need, kind=NEED_CLOCK_KIND, at=now, actor=actor)
+    elif status == Need.Status.CANCELLED:
+        clock_cancel(
+            subject=need, kind=NEED_CLOCK_KIND, reason=note or "需求已撤销 / need cancelled", actor=actor
+        )
+    elif was_closed:
+        _need_clock_start(need, started_at=now, now=now, actor=actor)
     audit_record(
         actor=actor, action="need.status", obj=need, before=before, after=model_snapshot(need), reason=note
     )

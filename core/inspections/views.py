@@ -8,13 +8,13 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.exports import export_response
 from core.inspections.checklist import NEED_TYPE_CHOICES, URGENCY_CHOICES, sections
-from core.inspections.export import needs_xlsx, problems_xlsx
+from core.inspections.export import NEED_COLUMNS, NEED_TITLE, PROBLEM_COLUMNS, PROBLEM_TITLE, numbered
 from core.inspections.filters import NeedFilter, ProblemFilter
 from core.inspections.models import Need, Visit
 from core.inspections.selectors import (
@@ -200,23 +200,19 @@ def _ledger(
     member = request.member
     filterset = filter_class(request.GET, queryset=qs)
     rows = filterset.qs if filterset.is_valid() else qs.none()
-    if request.GET.get("format") == "xlsx":
-        from core.audit.services import audit_record
-
-        # A ledger export carries person-level data out of the system: leave a trace of who took what.
-        audit_record(
-            actor=member,
-            action=f"{filename}.export",
-            object_type="ledger",
-            object_id=filename,
-            after={"filters": {k: v for k, v in request.GET.items() if k != "format"}, "rows": rows.count()},
+    fmt = request.GET.get("format")
+    if fmt in ("xlsx", "csv"):
+        title_, columns = export
+        return export_response(
+            member=member,
+            title=title_,
+            columns=columns,
+            rows=numbered(rows),
+            count=rows.count(),
+            filename=filename,
+            fmt=fmt,
+            filters={k: v for k, v in request.GET.items() if k != "format"},
         )
-        stamp = timezone.now().astimezone(LOCAL).strftime("%Y%m%d-%H%M")
-        response = HttpResponse(
-            export(rows), content_type=("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        )
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}-{stamp}.xlsx"
-        return response
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     if decorate is not None:
         for row in page:
@@ -249,7 +245,7 @@ def need_ledger(request):
         qs=need_list(member=request.member),
         filter_class=NeedFilter,
         template="inspections/need_ledger.html",
-        export=needs_xlsx,
+        export=(NEED_TITLE, NEED_COLUMNS),
         filename="winter-needs",
         title="困难群众过冬需求台账",
         extra_filters=["need_type", "urgency", "status"],
@@ -270,7 +266,7 @@ def problem_ledger(request):
         qs=problem_list(member=request.member),
         filter_class=ProblemFilter,
         template="inspections/problem_ledger.html",
-        export=problems_xlsx,
+        export=(PROBLEM_TITLE, PROBLEM_COLUMNS),
         filename="problems",
         title="问题台账",
         extra_filters=["item", "status"],

@@ -36,7 +36,9 @@ class Community(models.Model):
 
 
 class Grid(models.Model):
-    community = models.ForeignKey(Community, on_delete=models.PROTECT, related_name="grids", verbose_name="社区")
+    community = models.ForeignKey(
+        Community, on_delete=models.PROTECT, related_name="grids", verbose_name="社区"
+    )
     name = models.CharField("名称", max_length=100)
     code = models.CharField("编码", max_length=20, blank=True, default="")
     is_active = models.BooleanField(default=True)
@@ -45,7 +47,9 @@ class Grid(models.Model):
 
     class Meta:
         ordering = ["community__sort_order", "community__name", "name"]
-        constraints = [models.UniqueConstraint(fields=["community", "name"], name="grid_unique_name_in_community")]
+        constraints = [
+            models.UniqueConstraint(fields=["community", "name"], name="grid_unique_name_in_community")
+        ]
 
     def __str__(self) -> str:
         return f"{self.community.name} {self.name}"

@@ -27,7 +27,9 @@ def scope_q(member: Member, *, grid: str | None = "grid", community: str | None 
     return Q(pk__in=[])  # a narrow role not yet assigned to a community or grid sees nothing
 
 
-def scope_to_member(qs: QuerySet, member: Member, *, grid: str | None = "grid", community: str | None = None) -> QuerySet:
+def scope_to_member(
+    qs: QuerySet, member: Member, *, grid: str | None = "grid", community: str | None = None
+) -> QuerySet:
     return qs.filter(scope_q(member, grid=grid, community=community))
 
 

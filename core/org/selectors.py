@@ -26,7 +26,9 @@ def community_list(*, member: Member) -> QuerySet[Community]:
 
 def grid_list(*, member: Member) -> QuerySet[Grid]:
     # Chinese numerals do not sort by code point (第一, 第三, 第二): order by code, then creation.
-    qs = Grid.objects.select_related("community").order_by("community__sort_order", "community_id", "code", "id")
+    qs = Grid.objects.select_related("community").order_by(
+        "community__sort_order", "community_id", "code", "id"
+    )
     if member.scope == SCOPE_GRID and member.grid_id is not None:
         return qs.filter(pk=member.grid_id)
     return qs.filter(scope_q(member, grid=None, community="community"))

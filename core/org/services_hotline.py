@@ -23,6 +23,11 @@ def community_hotline_set(*, community: Community, hotline: str, hours: str, act
     before = model_snapshot(community, ["hotline", "hotline_hours"])
     community.hotline, community.hotline_hours = hotline, hours
     community.save(update_fields=["hotline", "hotline_hours", "updated_at"])
-    audit_record(actor=actor, action="community.hotline_set", obj=community, before=before,
-                 after=model_snapshot(community, ["hotline", "hotline_hours"]))
+    audit_record(
+        actor=actor,
+        action="community.hotline_set",
+        obj=community,
+        before=before,
+        after=model_snapshot(community, ["hotline", "hotline_hours"]),
+    )
     return community

@@ -87,3 +87,22 @@ def rectification_summary(*, member: Member) -> dict:
     )
     row["relapses"] = row["relapses"] or 0
     return row
+
+
+def rectification_evidence_photo_get(*, member: Member, pk: int, evidence_id: int):
+    """An evidence row with a photo of an item in the member's reach; 404 otherwise (web and API)."""
+    item = rectification_get(member=member, pk=pk)
+    evidence = item.evidence.filter(pk=evidence_id).exclude(photo="").first()
+    if evidence is None:
+        raise Http404("照片不存在 / no such photo")
+    return evidence
+
+
+def evidence_photo_response(evidence):
+    """The photo's bytes, for the web page and the API alike (never a public media URL); the upload
+    kit decides the content type from the bytes and adds nosniff and Content-Disposition."""
+    from core.uploads import serve_upload
+
+    return serve_upload(
+        evidence.photo, download_name=f"rectification-{evidence.rectification_id}-evidence-{evidence.pk}"
+    )

@@ -24,7 +24,6 @@ from core.rectification.workflow import RECTIFICATION_WORKFLOW
 from core.ui.decorators import member_required
 from core.ui.errors import run_and_report
 from core.ui.forms import add_service_errors
-from core.uploads import serve_upload
 from tenants.models import Membership
 from tenants.roles import role_label
 
@@ -181,8 +180,8 @@ def rectification_verdict(request, pk: int, step: str):
 @member_required("rectification.view")
 def rectification_evidence_photo(request, pk: int, evidence_id: int):
     """Evidence photos are personal data: served only to members who may see the item."""
-    item = rectification_get(member=request.member, pk=pk)
-    evidence = item.evidence.filter(pk=evidence_id).exclude(photo="").first()
-    if evidence is None:
-        raise Http404
-    return serve_upload(evidence.photo, download_name=f"rectification-{pk}-evidence-{evidence.pk}")
+    from core.rectification.selectors import evidence_photo_response, rectification_evidence_photo_get
+
+    return evidence_photo_response(
+        rectification_evidence_photo_get(member=request.member, pk=pk, evidence_id=evidence_id)
+    )

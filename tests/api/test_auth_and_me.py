@@ -11,7 +11,9 @@ from tests.support import DEMO_TEST_PASSWORD, host_of
 def test_token_for_username_and_password_then_me_in_the_street(street_a, users, db):
     client = APIClient(HTTP_HOST=host_of(street_a))
 
-    token = client.post("/api/v1/auth/token/", {"username": "a_grid_worker", "password": DEMO_TEST_PASSWORD}).json()["token"]
+    token = client.post(
+        "/api/v1/auth/token/", {"username": "a_grid_worker", "password": DEMO_TEST_PASSWORD}
+    ).json()["token"]
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     me = client.get("/api/v1/me/").json()
 
@@ -39,7 +41,9 @@ def test_token_works_only_where_its_user_is_a_member(street_a, street_a2, street
     assert api_client(None, users["grid_worker"]).get("/api/v1/me/").status_code == 404
 
 
-def test_district_member_reads_its_streets_read_only_and_not_other_districts(street_a, street_b, users, api_client):
+def test_district_member_reads_its_streets_read_only_and_not_other_districts(
+    street_a, street_b, users, api_client
+):
     me = api_client(street_a, users["district_viewer"]).get("/api/v1/me/").json()
 
     assert me["roles"] == ["district_viewer"] and me["read_only"] is True

@@ -148,3 +148,69 @@ def test_board_lists_overdue_first(place, api_client):
     listed = staff.get("/api/v1/requests/").json()["results"]
 
     assert [r["id"] for r in listed][:2] == [old, fresh]
+
+
+def _state(pk):
+    obj = CitizenRequest.objects.get(pk=pk)
+    return (
+        model_snapshot(obj),
+        list(Clock.objects.filter(subject_id=pk).order_by("pk").values()),
+        RequestEvent.objects.filter(request_id=pk).count(),
+    )
+
+
+def test_reopen_of_a_request_that_was_only_received_is_refused_and_changes_nothing(place, api_client):
+    staff = api_client(place.office, place.users["street_staff"])
+    pk = create(staff, place).json()["id"]
+    before = _state(pk)
+
+    response = staff.post(f"/api/v1/requests/{pk}/reopen/", {"reason": "再看看"}, format="json")
+
+    assert response.status_code == 400
+    assert "不能办理「重新办理」" in response.json()["details"]["status"][0]
+    assert _state(pk) == before
+    assert CitizenRequest.objects.get(pk=pk).status == "received"
+
+
+def test_reopen_is_refused_while_responded_or_handled(place, api_client):
+    staff = api_client(place.office, place.users["street_staff"])
+    pk = create(staff, place).json()["id"]
+    staff.post(f"/api/v1/requests/{pk}/respond/", {"note": "已联系"}, format="json")
+    for step, body in [(None, None), ("handle", {"note": "已处置"})]:
+        if step:
+            assert staff.post(f"/api/v1/requests/{pk}/{step}/", body, format="json").status_code == 200
+        before = _state(pk)
+        response = staff.post(f"/api/v1/requests/{pk}/reopen/", {"reason": "x"}, format="json")
+        assert response.status_code == 400 and _state(pk) == before
+
+
+def test_every_step_of_the_request_table_is_the_only_way_out_of_its_status():
+    from core.requests.workflow import REQUEST_WORKFLOW
+
+    def steps_from(status):
+        return {step.name for step in REQUEST_WORKFLOW.steps if status in step.sources}
+
+    assert steps_from("received") == {"respond"}
+    assert steps_from("responded") == {"handle"}
+    assert steps_from("handled") == {"feedback"}
+    assert steps_from("feedback_given") == {"close", "reopen"}
+    assert steps_from("closed") == {"reopen"}
+
+
+def test_next_due_at_is_the_same_on_list_detail_and_step_responses(place, api_client):
+    staff = api_client(place.office, place.users["street_staff"])
+    created = create(staff, place).json()
+    pk = created["id"]
+    respond_due = next(c["due_at"] for c in created["clocks"] if c["kind"] == "respond")
+
+    listed = {r["id"]: r["next_due_at"] for r in staff.get("/api/v1/requests/").json()["results"]}
+    detail = staff.get(f"/api/v1/requests/{pk}/").json()
+
+    assert created["next_due_at"] == detail["next_due_at"] == listed[pk] == respond_due
+    responded = staff.post(f"/api/v1/requests/{pk}/respond/", {"note": "已联系"}, format="json").json()
+    handle_due = next(c["due_at"] for c in responded["clocks"] if c["kind"] == "handle")
+    assert responded["next_due_at"] == handle_due
+    assert staff.get(f"/api/v1/requests/{pk}/").json()["next_due_at"] == handle_due
+    assert {r["id"]: r["next_due_at"] for r in staff.get("/api/v1/requests/").json()["results"]}[
+        pk
+    ] == handle_due

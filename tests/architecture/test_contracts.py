@@ -24,7 +24,9 @@ def test_architecture_doc_names_every_layer_and_contract():
     doc = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
     contracts = _config()["contracts"]
     for contract in contracts:
-        assert f"`{contract['id']}`" in doc, f"docs/architecture.md does not describe contract {contract['id']}"
+        assert f"`{contract['id']}`" in doc, (
+            f"docs/architecture.md does not describe contract {contract['id']}"
+        )
     layers = next(c for c in contracts if c["id"] == "layers")["layers"]
     for layer in layers:
         for module in layer.replace("|", " ").replace(":", " ").split():
@@ -44,5 +46,7 @@ def test_contracts_count_imports_inside_functions(tmp_path):
         "type = layers\nlayers =\n    probe.high\n    probe.low\n"
     )
     lint = Path(sys.executable).with_name("lint-imports")
-    result = subprocess.run([str(lint), "--no-cache"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [str(lint), "--no-cache"], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode != 0 and "probe.low is not allowed to import probe.high" in result.stdout

@@ -25,9 +25,13 @@ def _setup(now: dt.datetime):
     from tenants.models import District
     from tenants.services import district_create, membership_grant, street_office_create, user_create
 
-    district = District.objects.filter(code="149998").first() or district_create(code="149998", name="时限测速区")
+    district = District.objects.filter(code="149998").first() or district_create(
+        code="149998", name="时限测速区"
+    )
     office = street_office_create(district=district, slug="bench-clocks", name="时限测速街道")
-    user = user_create(username="bench_grid", password="Bench-pass-2026", full_name="测速网格员", mobile="13800000001")
+    user = user_create(
+        username="bench_grid", password="Bench-pass-2026", full_name="测速网格员", mobile="13800000001"
+    )
     user.email = "bench@example.org"
     user.save(update_fields=["email"])
     membership_grant(user=user, role="grid_worker", street_office=office, community_id=1, grid_id=1)
@@ -114,11 +118,15 @@ def _baseline_busy(office, now):
         with tenant_context(office), transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE deadlines_clock SET state = 'due_soon' WHERE state = 'on_track' AND warn_at <= %s "
-                "AND due_at > %s RETURNING id, responsible_user_id", [now, now])
+                "AND due_at > %s RETURNING id, responsible_user_id",
+                [now, now],
+            )
             soon = len(cursor.fetchall())
             cursor.execute(
                 "UPDATE deadlines_clock SET state = 'overdue', escalation_level = 1 "
-                "WHERE state IN ('on_track', 'due_soon') AND due_at <= %s RETURNING id, responsible_user_id", [now])
+                "WHERE state IN ('on_track', 'due_soon') AND due_at <= %s RETURNING id, responsible_user_id",
+                [now],
+            )
             go.result = {"due_soon": soon, "overdue": len(cursor.fetchall())}
 
     return go
@@ -130,12 +138,20 @@ def _baseline_idle(office, now):
 
     def go():
         with tenant_context(office), connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM deadlines_clock WHERE state = 'on_track' AND warn_at <= %s "
-                           "AND due_at > %s", [now, now])
-            cursor.execute("SELECT count(*) FROM deadlines_clock WHERE state IN ('on_track', 'due_soon') "
-                           "AND due_at <= %s", [now])
-            cursor.execute("SELECT count(*) FROM deadlines_clock WHERE state = 'overdue' "
-                           "AND next_escalation_at <= %s", [now])
+            cursor.execute(
+                "SELECT count(*) FROM deadlines_clock WHERE state = 'on_track' AND warn_at <= %s "
+                "AND due_at > %s",
+                [now, now],
+            )
+            cursor.execute(
+                "SELECT count(*) FROM deadlines_clock WHERE state IN ('on_track', 'due_soon') "
+                "AND due_at <= %s",
+                [now],
+            )
+            cursor.execute(
+                "SELECT count(*) FROM deadlines_clock WHERE state = 'overdue' AND next_escalation_at <= %s",
+                [now],
+            )
 
     return go
 
@@ -163,7 +179,8 @@ def _baseline_rates(office, now):
                           count(*) FILTER (WHERE state = 'met_late'
                                            OR (state IN ('on_track', 'due_soon', 'overdue') AND due_at <= %s))
                    FROM deadlines_clock WHERE state <> 'cancelled' GROUP BY community_id ORDER BY community_id""",
-                [now])
+                [now],
+            )
             go.result = cursor.fetchall()
 
     return go
@@ -173,8 +190,11 @@ def _plan(office, now) -> list[str]:
     from django_tenants.utils import tenant_context
 
     with tenant_context(office), connection.cursor() as cursor:
-        cursor.execute("EXPLAIN SELECT id FROM deadlines_clock WHERE state IN ('on_track', 'due_soon') "
-                       "AND due_at <= %s ORDER BY due_at LIMIT 500 FOR UPDATE SKIP LOCKED", [now])
+        cursor.execute(
+            "EXPLAIN SELECT id FROM deadlines_clock WHERE state IN ('on_track', 'due_soon') "
+            "AND due_at <= %s ORDER BY due_at LIMIT 500 FOR UPDATE SKIP LOCKED",
+            [now],
+        )
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -197,8 +217,11 @@ def run(*, runs: int) -> str:
     # Warm-up, and a check that the scanner did what the baseline does (and the rates agree).
     _reset(office)
     variants["busy_scanner"][0]()
-    assert variants["busy_scanner"][0].result == {"due_soon": CROSS_WARN, "overdue": CROSS_DUE,
-                                                    "escalated": 0}, variants["busy_scanner"][0].result
+    assert variants["busy_scanner"][0].result == {
+        "due_soon": CROSS_WARN,
+        "overdue": CROSS_DUE,
+        "escalated": 0,
+    }, variants["busy_scanner"][0].result
     _reset(office)
     variants["busy_sql"][0]()
     assert variants["busy_sql"][0].result == {"due_soon": CROSS_WARN, "overdue": CROSS_DUE}
@@ -216,7 +239,9 @@ def run(*, runs: int) -> str:
             if reset:
                 reset(office)
             times[name].append(_timed(fn))
-        print(f"  run {i + 1}: " + ", ".join(f"{n} {t[-1] * 1000:.0f} ms" for n, t in times.items()), flush=True)
+        print(
+            f"  run {i + 1}: " + ", ".join(f"{n} {t[-1] * 1000:.0f} ms" for n, t in times.items()), flush=True
+        )
     from core.notifications.models import Notification, Outbox
 
     _reset(office)

@@ -10,8 +10,15 @@ from core.audit.services import audit_record
 
 
 def _write(actor, schema_label):
-    return audit_record(actor=actor, action="test.write", object_type="test", object_id=1,
-                        before={"a": 1}, after={"a": 2}, reason=schema_label)
+    return audit_record(
+        actor=actor,
+        action="test.write",
+        object_type="test",
+        object_id=1,
+        before={"a": 1},
+        after={"a": 2},
+        reason=schema_label,
+    )
 
 
 @pytest.mark.parametrize("where", ["public", "street"])
@@ -46,14 +53,24 @@ def test_audit_record_keeps_who_what_when_and_the_request_id(users, street_a, in
     token = set_request_id("req-1234567890")
     try:
         with in_street(street_a):
-            event = audit_record(actor=users["street_staff"], action="household.edit", object_type="registry.household",
-                                 object_id=42, before={"phone": "1"}, after={"phone": "2"})
+            event = audit_record(
+                actor=users["street_staff"],
+                action="household.edit",
+                object_type="registry.household",
+                object_id=42,
+                before={"phone": "1"},
+                after={"phone": "2"},
+            )
     finally:
         reset_request_id(token)
 
     assert event.schema_name == street_a.schema_name
     assert event.actor_id == users["street_staff"].pk and event.actor_name == "a_street_staff"
-    assert (event.action, event.object_type, event.object_id) == ("household.edit", "registry.household", "42")
+    assert (event.action, event.object_type, event.object_id) == (
+        "household.edit",
+        "registry.household",
+        "42",
+    )
     assert event.before == {"phone": "1"} and event.after == {"phone": "2"}
     assert event.request_id == "req-1234567890"
 

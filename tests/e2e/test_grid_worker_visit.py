@@ -24,7 +24,9 @@ def inspection_phase_around_today(district):
     phase = campaign_ensure(district).phases.get(key=Phase.INSPECTION)
     before = (phase.starts_on, phase.ends_on)
     today = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
-    Phase.objects.filter(pk=phase.pk).update(starts_on=today - dt.timedelta(days=1), ends_on=today + dt.timedelta(days=1))
+    Phase.objects.filter(pk=phase.pk).update(
+        starts_on=today - dt.timedelta(days=1), ends_on=today + dt.timedelta(days=1)
+    )
     try:
         yield
     finally:
@@ -42,7 +44,9 @@ def phase_around_today(django_db_blocker):
             yield
 
 
-def test_grid_worker_records_visit_on_phone(live_url, phase_around_today, phone_page, artifacts_dir, django_db_blocker):
+def test_grid_worker_records_visit_on_phone(
+    live_url, phase_around_today, phone_page, artifacts_dir, django_db_blocker
+):
     from core.registry.services import household_register, person_register
 
     with django_db_blocker.unblock():

@@ -30,7 +30,9 @@ def test_the_resolver_walk_finds_the_known_urls():
 @pytest.mark.parametrize("url", GUARDED_TENANT, ids=ids(GUARDED_TENANT))
 @pytest.mark.parametrize("stranger", ["staff_b", "staff_a2", "district_b_admin"])
 @pytest.mark.parametrize("method", METHODS)
-def test_member_of_another_street_gets_404_on_every_url(url, stranger, method, street_a, users, web_client, api_client):
+def test_member_of_another_street_gets_404_on_every_url(
+    url, stranger, method, street_a, users, web_client, api_client
+):
     if url.is_api:
         client = api_client(street_a, users[stranger])
     else:
@@ -38,10 +40,14 @@ def test_member_of_another_street_gets_404_on_every_url(url, stranger, method, s
 
     response = getattr(client, method)(url.path)
 
-    assert response.status_code == 404, f"{method.upper()} {url.path} answered {response.status_code} to {stranger}"
+    assert response.status_code == 404, (
+        f"{method.upper()} {url.path} answered {response.status_code} to {stranger}"
+    )
 
 
-@pytest.mark.parametrize("url", [u for u in GUARDED_TENANT if u.is_api], ids=ids([u for u in GUARDED_TENANT if u.is_api]))
+@pytest.mark.parametrize(
+    "url", [u for u in GUARDED_TENANT if u.is_api], ids=ids([u for u in GUARDED_TENANT if u.is_api])
+)
 def test_session_of_another_street_gets_404_on_api(url, street_a, users, web_client):
     response = web_client(street_a, users["staff_b"]).get(url.path)
 
@@ -66,23 +72,43 @@ def test_anonymous_is_sent_to_login_or_gets_401(url, method, street_a, web_clien
 
 @pytest.mark.parametrize("url", GUARDED_TENANT, ids=ids(GUARDED_TENANT))
 @pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
-def test_district_viewer_is_read_only_in_a_street_of_its_district(url, method, street_a, users, api_client, web_client, in_street):
-    client = api_client(street_a, users["district_viewer"]) if url.is_api else web_client(street_a, users["district_viewer"])
+def test_district_viewer_is_read_only_in_a_street_of_its_district(
+    url, method, street_a, users, api_client, web_client, in_street
+):
+    client = (
+        api_client(street_a, users["district_viewer"])
+        if url.is_api
+        else web_client(street_a, users["district_viewer"])
+    )
     with in_street(street_a):
         before = AuditEvent.objects.count()
 
-    response = getattr(client, method)(url.path, {}, format="json") if url.is_api else getattr(client, method)(url.path)
+    response = (
+        getattr(client, method)(url.path, {}, format="json")
+        if url.is_api
+        else getattr(client, method)(url.path)
+    )
 
-    assert response.status_code in (302, 400, 403, 404, 405), f"{method.upper()} {url.path}: {response.status_code}"
+    assert response.status_code in (302, 400, 403, 404, 405), (
+        f"{method.upper()} {url.path}: {response.status_code}"
+    )
     assert response.status_code < 200 or response.status_code >= 300
     with in_street(street_a):
         assert AuditEvent.objects.count() == before
 
 
-@pytest.mark.parametrize("url", [u for u in GUARDED_TENANT if not u.has_params], ids=ids([u for u in GUARDED_TENANT if not u.has_params]))
+@pytest.mark.parametrize(
+    "url",
+    [u for u in GUARDED_TENANT if not u.has_params],
+    ids=ids([u for u in GUARDED_TENANT if not u.has_params]),
+)
 def test_a_member_of_street_a_is_not_refused_as_a_stranger(url, street_a, users, web_client, api_client):
     """The other side of the coin: street staff of A reach A's list pages (so the 404s above mean isolation)."""
-    client = api_client(street_a, users["street_staff"]) if url.is_api else web_client(street_a, users["street_staff"])
+    client = (
+        api_client(street_a, users["street_staff"])
+        if url.is_api
+        else web_client(street_a, users["street_staff"])
+    )
 
     response = client.get(url.path)
 
@@ -102,7 +128,9 @@ def test_district_site_refuses_anonymous(url, method, web_client):
         assert response.status_code in (302, 403, 405)
 
 
-@pytest.mark.parametrize("url", [u for u in GUARDED_PUBLIC if u.is_api], ids=ids([u for u in GUARDED_PUBLIC if u.is_api]))
+@pytest.mark.parametrize(
+    "url", [u for u in GUARDED_PUBLIC if u.is_api], ids=ids([u for u in GUARDED_PUBLIC if u.is_api])
+)
 def test_district_api_refuses_street_only_users(url, users, api_client):
     response = api_client(None, users["staff_b"]).get(url.path)
 

@@ -18,7 +18,12 @@ def _follow_go(client, target):
 
 def test_login_on_the_district_site_carries_the_user_to_a_street(street_a, users, db):
     district = Client(HTTP_HOST=host_of(None))
-    assert district.post("/accounts/login/", {"username": "a_grid_worker", "password": DEMO_TEST_PASSWORD}).status_code == 302
+    assert (
+        district.post(
+            "/accounts/login/", {"username": "a_grid_worker", "password": DEMO_TEST_PASSWORD}
+        ).status_code
+        == 302
+    )
     assert "甲街道" in district.get("/").content.decode()
 
     host, path, token = _follow_go(district, "ta")

@@ -27,12 +27,17 @@ class Command(BaseCommand):
         started = time.monotonic()
         try:
             office = street_office_create(
-                district=district, slug=options["slug"], name=options["name"], domain=options["domain"],
+                district=district,
+                slug=options["slug"],
+                name=options["name"],
+                domain=options["domain"],
                 code=options["code"],
             )
         except ValidationError as exc:
             raise_clear(exc)
         domain = office.get_primary_domain().domain
         self.stdout.write(
-            self.style.SUCCESS(f"street office {office.slug} ({office.name}) at {domain} in {time.monotonic() - started:.2f} s")
+            self.style.SUCCESS(
+                f"street office {office.slug} ({office.name}) at {domain} in {time.monotonic() - started:.2f} s"
+            )
         )

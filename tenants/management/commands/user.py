@@ -38,12 +38,18 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 user = user_create(
-                    username=options["username"], password=options["password"],
-                    full_name=options["full_name"], mobile=options["mobile"],
+                    username=options["username"],
+                    password=options["password"],
+                    full_name=options["full_name"],
+                    mobile=options["mobile"],
                 )
                 membership_grant(
-                    user=user, role=options["role"], district=district, street_office=office,
-                    community_id=options["community_id"], grid_id=options["grid_id"],
+                    user=user,
+                    role=options["role"],
+                    district=district,
+                    street_office=office,
+                    community_id=options["community_id"],
+                    grid_id=options["grid_id"],
                 )
         except ValidationError as exc:
             raise_clear(exc)

@@ -92,7 +92,9 @@ def test_calendar_days_count_holidays_and_end_at_local_midnight(cal_2026):
     # A hazard found on Friday 2026-02-13 with 3 days to fix: due end of Monday 02-16, a holiday.
     assert due_after(local(2026, 2, 13, 10, 0), Duration(3, DAYS), cal_2026) == local(2026, 2, 16, 23, 59, 59)
     # Late in the evening the start day still does not count.
-    assert due_after(local(2026, 2, 13, 23, 50), Duration(1, DAYS), cal_2026) == local(2026, 2, 14, 23, 59, 59)
+    assert due_after(local(2026, 2, 13, 23, 50), Duration(1, DAYS), cal_2026) == local(
+        2026, 2, 14, 23, 59, 59
+    )
 
 
 def test_calendar_days_in_tightening_comparisons():

@@ -5,8 +5,22 @@ from core.inspections.services import visit_record
 from core.inspections.window import LOCAL, inspection_window
 from tests.registry_places import full_items, make_household
 
-IN_WINDOW = dt.datetime(2026, 11, 22, 10, 0, tzinfo=LOCAL)
-BEFORE_WINDOW = dt.datetime(2026, 11, 20, 23, 59, tzinfo=LOCAL)
+
+def _phase_before_today(district) -> tuple[dt.datetime, dt.datetime]:
+    """Put the district's inspection phase on the nine days before today (Beijing), so visits in it
+    are in the past whatever the date; returns a time inside it and one just before it."""
+    from django.utils import timezone
+
+    from core.campaigns.models import Phase
+    from core.campaigns.services import campaign_ensure
+
+    today = timezone.now().astimezone(LOCAL).date()
+    starts_on = today - dt.timedelta(days=9)
+    campaign_ensure(district).phases.filter(key=Phase.INSPECTION).update(
+        starts_on=starts_on, ends_on=today - dt.timedelta(days=1)
+    )
+    start = dt.datetime.combine(starts_on, dt.time(0, 0), tzinfo=LOCAL)
+    return start + dt.timedelta(days=1, hours=10), start - dt.timedelta(minutes=1)
 
 
 def _visit(org, household, kind, at):
@@ -16,26 +30,32 @@ def _visit(org, household, kind, at):
 
 
 def test_window_is_the_campaigns_inspection_phase_in_local_dates_inclusive(street_a):
+    from core.campaigns.services import campaign_ensure
+
+    year = campaign_ensure(street_a.district).starts_on.year  # the plan's default: 11-21..11-30
     start, end = inspection_window(street_a.district)
-    assert start == dt.datetime(2026, 11, 21, tzinfo=LOCAL) and end == dt.datetime(2026, 12, 1, tzinfo=LOCAL)
+    assert start == dt.datetime(year, 11, 21, tzinfo=LOCAL) and end == dt.datetime(year, 12, 1, tzinfo=LOCAL)
 
 
 def test_moving_the_inspection_phase_moves_coverage(org_a, street_a):
     from core.campaigns.models import Phase
     from core.campaigns.services import campaign_ensure
 
+    in_window, _before = _phase_before_today(street_a.district)
     household = make_household(org_a, grid=org_a.g1)
-    _visit(org_a, household, "home", IN_WINDOW)
+    _visit(org_a, household, "home", in_window)
     assert coverage(member=org_a.members["street_staff"]).covered == 1
 
+    later = in_window.date() + dt.timedelta(days=1)
     campaign_ensure(street_a.district).phases.filter(key=Phase.INSPECTION).update(
-        starts_on=dt.date(2026, 11, 23), ends_on=dt.date(2026, 11, 30)
+        starts_on=later, ends_on=later + dt.timedelta(days=7)
     )
 
     assert coverage(member=org_a.members["street_staff"]).covered == 0
 
 
 def test_coverage_counts_home_visits_in_window_and_phone_only_follow_ups(org_a):
+    IN_WINDOW, BEFORE_WINDOW = _phase_before_today(org_a.office.district)  # noqa: N806
     g1_home = make_household(org_a, grid=org_a.g1)  # covered: home visit in window
     g1_phone = make_household(org_a, grid=org_a.g1)  # NOT covered: phone, not phone-only
     g1_early = make_household(org_a, grid=org_a.g1)  # NOT covered: before window

@@ -116,7 +116,7 @@ def test_ledgers_export_to_excel_with_filters(org_a, web_client, users):
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert rows[0][0] == "问题台账" and rows[1][4] == "排查项"
     assert [r[5] for r in rows[2:]] == ["私拉电线"]
-    assert [r[5:7] for r in list(needs.iter_rows(values_only=True))[2:]] == [("米面油", 3)]
+    assert [r[6:8] for r in list(needs.iter_rows(values_only=True))[2:]] == [("米面油", 3)]
 
 
 def test_full_id_button_returns_number_and_audits(org_a, web_client, users):

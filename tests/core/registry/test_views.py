@@ -142,4 +142,4 @@ def test_deactivate_household_and_person_from_the_household_page(org_a, web_clie
     second.refresh_from_db()
     assert not first.is_active and "请说明注销原因" in refused.content.decode()
     assert not household.is_active and not second.is_active
-    assert f"/households/{household.pk}/\"" not in client.get("/households/").content.decode()
+    assert f'/households/{household.pk}/"' not in client.get("/households/").content.decode()

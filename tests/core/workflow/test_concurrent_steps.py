@@ -65,11 +65,19 @@ def test_two_simultaneous_responds_one_200_one_409_one_event(committed_place, li
             }
             host = place.office.domains.get(is_primary=True).domain
             with tenant_context(place.office):
-                community, grid = Community.objects.get(pk=place.community_id), Grid.objects.get(pk=place.grid_id)
+                community, grid = (
+                    Community.objects.get(pk=place.community_id),
+                    Grid.objects.get(pk=place.grid_id),
+                )
                 ids = [
                     request_receive(
-                        actor=place.member("street_staff"), channel="hotline", category="heating",
-                        description=f"暖气不热 {i}", requester_name=f"居民{i}", community=community, grid=grid,
+                        actor=place.member("street_staff"),
+                        channel="hotline",
+                        category="heating",
+                        description=f"暖气不热 {i}",
+                        requester_name=f"居民{i}",
+                        community=community,
+                        grid=grid,
                     ).pk
                     for i in range(PAIRS)
                 ]
@@ -97,9 +105,9 @@ def test_two_simultaneous_responds_one_200_one_409_one_event(committed_place, li
                     winner = next(body for code, body in results if code == 200) if pk == ids[-1] else None
                     assert obj.status == "responded"
                     assert RequestEvent.objects.filter(request=obj, step="responded").count() == 1
-                    assert AuditEvent.objects.filter(
-                        action="request.responded", object_id=str(pk)
-                    ).count() == 1
+                    assert (
+                        AuditEvent.objects.filter(action="request.responded", object_id=str(pk)).count() == 1
+                    )
                     respond = [c for c in clocks_of(obj) if c.kind == "respond"]
                     assert len(respond) == 1 and respond[0].met_at is not None
                     if winner is not None:

@@ -52,14 +52,24 @@ def test_a_workflow_refuses_unknown_statuses_and_steps_declared_twice():
 
     with pytest.raises(ValueError, match="unknown statuses"):
         Workflow(
-            model=CitizenRequest, status_labels={"a": "甲"}, steps=[Step("go", "走", {"a"}, "b", "request.view")],
-            event_model=Event, event_fk="request", audit_prefix="x",
+            model=CitizenRequest,
+            status_labels={"a": "甲"},
+            steps=[Step("go", "走", {"a"}, "b", "request.view")],
+            event_model=Event,
+            event_fk="request",
+            audit_prefix="x",
         )
     with pytest.raises(ValueError, match="declared twice"):
         Workflow(
-            model=CitizenRequest, status_labels={"a": "甲"},
-            steps=[Step("go", "走", {"a"}, "a", "request.view"), Step("go", "走", {"a"}, "a", "request.view")],
-            event_model=Event, event_fk="request", audit_prefix="x",
+            model=CitizenRequest,
+            status_labels={"a": "甲"},
+            steps=[
+                Step("go", "走", {"a"}, "a", "request.view"),
+                Step("go", "走", {"a"}, "a", "request.view"),
+            ],
+            event_model=Event,
+            event_fk="request",
+            audit_prefix="x",
         )
 
 
@@ -118,7 +128,9 @@ def test_step_services_refuse_actors_without_the_action(place):
     with pytest.raises(PermissionDenied):
         req.request_respond(request=obj, actor=place.member("building_head"), note="x", at=T0)
     with pytest.raises(PermissionDenied):
-        req.request_assign(request=obj, actor=place.member("volunteer"), assignee_user_id=place.users["grid_worker"].pk)
+        req.request_assign(
+            request=obj, actor=place.member("volunteer"), assignee_user_id=place.users["grid_worker"].pk
+        )
     obj.refresh_from_db()
     assert obj.status == "received"
 
@@ -128,10 +140,18 @@ def test_request_services_refuse_an_actor_outside_their_reach(place):
     director = place.member("community_director")  # of 东社区; the request is in 西社区
     for call in (
         lambda: req.request_respond(request=obj, actor=director, note="x", at=T0),
-        lambda: req.request_assign(request=obj, actor=director, assignee_user_id=place.users["grid_worker"].pk),
+        lambda: req.request_assign(
+            request=obj, actor=director, assignee_user_id=place.users["grid_worker"].pk
+        ),
         lambda: req.request_receive(
-            actor=director, channel="hotline", category="food", description="x", requester_name="y",
-            community=place.other_community, received_at=T0, now=T0,
+            actor=director,
+            channel="hotline",
+            category="food",
+            description="x",
+            requester_name="y",
+            community=place.other_community,
+            received_at=T0,
+            now=T0,
         ),
         lambda: rect.rectification_from_request(request=obj, actor=director, now=T0),
     ):
@@ -144,16 +164,26 @@ def test_request_services_refuse_an_actor_outside_their_reach(place):
 
 def test_rectification_services_refuse_an_actor_outside_their_reach(place):
     item = rect.rectification_create(
-        actor=place.member("street_staff"), source_type="upstream", source_note="督查", title="电线老化",
-        community=place.other_community, responsible_user_id=place.users["street_staff"].pk, now=T0,
+        actor=place.member("street_staff"),
+        source_type="upstream",
+        source_note="督查",
+        title="电线老化",
+        community=place.other_community,
+        responsible_user_id=place.users["street_staff"].pk,
+        now=T0,
     )
     director = place.member("community_director")
     for call in (
         lambda: rect.rectification_add_evidence(item=item, actor=director, text="已修", now=T0),
         lambda: rect.rectification_fix(item=item, actor=director, note="已修", now=T0),
         lambda: rect.rectification_create(
-            actor=director, source_type="upstream", source_note="督查", title="x",
-            community=place.other_community, responsible_user_id=place.users["street_staff"].pk, now=T0,
+            actor=director,
+            source_type="upstream",
+            source_note="督查",
+            title="x",
+            community=place.other_community,
+            responsible_user_id=place.users["street_staff"].pk,
+            now=T0,
         ),
     ):
         with pytest.raises(PermissionDenied):
@@ -166,8 +196,13 @@ def test_a_request_becomes_a_rectification_once_and_only_through_its_path(place)
     staff = place.member("street_staff")
     with pytest.raises(ValidationError) as direct:
         rect.rectification_create(
-            actor=staff, source_type="request", source_id=obj.pk, title="电线", community=place.community,
-            responsible_user_id=place.users["street_staff"].pk, now=T0,
+            actor=staff,
+            source_type="request",
+            source_id=obj.pk,
+            title="电线",
+            community=place.community,
+            responsible_user_id=place.users["street_staff"].pk,
+            now=T0,
         )
     assert "source_type" in direct.value.message_dict
 
@@ -184,8 +219,13 @@ def test_the_database_holds_one_rectification_per_request(place):
     first = rect.rectification_from_request(request=obj, actor=place.member("street_staff"), now=T0)
     with pytest.raises(IntegrityError), transaction.atomic():
         Rectification.objects.create(
-            source_type="request", source_id=obj.pk, title="again", community=place.community,
-            responsible_user_id=first.responsible_user_id, lookback_days=14, created_at=T0,
+            source_type="request",
+            source_id=obj.pk,
+            title="again",
+            community=place.community,
+            responsible_user_id=first.responsible_user_id,
+            lookback_days=14,
+            created_at=T0,
         )
 
 
