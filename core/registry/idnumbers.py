@@ -139,11 +139,11 @@ def id_decrypt(token: str) -> str:
 
 def file_encrypt(content: bytes) -> bytes:
     """Encrypt an uploaded file that holds ID numbers (a roster waiting for its import), same key."""
-    return _fernet(settings.NUANDONG_ID_ENCRYPTION_KEY, settings.SECRET_KEY).encrypt(content)
+    return id_cipher().encrypt(content)
 
 
 def file_decrypt(token: bytes) -> bytes:
-    return _fernet(settings.NUANDONG_ID_ENCRYPTION_KEY, settings.SECRET_KEY).decrypt(bytes(token))
+    return id_cipher().decrypt(bytes(token))
 
 
 def id_hash(number: str) -> str:
