@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from django.db.models import Prefetch
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
@@ -234,7 +235,13 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
     def get_queryset(self):
         return (
             visit_list(member=self.request.member)
-            .prefetch_related("items", "needs__household", "problems__household", "photos")
+            .prefetch_related(
+                "items",
+                Prefetch("needs", queryset=Need.objects.select_related("household")),
+                # household for community/grid, rectification for the item it became (no N+1)
+                Prefetch("problems", queryset=Problem.objects.select_related("household", "rectification")),
+                "photos",
+            )
             .order_by("-visited_at", "-id")
         )
 

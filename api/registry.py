@@ -269,7 +269,7 @@ class HouseholdViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
     filterset_class = HouseholdFilter
 
     def get_queryset(self):
-        return household_list(member=self.request.member).order_by("id")
+        return household_list(member=self.request.member, heads=False).order_by("id")
 
     def save(self, actor, instance, data):
         if instance is None:

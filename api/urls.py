@@ -9,6 +9,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from api import campaigns, deadlines, notifications
+from api import relief as relief_api
 from api.auth import TokenObtainApi
 from api.inspections import CoverageApi, DistrictIdDuplicatesApi, NeedViewSet, ProblemViewSet, VisitViewSet
 from api.me import MeApi
@@ -37,9 +38,11 @@ for prefix, viewset in [
     _street_router.register(prefix, viewset, basename=prefix.rstrip("s"))
 _street_router.register("requests", RequestViewSet, basename="api-requests")
 _street_router.register("rectifications", RectificationViewSet, basename="api-rectifications")
+_relief_paths = relief_api.register(_street_router)
 
 street_patterns: list = [
     *_street_router.urls,
+    *_relief_paths,
     path("coverage/", CoverageApi.as_view(), name="api-coverage"),
     path("deadlines/", deadlines.DeadlineListApi.as_view(), name="api-deadlines"),
     path("deadlines/on-time/", deadlines.OnTimeRateApi.as_view(), name="api-deadlines-on-time"),
@@ -57,4 +60,5 @@ district_patterns: list = [
     ),
     path("campaigns/calendar/", campaigns.CalendarApi.as_view(), name="api-campaign-calendar"),
     path("campaigns/progress/", campaigns.ProgressApi.as_view(), name="api-campaign-progress"),
+    path("relief-policy/", relief_api.ReliefPolicyApi.as_view(), name="api-relief-policy"),
 ]

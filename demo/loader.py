@@ -34,7 +34,7 @@ DEMO_USERS = [
     ("yx_staff", "street_staff", "yingxiong", "陈民政"),
 ]
 DEMO_ACCOUNTS = [(u, r, w) for u, r, w, _n in DEMO_USERS]
-STREET_DEMO_LOADERS: list[str] = ["demo.registry.load", "demo.requests.load"]
+STREET_DEMO_LOADERS: list[str] = ["demo.registry.load", "demo.requests.load", "demo.relief.load"]
 
 
 def demo_load() -> bool:

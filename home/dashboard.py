@@ -87,11 +87,24 @@ def _rectifications(member: Member) -> Card:
     )
 
 
+def _relief(member: Member) -> Card:
+    from core.relief.selectors import cases_waiting_on, overdue_relief_clocks
+
+    waiting = len(cases_waiting_on(member=member))
+    overdue = overdue_relief_clocks(member=member).count()
+    return Card(
+        "救助",
+        reverse("relief:cases"),
+        [("待我办理", waiting, "warn" if waiting else ""), ("救助时限超时", overdue, "bad" if overdue else "")],
+    )
+
+
 CARDS = [
     ("deadline.view", _deadlines),
     ("coverage.view", _coverage),
     ("request.view", _requests),
     ("rectification.view", _rectifications),
+    ("relief.view", _relief),
 ]
 
 

@@ -88,6 +88,7 @@ SHARED_APPS = [
     "core.notifications",
     "core.jobs",
     "core.campaigns",
+    "core.reliefpolicy",
     "api",
     "reports",
     # front doors and composers without tables (docs/architecture.md)
@@ -104,6 +105,7 @@ TENANT_APPS = [
     "core.inspections",
     "core.requests",
     "core.rectification",
+    "core.relief",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -122,8 +124,10 @@ MIDDLEWARE = [
     # /healthz answers before tenant routing (which needs the database): nuandong/outage.py
     "nuandong.outage.HealthzMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Above WhiteNoise so stylesheets are compressed too when no pre-compressed copy exists (a
+    # phone on a weak signal pays for every byte); WhiteNoise's own .gz/.br copies pass untouched.
     "django.middleware.gzip.GZipMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "nuandong.middleware.TenantMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "nuandong.middleware.LanguageMiddleware",
@@ -163,8 +167,16 @@ if not DATABASE_URL:
     from nuandong.embedded import embedded_postgres_url
 
     DATABASE_URL = embedded_postgres_url(VAR_DIR)
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# Persistent connections (a new PostgreSQL connection costs ~11 ms under load) and a backend that
+# sends `SET search_path` only when the session's path differs from the street office's
+# (docs/adr/0015-search-path-and-connections.md). NUANDONG_DB_ENGINE / NUANDONG_CONN_MAX_AGE exist
+# so the visit-load benchmark can run django-tenants' own backend without persistence side by side.
+DATABASES = {
+    "default": dj_database_url.parse(
+        DATABASE_URL, conn_max_age=int(os.environ.get("NUANDONG_CONN_MAX_AGE", "300")), conn_health_checks=True
+    )
+}
+DATABASES["default"]["ENGINE"] = os.environ.get("NUANDONG_DB_ENGINE", "nuandong.db_backend")
 if os.environ.get("NUANDONG_TEST_DB_NAME"):
     DATABASES["default"]["TEST"] = {"NAME": os.environ["NUANDONG_TEST_DB_NAME"]}
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
@@ -202,6 +214,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "deadlines-scan": {"task": "deadlines.scan", "schedule": 60.0},
     "notifications-dispatch": {"task": "notifications.outbox_dispatch", "schedule": 60.0},
     "login-handoffs-purge": {"task": "tenants.login_handoffs_purge", "schedule": 24 * 3600.0},
+    "relief-daily": {"task": "relief.daily", "schedule": 3600.0},
     # Durable jobs (core/jobs): send what waited for the broker, resume what a dead worker left.
     "jobs-sweep": {"task": "jobs.sweep", "schedule": 60.0},
     "roster-files-purge": {"task": "registry.roster_files_purge", "schedule": 3600.0},
@@ -292,6 +305,11 @@ SPECTACULAR_SETTINGS = {
         "ClockStateEnum": "core.deadlines.models.ClockState",
         "CalendarDayKindEnum": "core.campaigns.models.CalendarDay.Kind",
         "DeliverableKindEnum": "core.campaigns.models.Deliverable.Kind",
+        "ReliefCaseKindEnum": "core.relief.models.CaseKind",
+        "ReliefCaseStatusEnum": "core.relief.models.CaseStatus",
+        "ReliefEvidenceKindEnum": "core.relief.models.EvidenceKind",
+        "StockMovementKindEnum": "core.relief.models.MovementKind",
+        "ReliefPaymentStatusEnum": "core.relief.models.Payment.Status",
     },
     # Swagger UI assets are served from our own static files: street offices' networks may not
     # reach a public CDN.

@@ -43,5 +43,12 @@ def queue_on_commit_or_later(task, **kwargs) -> None:
 
 @shared_task(base=TenantTask, name="nuandong.worker_ping")
 def worker_ping() -> dict:
-    """Answer from a worker with the schema it ran in: proves broker, worker and tenant context."""
-    return {"schema": connection.schema_name, "at": timezone.now().isoformat()}
+    """Answer from a worker with the schema it ran in: proves broker, worker and tenant context.
+
+    ``schema`` is the street office the task was queued for; ``db_schemas`` the schemas PostgreSQL
+    itself searched for this task's statement (``current_schemas``) — the two must agree.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_schemas(false)::text[]")
+        db_schemas = cursor.fetchone()[0]
+    return {"schema": connection.schema_name, "db_schemas": db_schemas, "at": timezone.now().isoformat()}

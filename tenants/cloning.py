@@ -78,50 +78,52 @@ def schema_clone(*, source: str, target: str) -> bool:
             return False
         # Catalog DDL is printed schema-qualified only for schemas off the search path.
         cursor.execute("SELECT set_config('search_path', 'public', true)")
-        cursor.execute(f"CREATE SCHEMA {_q(target)}")
-
+        # Read everything first, then send all the DDL in one round trip (a round trip costs more than
+        # most of these statements on a busy machine).
+        ddl = [f"CREATE SCHEMA {_q(target)}"]
         cursor.execute(
             "SELECT pg_get_functiondef(p.oid) FROM pg_proc p WHERE p.pronamespace = %s::regnamespace ORDER BY p.oid",
             [source],
         )
-        for (ddl,) in cursor.fetchall():
-            cursor.execute(_requalify(ddl, source, target))
+        ddl += [_requalify(row[0], source, target) for row in cursor.fetchall()]
 
         cursor.execute(
             "SELECT c.relname FROM pg_class c WHERE c.relnamespace = %s::regnamespace AND c.relkind = 'r' "
             "ORDER BY c.oid",
             [source],
         )
-        tables = [row[0] for row in cursor.fetchall()]
-        for table in tables:
-            # Columns, NOT NULL, defaults, identity (fresh sequences, same names), generated columns.
-            cursor.execute(
+        for (table,) in cursor.fetchall():
+            # Columns, NOT NULL, defaults, identity (fresh sequences, same names), generated columns;
+            # then the rows (migration history, content types...): copying an empty table costs nothing.
+            ddl.append(
                 f"CREATE TABLE {_q(target)}.{_q(table)} (LIKE {_q(source)}.{_q(table)} INCLUDING DEFAULTS "
                 "INCLUDING IDENTITY INCLUDING GENERATED INCLUDING STORAGE INCLUDING COMMENTS)"
             )
-            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {_q(source)}.{_q(table)})")
-            if cursor.fetchone()[0]:
-                cursor.execute(
-                    f"INSERT INTO {_q(target)}.{_q(table)} OVERRIDING SYSTEM VALUE "
-                    f"SELECT * FROM {_q(source)}.{_q(table)}"
-                )
+            ddl.append(
+                f"INSERT INTO {_q(target)}.{_q(table)} OVERRIDING SYSTEM VALUE SELECT * FROM {_q(source)}.{_q(table)}"
+            )
 
-        # Identity sequences continue where the template's stand.
+        # Identity sequences continue where the template's stand. Only the template's own identity
+        # sequences are read (pg_depend 'i' links each to its column): the pg_sequences view would
+        # read every sequence of every schema, a cost growing with the number of street offices.
         cursor.execute(
             """
-            SELECT c.relname, a.attname, s.last_value
-              FROM pg_attribute a
-              JOIN pg_class c ON c.oid = a.attrelid
-              JOIN pg_sequences s ON s.schemaname = %s
-                   AND s.sequencename = split_part(pg_get_serial_sequence(quote_ident(%s) || '.' || quote_ident(c.relname), a.attname), '.', 2)
-             WHERE c.relnamespace = %s::regnamespace AND a.attidentity <> '' AND s.last_value IS NOT NULL
+            SELECT c.relname, a.attname, pg_sequence_last_value(d.objid)
+              FROM pg_depend d
+              JOIN pg_class q ON q.oid = d.objid AND q.relkind = 'S'
+              JOIN pg_class c ON c.oid = d.refobjid
+              JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.refobjsubid
+             WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+               AND d.deptype = 'i' AND c.relnamespace = %s::regnamespace AND a.attidentity <> ''
+               AND pg_sequence_last_value(d.objid) IS NOT NULL
             """,
-            [source, source, source],
+            [source],
         )
         for table, column, last_value in cursor.fetchall():
-            cursor.execute(
-                "SELECT setval(pg_get_serial_sequence(%s, %s), %s)",
-                [f"{_q(target)}.{_q(table)}", column, last_value],
+            qualified = f"{_q(target)}.{_q(table)}".replace("'", "''")
+            column_literal = column.replace("'", "''")
+            ddl.append(
+                f"SELECT setval(pg_get_serial_sequence('{qualified}', '{column_literal}'), {int(last_value)})"
             )
 
         # Constraints (primary, unique, check, exclusion, then foreign keys), keeping their names.
@@ -134,11 +136,10 @@ def schema_clone(*, source: str, target: str) -> bool:
             """,
             [source],
         )
-        for table, name, definition in cursor.fetchall():
-            cursor.execute(
-                f"ALTER TABLE {_q(target)}.{_q(table)} ADD CONSTRAINT {_q(name)} "
-                + _requalify(definition, source, target)
-            )
+        ddl += [
+            f"ALTER TABLE {_q(target)}.{_q(table)} ADD CONSTRAINT {_q(name)} " + _requalify(definition, source, target)
+            for table, name, definition in cursor.fetchall()
+        ]
 
         # Indexes that back no constraint (those came with their constraint).
         cursor.execute(
@@ -151,8 +152,7 @@ def schema_clone(*, source: str, target: str) -> bool:
             """,
             [source],
         )
-        for (ddl,) in cursor.fetchall():
-            cursor.execute(_requalify(ddl, source, target))
+        ddl += [_requalify(row[0], source, target) for row in cursor.fetchall()]
 
         cursor.execute(
             """
@@ -163,7 +163,9 @@ def schema_clone(*, source: str, target: str) -> bool:
             """,
             [source],
         )
-        for (ddl,) in cursor.fetchall():
-            cursor.execute(_requalify(ddl, source, target))
+        ddl += [_requalify(row[0], source, target) for row in cursor.fetchall()]
+        # One round trip; no parameters, so PostgreSQL runs them as one multi-statement query, in
+        # the caller's transaction. Printed DDL holds no '%' placeholders (none is passed).
+        cursor.execute(";\n".join(ddl))
     connection.search_path_set_schemas = None  # django-tenants sets its own path again on next use
     return True

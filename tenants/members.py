@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from tenants.models import PUBLIC_SCHEMA, District, Membership, StreetOffice, User
 from tenants.roles import (
     DISTRICT_ROLES,
+    DISTRICT_STREET_WRITES,
     ROLE_SCOPE,
     SCOPE_COMMUNITY,
     SCOPE_GRID,
@@ -48,7 +49,7 @@ class Member:
     def can(self, action: str) -> bool:
         if not role_can(self.role, action):
             return False
-        if self.read_only and not is_read_action(action):
+        if self.read_only and not is_read_action(action) and action not in DISTRICT_STREET_WRITES:
             return False
         if self.scope in (SCOPE_COMMUNITY, SCOPE_GRID) and self.community_id is None and self.grid_id is None:
             # A community/grid role not yet assigned to a community or grid sees nothing narrow.

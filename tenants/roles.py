@@ -93,10 +93,15 @@ ACTIONS: dict[str, str] = {
     "relief.view": "查看救助 / view relief",
     "relief.edit": "登记救助 / record relief",
     "relief.approve": "审批救助 / approve relief",
+    "relief.district_decide": "审批超街道额度的救助（区级） / decide relief above the street's limit (district)",
     "material.view": "查看物资台账 / view the material ledger",
     "material.edit": "物资入库与发放 / record material in and out",
     "patrol.view": "查看街面巡查 / view patrols",
     "patrol.create": "记录街面巡查 / record patrols",
+    "patrol.schedule": "设置街面巡查计划 / set the patrol schedule",
+    "holiday.view": "查看节日走访慰问 / view holiday visits",
+    "holiday.manage": "组织节日走访慰问活动 / organise holiday visit campaigns",
+    "holiday.record": "记录节日走访慰问 / record holiday visits",
     "report.view": "查看报表 / view reports",
     "report.compile": "编制报表 / compile reports",
     "report.submit": "报送报表 / submit reports",
@@ -114,6 +119,9 @@ def is_read_action(action: str) -> bool:
 
 _VIEW_ALL_STREET = {a for a in ACTIONS if is_read_action(a) and not a.startswith(("district.",))}
 _SELF = {"deadline.view", "notification.view", "notification.read", "street.view"}
+# Write actions a district role may take inside a street office (where it otherwise only reads):
+# relief above the street's limit is decided by the district (issue 13).
+DISTRICT_STREET_WRITES = frozenset({"relief.district_decide"})
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     DISTRICT_ADMIN: frozenset(
@@ -133,6 +141,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "notification.view",
             "notification.read",
             "audit.view",
+            "relief.view",
+            "relief.district_decide",
+            "material.view",
+            "patrol.view",
+            "holiday.view",
         }
     ),
     DISTRICT_VIEWER: frozenset(
@@ -146,6 +159,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "notification.view",
             "coverage.view",
             "notification.read",
+            "relief.view",
+            "material.view",
+            "patrol.view",
+            "holiday.view",
         }
     ),
     STREET_LEADER: frozenset(
@@ -157,6 +174,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "relief.approve",
             "rectification.verify",
             "notification.read",
+            "patrol.schedule",
+            "holiday.manage",
         }
     ),
     STREET_STAFF: frozenset(
@@ -167,6 +186,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "district.manage_members",
             "campaign.manage",
             "report.approve",
+            "relief.district_decide",
         }
     ),
     COMMUNITY_DIRECTOR: frozenset(
@@ -192,6 +212,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "hotline.edit",
             "campaign.view",
             "notification.read",
+            "holiday.record",
         }
     ),
     COMMUNITY_WORKER: frozenset(
@@ -213,6 +234,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "report.compile",
             "campaign.view",
             "notification.read",
+            "holiday.record",
         }
     ),
     GRID_WORKER: frozenset(
@@ -232,13 +254,15 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "request.feedback",
             "rectification.view",
             "rectification.edit",
+            "holiday.view",
+            "holiday.record",
         }
     ),
     BUILDING_HEAD: frozenset(
         _SELF | {"org.view", "household.view", "visit.view", "request.view", "request.create"}
     ),
     ENFORCEMENT: frozenset(_SELF | {"patrol.view", "patrol.create", "request.view", "request.create"}),
-    VOLUNTEER: frozenset(_SELF | {"material.view"}),
+    VOLUNTEER: frozenset(_SELF | {"material.view", "holiday.view", "holiday.record"}),
 }
 
 

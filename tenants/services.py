@@ -40,21 +40,35 @@ def platform_setup(*, verbosity: int = 0) -> dict:
     """Turn an empty database into a working, empty platform; running it again changes nothing.
 
     Migrates the public schema, the template schema new street offices are cloned from, and every
-    existing street office; makes sure the district site answers on NUANDONG_BASE_DOMAIN.
+    existing street office — only those whose recorded migrations lack one on disk
+    (``tenants.migration_state``), so a start with every schema current costs the same with any
+    number of street offices; makes sure the district site answers on NUANDONG_BASE_DOMAIN.
+    Returns ``{"public_created": bool, "migrated": [schemas], "seconds": float}``.
     """
+    from tenants.migration_state import schemas_behind
+
     started = time.monotonic()
-    call_command("migrate_schemas", shared=True, interactive=False, verbosity=verbosity)
+    migrated: list[str] = []
+    if schemas_behind([PUBLIC_SCHEMA]) != []:
+        call_command("migrate_schemas", shared=True, interactive=False, verbosity=verbosity)
+        migrated.append(PUBLIC_SCHEMA)
     template = settings.TENANT_BASE_SCHEMA
     with connection.cursor() as cursor:
         cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{template}"')
-    call_command("migrate_schemas", schema_name=template, interactive=False, verbosity=verbosity)
-    if StreetOffice.objects.exclude(schema_name=PUBLIC_SCHEMA).exists():
-        call_command("migrate_schemas", tenant=True, interactive=False, verbosity=verbosity)
+    offices = list(
+        StreetOffice.objects.exclude(schema_name=PUBLIC_SCHEMA).order_by("pk").values_list("schema_name", flat=True)
+    )
+    behind = schemas_behind([template, *offices])
+    if behind is None:  # cannot tell: migrate everything, as before
+        behind = [template, *offices]
+    for schema in behind:
+        call_command("migrate_schemas", schema_name=schema, interactive=False, verbosity=verbosity)
+    migrated += behind
     public, created = StreetOffice.objects.get_or_create(
         schema_name=PUBLIC_SCHEMA, defaults={"name": "暖冬平台", "slug": "platform"}
     )
     Domain.objects.get_or_create(domain=settings.BASE_DOMAIN, defaults={"tenant": public, "is_primary": True})
-    return {"public_created": created, "seconds": round(time.monotonic() - started, 2)}
+    return {"public_created": created, "migrated": migrated, "seconds": round(time.monotonic() - started, 2)}
 
 
 # --- districts ------------------------------------------------------------------------------

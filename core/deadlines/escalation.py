@@ -30,6 +30,13 @@ KIND_LABELS = {
     "lookback": "回头看",
     "deliverable": "阶段任务",
     "problem": "问题整改",
+    "relief_whole": "救助审核确认",
+    "relief_decide": "救助审批",
+    "relief_help": "先行救助",
+    "relief_paperwork": "补办救助手续",
+    "relief_confirm": "公示后确认",
+    "relief_refusal": "不予批准书面告知",
+    "patrol_week": "每周街面巡查",
     "need": "需求办结",
 }
 

@@ -37,6 +37,9 @@ CHECKLIST: tuple[ChecklistItem, ...] = (
 )
 CHECKLIST_BY_CODE = {item.code: item for item in CHECKLIST}
 ITEM_CHOICES = [(item.code, item.label) for item in CHECKLIST]
+# Problems raised by other ledgers than a visit's checklist (they are not asked on visits).
+RELIEF_PAYMENT_ITEM = "relief_payment"
+PROBLEM_ITEM_CHOICES = [*ITEM_CHOICES, (RELIEF_PAYMENT_ITEM, "救助金未足额按时发放")]
 
 RESULT_OK, RESULT_HAZARD, RESULT_NA = "ok", "hazard", "na"
 RESULT_CHOICES = [(RESULT_OK, "正常"), (RESULT_HAZARD, "存在问题"), (RESULT_NA, "不适用")]

@@ -6,7 +6,13 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
-from core.inspections.checklist import ITEM_CHOICES, NEED_TYPE_CHOICES, RESULT_CHOICES, URGENCY_CHOICES
+from core.inspections.checklist import (
+    ITEM_CHOICES,
+    NEED_TYPE_CHOICES,
+    PROBLEM_ITEM_CHOICES,
+    RESULT_CHOICES,
+    URGENCY_CHOICES,
+)
 from core.registry.models import Household, Person
 
 
@@ -92,7 +98,7 @@ class Problem(models.Model):
 
     visit = models.ForeignKey(Visit, on_delete=models.PROTECT, null=True, blank=True, related_name="problems")
     household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="problems")
-    item = models.CharField("排查项", max_length=32, choices=ITEM_CHOICES)
+    item = models.CharField("排查项", max_length=32, choices=PROBLEM_ITEM_CHOICES)
     description = models.CharField("问题描述", max_length=500)
     responsible_user_id = models.BigIntegerField(null=True, blank=True)
     responsible_name = models.CharField("责任人", max_length=50)

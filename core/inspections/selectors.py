@@ -25,15 +25,21 @@ def covering_visits(window: tuple) -> QuerySet[Visit]:
     )
 
 
-def households_with_coverage(*, member: Member) -> QuerySet[Household]:
-    """Active households in reach, annotated ``covered`` (one EXISTS, no join: safe to group by)."""
-    window = inspection_window(member.district)
+def households_with_coverage(*, member: Member, window=None) -> QuerySet[Household]:
+    """Active households in reach, annotated ``covered`` (one EXISTS, no join: safe to group by).
+
+    ``window``: the inspection window ``(start, end)`` when the caller already read it (a page showing
+    several coverage views reads the campaign once); read from the district's campaign otherwise.
+    """
+    window = window or inspection_window(member.district)
     return scope_households(Household.objects.filter(is_active=True), member).annotate(
         covered=Exists(covering_visits(window)),
     )
 
 
-def my_grid(*, member: Member, grid_id: int | None = None, pending_only: bool = False) -> QuerySet[Household]:
+def my_grid(
+    *, member: Member, grid_id: int | None = None, pending_only: bool = False, window=None
+) -> QuerySet[Household]:
     """Households in reach, the ones still needing a visit first."""
     last_visit = (
         Visit.objects.filter(household=OuterRef("pk")).order_by("-visited_at").values("visited_at")[:1]
@@ -45,7 +51,7 @@ def my_grid(*, member: Member, grid_id: int | None = None, pending_only: bool = 
         .values("n")[:1]
     )
     qs = (
-        households_with_coverage(member=member)
+        households_with_coverage(member=member, window=window)
         .select_related("grid", "community")
         .annotate(last_visit_at=Subquery(last_visit), person_count=Coalesce(Subquery(person_count), 0))
     )
@@ -73,10 +79,10 @@ class CoverageRow:
         return round(100.0 * self.covered / self.registered, 1) if self.registered else 100.0
 
 
-def coverage(*, member: Member) -> CoverageRow:
+def coverage(*, member: Member, window=None) -> CoverageRow:
     """Street → community → grid tree of registered / covered households, in one grouped query."""
     rows = (
-        households_with_coverage(member=member)
+        households_with_coverage(member=member, window=window)
         .values("community_id", "community__name", "grid_id", "grid__name")
         .annotate(registered=Count("id"), covered_n=Count("id", filter=Q(covered=True)))
         .order_by("community__sort_order", "community__name", "grid__code", "grid_id")

@@ -90,7 +90,9 @@ def _validate_items(items: list[dict], errors: dict[str, list[str]]) -> list[dic
 
 def _validate_needs(needs: list[dict], household: Household, errors: dict[str, list[str]]) -> list[dict]:
     clean = []
-    person_ids = set(household.persons.values_list("pk", flat=True))
+    # The household's persons are read only when a need names one (most visits name nobody).
+    named = any((raw or {}).get("person_id") for raw in needs or [])
+    person_ids = set(household.persons.values_list("pk", flat=True)) if named else set()
     for index, raw in enumerate(needs or []):
         raw = raw or {}
         key = f"needs.{index}"
@@ -191,7 +193,11 @@ def visit_record(
 def _visit_ledgers(
     *, visit: Visit, items: list[dict], needs: list[dict], assignment: ProblemAssignment | None, actor
 ) -> Visit:
-    """The visit's needs, one problem per hazard, and the audit event (inside visit_record's transaction)."""
+    """The visit's needs, one problem per hazard, and the audit event (inside visit_record's transaction).
+
+    The visit comes back with ``recorded_needs`` / ``recorded_problems``: the rows just made (so a
+    caller reporting them needs no query).
+    """
     household = visit.household
     assignment = assignment or ProblemAssignment(visit.visitor_user_id, visit.visitor_name)
     created_needs = [
@@ -222,6 +228,7 @@ def _visit_ledgers(
             "problems": [p.pk for p in problems],
         },
     )
+    visit.recorded_needs, visit.recorded_problems = created_needs, problems
     return visit
 
 
@@ -252,27 +259,52 @@ def _need_clock_start(need: Need, *, started_at: dt.datetime, actor, now: dt.dat
 
 def _problem_open(*, visit: Visit, item: str, note: str, assignment: ProblemAssignment, actor) -> Problem:
     spec = CHECKLIST_BY_CODE[item]
-    household = visit.household
-    # Hazards are fixed within calendar days of the visit (holidays count): the clock engine's rule.
-    fix_within = Duration(spec.fix_days, DAYS)
+    return problem_raise(
+        household=visit.household,
+        item=item,
+        label=spec.label,
+        description=note,
+        assignment=assignment,
+        fix_within=Duration(spec.fix_days, DAYS),
+        started_at=visit.visited_at,
+        visit=visit,
+        actor=actor,
+    )
+
+
+def problem_raise(
+    *,
+    household: Household,
+    item: str,
+    label: str,
+    description: str,
+    assignment: ProblemAssignment,
+    fix_within: Duration,
+    started_at: dt.datetime,
+    visit: Visit | None = None,
+    actor=None,
+) -> Problem:
+    """Open a problem in the problem ledger with its 'problem' clock (a visit's hazard, or another
+    ledger's finding such as a late relief payment). Problems are fixed within calendar days of
+    ``started_at`` (holidays count): the clock engine's rule. Runs in the caller's transaction."""
     problem = Problem.objects.create(
         visit=visit,
         household=household,
         item=item,
-        description=note,
+        description=description[:500],
         responsible_user_id=assignment.responsible_user_id,
         responsible_name=assignment.responsible_name,
-        due_at=due_after(visit.visited_at, fix_within, WorkCalendar()),
+        due_at=due_after(started_at, fix_within, WorkCalendar()),
     )
     clock_start(
         subject=problem,
         kind=PROBLEM_CLOCK_KIND,
         due_at=problem.due_at,
-        started_at=visit.visited_at,
+        started_at=started_at,
         responsible_user_id=problem.responsible_user_id,
         community_id=household.community_id,
         grid_id=household.grid_id,
-        title=f"{spec.label}：{household}",
+        title=f"{label}：{household}",
         rule=f"{fix_within.label}内整改",
         actor=actor,
     )

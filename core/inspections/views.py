@@ -47,15 +47,16 @@ def my_grid_page(request):
     member = request.member
     grid_id = int(request.GET["grid"]) if request.GET.get("grid", "").isdigit() else None
     show = request.GET.get("show", "pending")
-    qs = my_grid(member=member, grid_id=grid_id, pending_only=show == "pending")
+    window = inspection_window(member.district)  # the campaign is read once for the whole page
+    start, end = window
+    qs = my_grid(member=member, grid_id=grid_id, pending_only=show == "pending", window=window)
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(
             Q(address__icontains=q) | Q(persons__name__icontains=q, persons__is_active=True)
         ).distinct()
     page = Paginator(qs, 40).get_page(request.GET.get("page"))
-    tree = coverage(member=member)
-    start, end = inspection_window(member.district)
+    tree = coverage(member=member, window=window)
     return render(
         request,
         "inspections/my_grid.html",
@@ -117,7 +118,7 @@ def visit_new(request, household_id: int):
         except ValidationError as exc:
             errors = errors_of(exc)
         else:
-            n_problems, n_needs = visit.problems.count(), visit.needs.count()
+            n_problems, n_needs = len(visit.recorded_problems), len(visit.recorded_needs)
             messages.success(
                 request, f"已保存{visit.get_kind_display()}：发现问题 {n_problems} 项，需求 {n_needs} 条"
             )

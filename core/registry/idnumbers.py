@@ -64,9 +64,7 @@ def id_problem(number: str) -> str:
     if not (number[17].isascii() and (number[17].isdigit() or number[17] == "X")):
         return f"身份证号末位“{number[17]}”应为数字或X / ID number: the last character must be a digit or X"
     if id_check_char(number[:17]) != number[17]:
-        return (
-            "身份证号校验位错误，请逐位核对号码是否抄错 / ID number checksum does not match (check for a typo)"
-        )
+        return "身份证号校验位错误，请逐位核对号码是否抄错 / ID number checksum does not match (check for a typo)"
     return ""
 
 

@@ -930,3 +930,18 @@ def roster_files_purge(*, now: dt.datetime | None = None) -> int:
             _finish(run, failure=f"文件保留期（{FILE_RETENTION.days}天）内未能导入，文件已删除，请重新上传")
         count += 1
     return count
+
+
+def roster_requeue_orphans() -> int:
+    """Give every queued run that has no durable job one (runs uploaded before core/jobs existed,
+    left "排队中" by a broker outage). Returns how many were queued."""
+    from core.jobs.services import job_for
+    from core.registry.tasks import roster_import_job
+
+    count = 0
+    for run in RosterImport.objects.filter(status=RosterImport.Status.QUEUED).exclude(content=b"").only("pk"):
+        if job_for(kind="registry.roster_import", run_id=run.pk) is None:
+            with transaction.atomic():
+                roster_import_job.job.enqueue(run_id=run.pk)
+            count += 1
+    return count

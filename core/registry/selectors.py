@@ -14,14 +14,15 @@ from tenants.members import Member
 from tenants.models import IdHashClaim, StreetOffice
 
 
-def household_list(*, member: Member) -> QuerySet[Household]:
+def household_list(*, member: Member, heads: bool = True) -> QuerySet[Household]:
+    """Active households in reach with ``person_count``; ``heads=True`` also loads ``.heads`` (the
+    household heads, one extra query) for pages that show them — the API does not."""
     qs = Household.objects.select_related("community", "grid", "building").filter(is_active=True)
-    heads = Person.objects.filter(relation=Person.Relation.HEAD, is_active=True)
-    return (
-        scope_households(qs, member)
-        .annotate(person_count=Count("persons", filter=Q(persons__is_active=True)))
-        .prefetch_related(Prefetch("persons", queryset=heads, to_attr="heads"))
-    )
+    qs = scope_households(qs, member).annotate(person_count=Count("persons", filter=Q(persons__is_active=True)))
+    if heads:
+        head_rows = Person.objects.filter(relation=Person.Relation.HEAD, is_active=True)
+        qs = qs.prefetch_related(Prefetch("persons", queryset=head_rows, to_attr="heads"))
+    return qs
 
 
 def household_get(*, member: Member, pk: int) -> Household:

@@ -125,7 +125,11 @@ def household_validate(
                 "仅电话随访须填写联系电话 / phone-only needs a phone number"
             )
     number = (data.get("number") or "").strip()
-    if check_number and number and Household.objects.filter(number=number).exclude(pk=getattr(instance, "pk", None)).exists():
+    if (
+        check_number
+        and number
+        and Household.objects.filter(number=number).exclude(pk=getattr(instance, "pk", None)).exists()
+    ):
         errors["number"] = [f"户编号 {number} 已存在 / household number already exists"]
     return errors
 

@@ -8,7 +8,7 @@ from django_tenants.utils import get_tenant_model, tenant_context
 
 from core.jobs.services import job_handler
 from core.registry.models import RosterImport
-from core.registry.roster import _finish, roster_files_purge, roster_import_run
+from core.registry.roster import _finish, roster_files_purge, roster_import_run, roster_requeue_orphans
 
 
 def _give_up(*, run_id: int, error: str) -> None:
@@ -27,9 +27,11 @@ def roster_import_job(*, run_id: int) -> None:
 
 @shared_task(name="registry.roster_files_purge")
 def roster_files_purge_task() -> int:
-    """Hourly (beat): delete roster files past their retention in every street office."""
+    """Hourly (beat), in every street office: delete roster files past their retention, and give a
+    durable job to any queued run that has none (uploaded before jobs existed)."""
     count = 0
     for office in get_tenant_model().objects.exclude(schema_name="public"):
         with tenant_context(office):
             count += roster_files_purge()
+            roster_requeue_orphans()
     return count

@@ -153,6 +153,11 @@ def _household_ledgers(member, household) -> dict:
     if member.can("problem.view"):
         context["problems"] = list(household.problems.select_related("rectification")[:50])
         context["can_see_rectification"] = member.can("rectification.view")
+    from core.relief.selectors import household_relief
+
+    context |= household_relief(member=member, household=household)
+    context["can_relief"] = member.can("relief.edit") and household.is_active
+    context["can_hand_out"] = member.can("material.edit") and household.is_active
     return context
 
 

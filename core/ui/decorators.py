@@ -9,7 +9,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from tenants.roles import ACTIONS
+from tenants.roles import ACTIONS, DISTRICT_STREET_WRITES
 
 
 def member_required(action: str) -> Callable:
@@ -26,7 +26,11 @@ def member_required(action: str) -> Callable:
                 raise Http404("不是本单位成员 / not a member here")
             if not member.can(action):
                 raise PermissionDenied("当前角色无权访问此页面 / your role may not open this page")
-            if member.read_only and request.method not in ("GET", "HEAD", "OPTIONS"):
+            if (
+                member.read_only
+                and request.method not in ("GET", "HEAD", "OPTIONS")
+                and action not in DISTRICT_STREET_WRITES
+            ):
                 raise PermissionDenied("区级账号在街道只读 / district accounts are read-only in a street")
             return view(request, *args, **kwargs)
 

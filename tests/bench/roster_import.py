@@ -301,7 +301,9 @@ def _office():
 
 
 def run(*, runs: int, size: int | None = None) -> str:
-    persons = size or PERSONS
+    from tests.bench._size import sized
+
+    persons = size or sized(PERSONS, 30)  # --tiny: 30 persons
     runs = max(1, min(runs, 3))  # each run imports the whole file into a fresh street office
     _office_, grids, _m, _u = _office()
     content, households = _roster(grids, persons)

@@ -1,11 +1,13 @@
-"""Benchmark runner: ``./deploy/dev bench [name ...] [--runs N] [--no-write]``.
+"""Benchmark runner: ``./deploy/dev bench [name ...] [--runs N] [--no-write] [--tiny]``.
 
 Each benchmark is one module in this folder with ``TITLE`` and ``run(*, runs) -> str`` (a
 markdown body). The runner gives it a throw-away database (``<your database>_bench``, dropped
 afterwards) that `nuandong setup` has prepared, then rewrites the benchmark's own section of
 docs/benchmarks.md, between ``<!-- bench:NAME -->`` and ``<!-- /bench:NAME -->``.
 
-To add a benchmark: drop ``tests/bench/<name>.py`` here and list it in ``BENCHMARKS``.
+To add a benchmark: drop ``tests/bench/<name>.py`` here and list it in ``BENCHMARKS``; take its
+data sizes from ``tests.bench._size.sized(full, tiny)`` so that ``--tiny`` (what ``.ci/run`` uses:
+one run per variant on a few rows, nothing written) proves it still runs, never how fast.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs" / "benchmarks.md"
-BENCHMARKS = ["tenant_create", "roster_import", "coverage_query", "grid_pages", "deadlines"]
+BENCHMARKS = ["tenant_create", "roster_import", "coverage_query", "grid_pages", "deadlines", "visit_load"]
 
 
 def bench_database_url() -> tuple[str, str]:
@@ -93,10 +95,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--runs", type=int, default=7, help="measurements per variant (median reported)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    parser.add_argument(
+        "--tiny", action="store_true", help="every benchmark on a few rows, 1 run, nothing written (CI: it runs)"
+    )
     args = parser.parse_args(argv)
     names = args.names or BENCHMARKS
-
     sys.path.insert(0, str(ROOT))
+    if args.tiny:
+        from tests.bench._size import ENV
+
+        os.environ[ENV] = "1"
+        args.runs, args.no_write = 1, True
+
     from nuandong import cli
 
     cli._ensure_secret_key()

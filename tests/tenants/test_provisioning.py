@@ -314,6 +314,39 @@ def test_setup_twice_changes_nothing(db):
     assert {"public", "tenant_template", "s_ta", "s_ta2", "s_tb"} <= schemas()
 
 
+def test_setup_with_every_schema_current_migrates_nothing_in_one_look(db, street_a):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tenants.services import platform_setup
+
+    platform_setup()
+    with CaptureQueriesContext(connection) as queries:
+        result = platform_setup()
+
+    assert result["migrated"] == []
+    looks = [q["sql"] for q in queries.captured_queries if "django_migrations" in q["sql"]]
+    assert len(looks) == 2  # public, then the template and every street office at once
+    assert all(street_a.schema_name not in q for q in looks[:1]) and street_a.schema_name in looks[1]
+
+
+def test_a_schema_missing_a_migration_is_told_apart(db, street_a, street_b):
+    from django.db import connection
+
+    from tenants.migration_state import migrations_on_disk, schemas_behind
+
+    app, name = migrations_on_disk()[-1]
+    schemas_list = ["tenant_template", street_a.schema_name, street_b.schema_name]
+    assert schemas_behind(schemas_list) == []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'DELETE FROM "{street_b.schema_name}".django_migrations WHERE app = %s AND name = %s', [app, name]
+        )
+
+    assert schemas_behind(schemas_list) == [street_b.schema_name]
+    assert schemas_behind(["public", "no_such_schema"]) is None  # cannot tell: migrate all
+
+
 # --- the real console script --------------------------------------------------------------------------
 def test_console_script_reports_a_refusal_in_chinese_and_exits_non_zero(db, street_a):
     from tests.conftest import _child_env

@@ -401,3 +401,17 @@ def test_a_file_past_its_retention_is_deleted_and_its_run_fails_with_the_reason(
     run.refresh_from_db()
     assert (run.status, bytes(run.content)) == ("failed", b"")
     assert run.failure == "文件保留期（7天）内未能导入，文件已删除，请重新上传"
+
+
+def test_a_queued_run_without_a_job_gets_one(org_a, users, django_capture_on_commit_callbacks):
+    from core.jobs.models import Job
+    from core.registry.roster import roster_requeue_orphans
+
+    run = RosterImport.objects.create(
+        filename="old.xlsx", content=b"PK...", created_by_user_id=users["street_staff"].pk
+    )
+    with django_capture_on_commit_callbacks(execute=False):
+        assert roster_requeue_orphans() == 1
+        assert roster_requeue_orphans() == 0  # once
+    job = Job.objects.get(kind="registry.roster_import", params__run_id=run.pk)
+    assert (job.schema_name, job.queue, job.state) == (org_a.office.schema_name, "imports", "waiting")

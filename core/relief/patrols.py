@@ -1,0 +1,206 @@
+"""Street patrols (街面巡查): the street's schedule, patrol records with the persons met, and weekly
+compliance as clocks.
+
+Each ISO week (Monday to Sunday, Beijing time) is a ``PatrolWeek`` with a 'patrol_week' clock due at
+the end of Sunday; the clock is met when the week's patrols reach the schedule's number (default two
+a week, with the law-enforcement team 综合执法队). A week short of its schedule is an overdue clock
+for the scanner like any other deadline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core.audit.services import audit_record, model_snapshot
+from core.common import ensure_can
+from core.deadlines.durations import LOCAL_TZ, end_of_local_day
+from core.deadlines.services import clock_meet, clock_start
+from core.org.models import Community
+from core.registry.models import Person
+from core.relief.models import EncounterAction, Patrol, PatrolEncounter, PatrolSchedule, PatrolWeek
+
+CLOCK_PATROL_WEEK = "patrol_week"
+
+
+def _name(actor) -> str:
+    user = getattr(actor, "user", None)
+    return user.display_name() if user else "系统"
+
+
+def week_start(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def patrol_schedule() -> PatrolSchedule:
+    """The street's schedule (defaults: two a week, with 综合执法队) — created on first read."""
+    schedule = PatrolSchedule.objects.order_by("id").first()
+    return schedule or PatrolSchedule.objects.create()
+
+
+@transaction.atomic
+def patrol_schedule_set(*, actor, per_week, with_enforcement: bool = True, areas: str = "") -> PatrolSchedule:
+    """Set patrols per week (1..21) from the next week on; the current week's clock keeps its number."""
+    ensure_can(actor, "patrol.schedule")
+    try:
+        per_week = int(per_week)
+    except (TypeError, ValueError):
+        raise ValidationError({"per_week": ["请填写每周次数 / per_week must be a number"]}) from None
+    if not 1 <= per_week <= 21:
+        raise ValidationError({"per_week": ["每周巡查次数应在 1 到 21 之间 / per_week must be 1..21"]})
+    schedule = PatrolSchedule.objects.select_for_update().filter(pk=patrol_schedule().pk).get()
+    before = model_snapshot(schedule)
+    schedule.per_week, schedule.with_enforcement, schedule.areas = per_week, bool(with_enforcement), (areas or "")[:300]
+    schedule.save()
+    audit_record(actor=actor, action="patrol.schedule", obj=schedule, before=before, after=model_snapshot(schedule))
+    return schedule
+
+
+@transaction.atomic
+def patrol_week_ensure(*, day: dt.date, now: dt.datetime | None = None, actor=None) -> PatrolWeek:
+    """The week containing ``day`` with its clock (created once, with the schedule's number then)."""
+    start = week_start(day)
+    week = PatrolWeek.objects.select_for_update().filter(week_start=start).first()
+    if week is not None:
+        return week
+    schedule = patrol_schedule()
+    PatrolWeek.objects.bulk_create([PatrolWeek(week_start=start, required=schedule.per_week)], ignore_conflicts=True)
+    week = PatrolWeek.objects.select_for_update().get(week_start=start)
+    from core.deadlines.models import Clock
+
+    if not Clock.objects.filter(subject_type="relief.patrolweek", subject_id=week.pk).exists():
+        started = dt.datetime.combine(start, dt.time(0, 0), tzinfo=LOCAL_TZ).astimezone(dt.UTC)
+        due = end_of_local_day(start + dt.timedelta(days=6))
+        clock_start(
+            subject=week,
+            kind=CLOCK_PATROL_WEEK,
+            started_at=started,
+            due_at=due,
+            warn_at=end_of_local_day(start + dt.timedelta(days=4)),
+            now=now,
+            title=f"{start:%m月%d日}当周街面巡查 {week.required} 次",
+            rule=f"每周 {week.required} 次（周日 23:59 前）",
+            actor=actor,
+        )
+    return week
+
+
+@transaction.atomic
+def patrol_record(
+    *,
+    actor,
+    started_at: dt.datetime,
+    area: str,
+    members: str,
+    with_enforcement: bool = False,
+    ended_at: dt.datetime | None = None,
+    community_id: int | None = None,
+    notes: str = "",
+    encounters: list[dict] | tuple = (),
+    now: dt.datetime | None = None,
+) -> Patrol:
+    """Record a patrol and the persons met (``encounters``: dicts with ``description``, ``place``,
+    ``action`` (to_station / to_hospital / refused / sent_home / other), optional ``person_id`` and
+    ``follow_up``). Counts toward its week; the week's clock is met when the schedule is reached."""
+    ensure_can(actor, "patrol.create")
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    if not isinstance(started_at, dt.datetime) or started_at.tzinfo is None:
+        errors["started_at"] = ["请填写巡查时间 / started_at is required"]
+    elif started_at > now + dt.timedelta(minutes=5):
+        errors["started_at"] = ["巡查时间不能晚于当前时间 / started_at is in the future"]
+    elif started_at < now - dt.timedelta(days=60):
+        errors["started_at"] = ["巡查时间过早，请核对 / started_at is more than 60 days ago"]
+    if ended_at is not None and isinstance(started_at, dt.datetime) and ended_at < started_at:
+        errors["ended_at"] = ["结束时间早于开始时间 / ended_at is before started_at"]
+    area, members = (area or "").strip(), (members or "").strip()
+    if not area:
+        errors["area"] = ["请填写巡查区域 / area is required"]
+    if not members:
+        errors["members"] = ["请填写巡查人员 / members are required"]
+    community = None
+    if community_id not in (None, ""):
+        community = Community.objects.filter(pk=community_id).first()
+        if community is None:
+            errors["community_id"] = ["社区(村)不存在 / unknown community"]
+    clean = []
+    for i, raw in enumerate(encounters or []):
+        description, place = (raw.get("description") or "").strip(), (raw.get("place") or "").strip()
+        action = raw.get("action") or ""
+        person = None
+        if raw.get("person_id") not in (None, ""):
+            person = Person.objects.filter(pk=raw["person_id"]).first()
+            if person is None:
+                errors[f"encounters.{i}.person_id"] = ["人员不存在 / unknown person"]
+        if not description and person is None:
+            errors[f"encounters.{i}.description"] = ["请描述人员特征（身份不明时）/ describe the person"]
+        if not place:
+            errors[f"encounters.{i}.place"] = ["请填写发现地点 / place is required"]
+        if action not in EncounterAction.values:
+            errors[f"encounters.{i}.action"] = ["请选择处置措施 / choose the action taken"]
+        clean.append(
+            dict(person=person, description=(description or (person.name if person else ""))[:300], place=place[:200],
+                 action=action, follow_up=(raw.get("follow_up") or "").strip()[:300])
+        )
+    if errors:
+        raise ValidationError(errors)
+    patrol = Patrol.objects.create(
+        started_at=started_at,
+        ended_at=ended_at,
+        area=area[:200],
+        members=members[:300],
+        with_enforcement=bool(with_enforcement),
+        community=community,
+        notes=(notes or "").strip(),
+        recorded_by_id=getattr(getattr(actor, "user", None), "pk", None),
+        recorded_by_name=_name(actor),
+    )
+    for row in clean:
+        PatrolEncounter.objects.create(patrol=patrol, **row)
+    day = started_at.astimezone(LOCAL_TZ).date()
+    week = patrol_week_ensure(day=day, now=now, actor=actor)
+    start = dt.datetime.combine(week.week_start, dt.time(0, 0), tzinfo=LOCAL_TZ)
+    week.done = Patrol.objects.filter(started_at__gte=start, started_at__lt=start + dt.timedelta(days=7)).count()
+    week.save(update_fields=["done"])
+    if week.done >= week.required:
+        clock_meet(subject=week, kind=CLOCK_PATROL_WEEK, at=min(started_at, now), actor=actor)
+    audit_record(
+        actor=actor, action="patrol.record", obj=patrol, after=model_snapshot(patrol) | {"encounters": len(clean)}
+    )
+    return patrol
+
+
+def patrol_compliance(*, weeks: int = 8, today: dt.date) -> list[dict]:
+    """The last ``weeks`` weeks up to the one containing ``today``: required, done, short, and the
+    state of the week's clock (a short week whose Sunday has passed is 'overdue')."""
+    from core.deadlines.models import Clock
+
+    current = week_start(today)
+    starts = [current - dt.timedelta(weeks=i) for i in range(weeks)]
+    rows = {w.week_start: w for w in PatrolWeek.objects.filter(week_start__in=starts)}
+    clocks = {
+        c.subject_id: c
+        for c in Clock.objects.filter(subject_type="relief.patrolweek", subject_id__in=[w.pk for w in rows.values()])
+    }
+    per_week = patrol_schedule().per_week
+    result = []
+    for start in starts:
+        week = rows.get(start)
+        required = week.required if week else per_week
+        done = week.done if week else 0
+        clock = clocks.get(week.pk) if week else None
+        result.append(
+            {
+                "week_start": start,
+                "week_end": start + dt.timedelta(days=6),
+                "required": required,
+                "done": done,
+                "short": max(0, required - done),
+                "clock_state": clock.state if clock else ("overdue" if start < current and done < required else ""),
+                "clock_id": clock.pk if clock else None,
+            }
+        )
+    return result
