@@ -380,13 +380,19 @@ def _row(node) -> dict:
         "name": node.name,
         "registered": node.registered,
         "covered": node.covered,
+        "on_time": node.on_time,
+        "late": node.late,
+        "added_late": node.added_late,
         "remaining": node.remaining,
         "percent": node.percent,
+        "on_time_percent": node.on_time_percent,
     }
 
 
 class CoverageApi(TenantApi):
     """Coverage (不漏一户、不落一人): registered and covered households per street, community and grid.
+    ``covered`` is the campaign so far; ``on_time`` inside the inspection phase; ``late`` registered
+    before the phase ended but covered after it; ``added_late`` registered after the phase (ADR 0016).
     With ``?include=not_visited`` (roles that may see households) also the households not yet visited."""
 
     required_action = "coverage.view"

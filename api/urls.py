@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from api import campaigns, deadlines, notifications
+from api import campaigns, deadlines, notifications, reports
 from api import relief as relief_api
 from api.auth import TokenObtainApi
 from api.inspections import CoverageApi, DistrictIdDuplicatesApi, NeedViewSet, ProblemViewSet, VisitViewSet
@@ -48,6 +48,15 @@ street_patterns: list = [
     path("deadlines/on-time/", deadlines.OnTimeRateApi.as_view(), name="api-deadlines-on-time"),
     path("campaign/", campaigns.StreetCampaignApi.as_view(), name="api-street-campaign"),
     path("campaign/checks/<int:pk>/done/", campaigns.CheckDoneApi.as_view(), name="api-campaign-check-done"),
+    *[path(f"reports/{p}", v.as_view(), name=n) for p, v, n in [
+        ("", reports.ReportRunListApi, "api-reports"),
+        ("<int:pk>/", reports.ReportRunApi, "api-report"),
+        ("<int:pk>/download/", reports.ReportRunDownloadApi, "api-report-download"),
+        ("monthly/<str:period>/", reports.MonthlyNarrativeApi, "api-report-monthly"),
+    ]],
+    path("submissions/", reports.SubmissionListApi.as_view(), name="api-submissions"),
+    path("submissions/<int:pk>/", reports.SubmissionApi.as_view(), name="api-submission"),
+    path("submissions/<int:pk>/<str:step>/", reports.SubmissionStepApi.as_view(), name="api-submission-step"),
 ]
 district_patterns: list = [
     path("id-duplicates/", DistrictIdDuplicatesApi.as_view(), name="api-id-duplicates"),
@@ -60,5 +69,11 @@ district_patterns: list = [
     ),
     path("campaigns/calendar/", campaigns.CalendarApi.as_view(), name="api-campaign-calendar"),
     path("campaigns/progress/", campaigns.ProgressApi.as_view(), name="api-campaign-progress"),
+    path("reports/", reports.ReportRunListApi.as_view(), name="api-reports"),
+    path("reports/<int:pk>/", reports.ReportRunApi.as_view(), name="api-report"),
+    path("reports/<int:pk>/download/", reports.ReportRunDownloadApi.as_view(), name="api-report-download"),
+    path("submissions/", reports.SubmissionListApi.as_view(), name="api-submissions"),
+    path("submissions/<slug:slug>/<int:pk>/<str:step>/", reports.DistrictSubmissionStepApi.as_view(),
+         name="api-district-submission-step"),
     path("relief-policy/", relief_api.ReliefPolicyApi.as_view(), name="api-relief-policy"),
 ]

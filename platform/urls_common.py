@@ -6,6 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from core.ui.places import PlaceAwareLoginView
 from nuandong.health import healthz
 from tenants import views as tenant_views
 from tenants.lockouts import login_lockouts
@@ -13,7 +14,7 @@ from tenants.lockouts import login_lockouts
 
 def common_urls(urlconf: str) -> list:
     return [
-        path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+        path("accounts/login/", PlaceAwareLoginView.as_view(), name="login"),
         path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
         path("accounts/go/<slug:target>/", tenant_views.site_go, name="site_go"),
         path("accounts/handoff/", tenant_views.site_handoff, name="site_handoff"),

@@ -13,6 +13,7 @@ urlpatterns = [
     path("streets/new/", district_views.street_office_new, name="street_office_new"),
     path("id-duplicates/", district_views.id_duplicates, name="id_duplicates"),
     path("notifications/", include("core.notifications.urls")),
+    path("reports/", include("reports.urls_district")),
     *campaign_urls,
     *hotline_urls,  # public (no login)
     path("api/v1/", include(common_patterns + district_patterns)),

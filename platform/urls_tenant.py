@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("core.inspections.urls")),
     path("requests/", include("core.requests.urls")),
     path("rectifications/", include("core.rectification.urls")),
+    path("reports/", include("reports.urls")),
     path("relief/", include("core.relief.urls")),
     path("deadlines/", deadline_views.my_deadlines_page, name="my_deadlines"),
     path("notifications/", include("core.notifications.urls")),

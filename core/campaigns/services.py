@@ -173,7 +173,7 @@ def _default_plan(year: int) -> dict:
     return {
         "name": f"{year}-{year + 1}年度困难群众温暖过冬排查救助",
         "starts_on": d(year, 11, 1),
-        "ends_on": d(year + 1, 3, 15),
+        "ends_on": d(year + 1, 3, 31),  # the relief phase runs to 次年3月底: the campaign holds it
         "phases": [
             (
                 Phase.MOBILISATION,
@@ -328,6 +328,16 @@ def phase_update(*, phase: Phase, starts_on: dt.date, ends_on: dt.date, actor=No
     ensure_plausible(starts_on=starts_on, ends_on=ends_on)
     if ends_on < starts_on:
         raise ValidationError({"ends_on": ["结束日期不能早于开始日期 / the end is before the start"]})
+    campaign = phase.campaign
+    if starts_on < campaign.starts_on or ends_on > campaign.ends_on:
+        raise ValidationError(
+            {
+                "ends_on": [
+                    f"阶段须在工作期内（{campaign.starts_on:%Y-%m-%d}至{campaign.ends_on:%Y-%m-%d}） "
+                    "/ a phase must lie within the campaign"
+                ]
+            }
+        )
     before = model_snapshot(phase)
     phase.starts_on, phase.ends_on = starts_on, ends_on
     phase.save()

@@ -30,6 +30,7 @@ KIND_LABELS = {
     "lookback": "回头看",
     "deliverable": "阶段任务",
     "problem": "问题整改",
+    "report_submit": "报表报送",
     "relief_whole": "救助审核确认",
     "relief_decide": "救助审批",
     "relief_help": "先行救助",

@@ -30,6 +30,7 @@ SUBJECT_URLS = {
     "requests.citizenrequest": "/requests/{id}/",
     "rectification.rectification": "/rectifications/{id}/",
     "campaigns.deliverablecheck": "/campaign/",
+    "reports.submission": "/reports/submissions/{id}/",
     "relief.reliefcase": "/relief/cases/{id}/",
     "relief.patrolweek": "/relief/patrols/",
     "inspections.need": "/needs/#need-{id}",

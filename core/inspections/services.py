@@ -210,7 +210,10 @@ def _visit_ledgers(
         )
         for need in needs
     ]
+    # A need is registered when it was found (a visit entered later, or through the API, keeps its time).
+    Need.objects.filter(pk__in=[n.pk for n in created_needs]).update(created_at=visit.visited_at)
     for need in created_needs:
+        need.created_at = visit.visited_at
         _need_clock_start(need, started_at=visit.visited_at, actor=actor)
     problems = [
         _problem_open(visit=visit, item=item["item"], note=item["note"], assignment=assignment, actor=actor)
@@ -470,6 +473,9 @@ def need_status_set(*, actor, need: Need, status: str, note: str = "") -> Need:
         raise ValidationError(
             {"status": [f"不能从“{need.get_status_display()}”改为该状态 / transition not allowed"]}
         )
+    if status == Need.Status.CANCELLED and not note.strip():
+        # Cancelling drops a household's need from every follow-up: never without a stated reason.
+        raise ValidationError({"note": ["撤销需求须说明原因 / a reason is required to cancel a need"]})
     before = model_snapshot(need)
     was_closed = need.status in CLOSED_NEED_STATUSES
     need.status = status

@@ -55,7 +55,7 @@ def rectification_list(
             next_due_at=Subquery(clocks.values("due_at")[:1]),
             next_clock_kind=Subquery(clocks.values("kind")[:1]),
         )
-        .order_by(F("next_due_at").asc(nulls_last=True), "-created_at")
+        .order_by(F("next_due_at").asc(nulls_last=True), "-created_at", "-id")
     )
 
 

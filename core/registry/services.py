@@ -236,7 +236,23 @@ def person_clean(data: dict, *, instance: Person | None = None) -> tuple[dict, d
             errors[name] = ["状态无效 / invalid status"]
         clean[name] = value
     clean["notes"] = (data.get("notes") or "").strip()
+    birth = clean.get("birth_date")
+    if birth and set(categories) & CHILD_CATEGORIES and _age(birth) >= 18:
+        errors.setdefault("categories", []).append(
+            "散居孤儿、事实无人抚养儿童须未满18周岁（按身份证出生日期）/ these categories are for children under 18"
+        )
     return clean, errors
+
+
+# The plan's child categories (散居孤儿、事实无人抚养儿童): under 18 by definition.
+CHILD_CATEGORIES = {"orphan", "unsupported_child"}
+
+
+def _age(birth, today=None) -> int:
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
 def person_find_by_id(number: str) -> Person | None:

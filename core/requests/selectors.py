@@ -71,7 +71,7 @@ def request_list(*, member: Member, filters: RequestFilters | None = None) -> Qu
         next_due_at=_next_clock("due_at"),
         next_clock_kind=_next_clock("kind"),
         next_clock_rule=_next_clock("rule"),
-    ).order_by(F("next_due_at").asc(nulls_last=True), "-received_at")
+    ).order_by(F("next_due_at").asc(nulls_last=True), "-received_at", "-id")
 
 
 def request_get(*, member: Member, pk: int) -> CitizenRequest:

@@ -128,7 +128,8 @@ def request_receive(
     """Register a request and start its three clocks (respond, handle, feed back) from the SLA policy.
 
     With ``household_id`` the request is linked to that household (which must be active and in the
-    actor's reach) and goes to the household's community and grid, whatever ``community``/``grid`` say.
+    actor's reach) and goes to the household's community and grid, whatever ``community``/``grid`` say;
+    a blank ``address`` / ``requester_phone`` takes the household's.
     """
     ensure_can(actor, "request.create")
     now = now or timezone.now()
@@ -138,6 +139,9 @@ def request_receive(
     household = request_household(actor=actor, household_id=household_id, errors=errors)
     if household is not None:
         community, grid = household.community, household.grid
+        # The linked household's address and phone stand in for what the form left blank.
+        address = (address or "").strip() or household.address
+        requester_phone = (requester_phone or "").strip() or household.phone
     elif community is None and "household_id" not in errors:
         errors["community"] = ["请选择社区(村)或关联户 / choose a community or a household"]
     if channel not in RequestChannel.values:

@@ -24,6 +24,7 @@ NAV: list[tuple[str, str, str, str]] = [
     (_("户籍台账"), "registry:households", "household.view", STREET),
     (_("排查覆盖"), "inspections:coverage", "coverage.view", STREET),
     (_("社区网格"), "org:index", "org.view", STREET),
+    (_("报表"), "reports:index", "report.view", STREET),
     (_("工作方案"), "street_campaign", "campaign.view", STREET),
     (_("热线"), "hotline_edit", "hotline.edit", STREET),
     (_("通知"), "notifications", "notification.view", STREET),
@@ -33,6 +34,8 @@ NAV: list[tuple[str, str, str, str]] = [
     (_("阶段进度"), "campaign_progress", "campaign.view", DISTRICT),
     (_("工作日历"), "campaign_calendar", "campaign.view", DISTRICT),
     (_("跨街道重复"), "id_duplicates", "district.view", DISTRICT),
+    (_("报表"), "reports:index", "report.view", DISTRICT),
+    (_("街道报送"), "reports:district_submissions", "report.view", DISTRICT),
     (_("通知"), "notifications", "notification.view", DISTRICT),
     (_("登录锁定"), "login_lockouts", "district.manage_members", DISTRICT),
 ]
