@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
 from api.idempotency import IdempotencyMixin
+from api.path_ids import check_path_ids
 from tenants.members import member_for
 from tenants.roles import ACTIONS
 
@@ -75,6 +76,10 @@ class ScopedApiMixin(IdempotencyMixin):  # Idempotency-Key on every POST (api/id
         if request.method in ("HEAD", "OPTIONS") and "GET" in required:
             return required["GET"]
         raise exceptions.MethodNotAllowed(request.method)
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        check_path_ids(kwargs)  # "abc" or 10**30 as {id}: 404, never a database error
 
     def validated(self, serializer_class: type[serializers.Serializer], data: Any) -> dict:
         serializer = serializer_class(data=data, context={"request": self.request})

@@ -59,6 +59,9 @@ _scheme = "https" if SECURE else "http"
 CSRF_TRUSTED_ORIGINS = [f"{_scheme}://{BASE_DOMAIN}", f"{_scheme}://*.{BASE_DOMAIN}"] + [
     o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o
 ]
+# Production = not DEBUG and a real domain: refuses weak keys and requires the separate ID keys
+# (nuandong/keys.py, docs/security.md).
+PRODUCTION = not DEBUG and BASE_DOMAIN != "localhost"
 if BASE_DOMAIN == "localhost":
     CSRF_TRUSTED_ORIGINS += ["http://localhost:8000", "http://*.localhost:8000"]
 
@@ -78,6 +81,8 @@ SHARED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
+    "axes",
+    "csp",
     "core.audit",
     "core.once",
     "core.ui",
@@ -119,6 +124,8 @@ AUTH_USER_MODEL = "tenants.User"
 
 MIDDLEWARE = [
     "nuandong.middleware.RequestIdMiddleware",
+    # /healthz answers before tenant routing (which needs the database): nuandong/outage.py
+    "nuandong.outage.HealthzMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Above WhiteNoise so stylesheets are compressed too when no pre-compressed copy exists (a
     # phone on a weak signal pays for every byte); WhiteNoise's own .gz/.br copies pass untouched.
@@ -135,6 +142,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last: login protection (django-axes) answers locked-out sign-ins (nuandong/login_guard.py).
+    "axes.middleware.AxesMiddleware",
     # Last: runs a POST form's view inside the claim of its one-time token (core/ui/once.py).
     "core.ui.once.FormOnceMiddleware",
 ]
@@ -223,6 +233,17 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- auth -------------------------------------------------------------------------------
+# Argon2id first (Django's recommendation); older hashes still verify and are re-hashed on login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -307,17 +328,27 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- personal data keys ---------------------------------------------------------------
-# Resident ID numbers are encrypted (Fernet) and looked up by keyed hash (HMAC-SHA256).
-# Separate keys may be configured; by default both derive from SECRET_KEY.
+# Resident ID numbers are encrypted (Fernet) and looked up by keyed hash (HMAC-SHA256), each with
+# its own key, never SECRET_KEY. Old encryption keys (comma-separated) still decrypt until
+# `nuandong id_keys rotate` has re-encrypted everything (docs/security.md).
 NUANDONG_ID_ENCRYPTION_KEY = os.environ.get("NUANDONG_ID_ENCRYPTION_KEY", "")
+NUANDONG_ID_ENCRYPTION_OLD_KEYS = [k for k in os.environ.get("NUANDONG_ID_ENCRYPTION_OLD_KEYS", "").split(",") if k]
 NUANDONG_ID_HASH_KEY = os.environ.get("NUANDONG_ID_HASH_KEY", "")
 # The campaign's full-inspection phase (实施步骤 2), local dates, inclusive; read only through
 
 # Notification channels besides the in-app inbox; SMS provider (the default only logs).
 NUANDONG_NOTIFY_CHANNELS = [c for c in os.environ.get("NUANDONG_NOTIFY_CHANNELS", "email,sms").split(",") if c]
-NUANDONG_SMS_BACKEND = os.environ.get("NUANDONG_SMS_BACKEND", "core.notifications.channels.LoggingSmsBackend")
+# Development prints messages (console / log); production sends them (SMTP, a configured SMS
+# provider) or, without a provider, drops SMS with a count only — never prints names, texts or mobiles.
+NUANDONG_SMS_BACKEND = os.environ.get(
+    "NUANDONG_SMS_BACKEND",
+    "core.notifications.channels.DisabledSmsBackend" if PRODUCTION else "core.notifications.channels.LoggingSmsBackend",
+)
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "nuandong@localhost")
 
 LOGGING = {
@@ -329,3 +360,6 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"},
                 "fontTools": {"level": "WARNING"}},
 }
+
+# --- protection (docs/security.md) ------------------------------------------------------
+from nuandong.security_settings import *  # noqa: E402,F403 - CSP, login protection, key checks

@@ -24,6 +24,7 @@ from core.campaigns.models import (
 )
 from core.deadlines.durations import LOCAL_TZ, Duration, WorkCalendar, due_by_date
 from core.once.unique import unique_messages
+from core.plausible import ensure_plausible
 from tenants.models import District, Membership, StreetOffice
 
 DEFAULT_CALENDAR = Path(__file__).resolve().parent / "data" / "holidays-cn-2026.csv"
@@ -83,6 +84,8 @@ def calendar_parse_csv(text: str) -> list[tuple[dt.date, str, str]]:
 def calendar_import(*, district: District, text: str, actor=None) -> dict:
     """Import calendar days from CSV text; a date already present is replaced. All or nothing."""
     rows = calendar_parse_csv(text)
+    for day, _kind, _name in rows:
+        ensure_plausible(file=day)
     created = updated = 0
     for day, kind, name in rows:
         _obj, was_created = CalendarDay.objects.update_or_create(
@@ -110,6 +113,7 @@ def calendar_day_set(
 ) -> CalendarDay:
     if kind not in CalendarDay.Kind.values:
         raise ValidationError({"kind": ["类型应为节假日或调休上班 / kind must be holiday or workday"]})
+    ensure_plausible(date=date)
     day, _created = CalendarDay.objects.update_or_create(
         district=district, date=date, defaults={"kind": kind, "name": name.strip()[:60]}
     )
@@ -296,6 +300,7 @@ CAMPAIGN_FIELDS = (
 
 @transaction.atomic
 def campaign_update(*, campaign: Campaign, actor=None, **changes) -> Campaign:
+    ensure_plausible(starts_on=changes.get("starts_on"), ends_on=changes.get("ends_on"))
     unknown = set(changes) - set(CAMPAIGN_FIELDS)
     if unknown:
         raise ValidationError({"non_field_errors": [f"未知字段 / unknown fields: {sorted(unknown)}"]})
@@ -322,6 +327,7 @@ def campaign_update(*, campaign: Campaign, actor=None, **changes) -> Campaign:
 
 @transaction.atomic
 def phase_update(*, phase: Phase, starts_on: dt.date, ends_on: dt.date, actor=None) -> Phase:
+    ensure_plausible(starts_on=starts_on, ends_on=ends_on)
     if ends_on < starts_on:
         raise ValidationError({"ends_on": ["结束日期不能早于开始日期 / the end is before the start"]})
     campaign = phase.campaign
@@ -344,6 +350,7 @@ def phase_update(*, phase: Phase, starts_on: dt.date, ends_on: dt.date, actor=No
 @transaction.atomic
 def deliverable_update(*, deliverable: Deliverable, due_on: dt.date, actor=None) -> Deliverable:
     """Move a deliverable's due date; open checks of every street follow (their clocks are re-timed by the scan)."""
+    ensure_plausible(due_on=due_on)
     before = model_snapshot(deliverable)
     deliverable.due_on = due_on
     deliverable.save()

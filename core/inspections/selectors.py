@@ -18,13 +18,13 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 
 from core.inspections.models import Need, Problem, Visit, VisitPhoto
 from core.inspections.window import CoveragePeriod, coverage_period
 from core.org.scope import scope_households
 from core.registry.models import Household, Person
+from core.uploads import serve_upload
 from tenants.members import Member
 
 
@@ -184,11 +184,10 @@ def visit_photo_get(*, member: Member, visit_id: int, pk: int) -> VisitPhoto:
     visit = get_object_or_404(visit_list(member=member), pk=visit_id)
     return get_object_or_404(VisitPhoto.objects.filter(visit=visit), pk=pk)
 
-def visit_photo_response(photo: VisitPhoto) -> FileResponse:
+
+def visit_photo_response(photo: VisitPhoto):
     """The photo's bytes, for the web page and the API alike (never a public media URL)."""
-    response = FileResponse(photo.image.open("rb"))  # content type from the file name
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return serve_upload(photo.image, download_name=f"visit-{photo.visit_id}-photo-{photo.pk}")
 
 def _rank(field: str, values: list[str]) -> Case:
     """0, 1, ... in the order of ``values``; anything else after them."""

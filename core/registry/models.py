@@ -132,6 +132,13 @@ class Person(models.Model):
         return self.name
 
     @property
+    def age(self) -> int | None:
+        """Age in whole years today (shown instead of the birth date to most roles)."""
+        from core.registry.privacy import age_now
+
+        return age_now(self.birth_date)
+
+    @property
     def category_labels(self) -> list[str]:
         return [CATEGORY_LABELS.get(c, c) for c in self.categories]
 

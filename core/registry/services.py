@@ -9,7 +9,7 @@ from core.audit.services import audit_record, model_snapshot
 from core.common import MOBILE_ERROR, MOBILE_RE, PHONE_ERROR, PHONE_RE, current_office, ensure_can
 from core.once.unique import unique_guard, unique_messages
 from core.org.models import Building, Community, Grid
-from core.org.scope import ensure_reach
+from core.org.scope import ensure_reach, member_reaches
 from core.registry.idnumbers import id_decrypt, id_encrypt, id_hash, id_mask, id_normalize, id_parse
 from core.registry.models import CATEGORY_LABELS, Household, Person
 from tenants.models import IdHashClaim
@@ -42,17 +42,55 @@ RELATIONS = {c for c, _ in Person.Relation.choices}
 
 
 class DuplicatePersonError(ValidationError):
-    """The ID number is already registered in this street office; ``existing`` is that person."""
+    """The ID number is already registered in this street office; ``existing`` is that person.
 
-    def __init__(self, existing: Person):
+    ``in_reach``: whether the actor may see the holder. Only then does the message name the holder
+    and its household; otherwise it says only that the number is registered in this street and
+    whom to contact (``contacts``: the street office's civil-affairs staff) — never an oracle of
+    who holds a number outside the actor's reach (issue 10 §3).
+    """
+
+    def __init__(self, existing: Person, *, actor=None):
         self.existing = existing
-        super().__init__(
-            {
-                "id_number": [
-                    f"该身份证号已登记：{existing.name}（户 {existing.household}）/ ID number already registered (person #{existing.pk})"
-                ]
-            }
-        )
+        self.in_reach = _holder_in_reach(actor, existing)
+        self.contacts = [] if self.in_reach else street_contacts()
+        if self.in_reach:
+            message = (
+                f"该身份证号已登记：{existing.name}（户 {existing.household}）"
+                f"/ ID number already registered (person #{existing.pk})"
+            )
+        else:
+            who = "、".join(self.contacts) or "街道民政办"
+            message = (
+                f"该身份证号已在本街道登记，登记人不在您的管辖范围内。请联系街道民政办核实：{who}"
+                " / ID number already registered in this street office outside your reach; contact the street office"
+            )
+        super().__init__({"id_number": [message]})
+
+
+def _holder_in_reach(actor, existing: Person) -> bool:
+    if actor is None or not hasattr(actor, "scope"):
+        return True  # the system (imports, setup) acts with the whole street's reach
+    household = existing.household
+    return actor.can("household.view") and member_reaches(
+        actor, community_id=household.community_id, grid_id=household.grid_id
+    )
+
+
+def street_contacts() -> list[str]:
+    """Names (and work mobiles) of this street office's civil-affairs staff: whom to ask."""
+    from tenants.models import Membership
+    from tenants.roles import STREET_STAFF
+
+    office = current_office()
+    rows = (
+        Membership.objects.filter(street_office=office, role=STREET_STAFF, is_active=True)
+        .select_related("user")
+        .order_by("pk")[:3]
+    )
+    return [
+        f"{m.user.display_name()}" + (f" {m.user.mobile}" if getattr(m.user, "mobile", "") else "") for m in rows
+    ]
 
 
 # --- households -----------------------------------------------------------------------------
@@ -277,7 +315,7 @@ def person_register(*, actor, household: Household, **fields) -> Person:
     if clean["id_hash"]:
         existing = Person.objects.select_related("household").filter(id_hash=clean["id_hash"]).first()
         if existing is not None:
-            raise DuplicatePersonError(existing)
+            raise DuplicatePersonError(existing, actor=actor)
     person = Person(household=household, **clean)
     person.clean_fields(exclude=["household"])  # duplicates and the household checked above
     with _duplicate_id_guard(clean["id_hash"]):  # a simultaneous registration of the same ID
@@ -302,7 +340,7 @@ def person_update(*, actor, person: Person, **fields) -> Person:
     if clean["id_hash"]:
         existing = Person.objects.filter(id_hash=clean["id_hash"]).exclude(pk=person.pk).first()
         if existing is not None:
-            raise DuplicatePersonError(existing)
+            raise DuplicatePersonError(existing, actor=actor)
     before = model_snapshot(person)
     old_hash = person.id_hash
     for name, value in clean.items():
@@ -457,7 +495,7 @@ def _person_on(*, person: Person, actor, reason: str) -> Person:
             .first()
         )
         if holder is not None:
-            raise DuplicatePersonError(holder)
+            raise DuplicatePersonError(holder, actor=actor)
     before = model_snapshot(person)
     person.is_active = True
     person.save(update_fields=["is_active", "updated_at"])

@@ -190,17 +190,20 @@ def _person_form_page(request, *, household, person=None):
             else:
                 person_update(actor=member, person=person, **data)
         except DuplicatePersonError as exc:
-            url = reverse("registry:household", kwargs={"pk": exc.existing.household_id})
-            form.add_error(
-                "id_number",
-                format_html(
-                    '该身份证号已登记：<a href="{}">{}（{}）</a>{}',
-                    url,
-                    exc.existing.name,
-                    exc.existing.household,
-                    "" if exc.existing.is_active else "（已注销，可在该户页面恢复）",
-                ),
-            )
+            if not exc.in_reach:  # no name, no link: only "registered here" and whom to ask
+                form.add_error("id_number", exc.messages[0])
+            else:
+                url = reverse("registry:household", kwargs={"pk": exc.existing.household_id})
+                form.add_error(
+                    "id_number",
+                    format_html(
+                        '该身份证号已登记：<a href="{}">{}（{}）</a>{}',
+                        url,
+                        exc.existing.name,
+                        exc.existing.household,
+                        "" if exc.existing.is_active else "（已注销，可在该户页面恢复）",
+                    ),
+                )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:

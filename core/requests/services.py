@@ -14,6 +14,7 @@ from core.deadlines.services import clock_meet, clock_start
 from core.notifications.services import notify
 from core.org.models import Community, Grid
 from core.org.scope import ensure_reach, member_reaches
+from core.plausible import ensure_plausible
 from core.registry.models import Household
 from core.requests.models import (
     CitizenRequest,
@@ -132,6 +133,7 @@ def request_receive(
     """
     ensure_can(actor, "request.create")
     now = now or timezone.now()
+    ensure_plausible(received_at=received_at, now=now)
     received_at = received_at or now
     errors: dict[str, list[str]] = {}
     household = request_household(actor=actor, household_id=household_id, errors=errors)
