@@ -16,6 +16,8 @@ from rest_framework.permissions import BasePermission
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
+from api.idempotency import IdempotencyMixin
+from api.path_ids import check_path_ids
 from tenants.members import member_for
 from tenants.roles import ACTIONS
 
@@ -45,7 +47,7 @@ class MemberPermission(BasePermission):
 _FIXED = ("authentication_classes", "permission_classes")
 
 
-class ScopedApiMixin:
+class ScopedApiMixin(IdempotencyMixin):  # Idempotency-Key on every POST (api/idempotency.py)
     required_action: ClassVar[str | dict[str, str | None] | None]
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [MemberPermission]
@@ -74,6 +76,10 @@ class ScopedApiMixin:
         if request.method in ("HEAD", "OPTIONS") and "GET" in required:
             return required["GET"]
         raise exceptions.MethodNotAllowed(request.method)
+
+    def initial(self, request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        check_path_ids(kwargs)  # "abc" or 10**30 as {id}: 404, never a database error
 
     def validated(self, serializer_class: type[serializers.Serializer], data: Any) -> dict:
         serializer = serializer_class(data=data, context={"request": self.request})

@@ -201,7 +201,7 @@ class ProgressApi(TenantApi):
 class CheckOut(serializers.ModelSerializer):
     name = serializers.CharField(source="deliverable.name")
     kind = serializers.CharField(source="deliverable.kind")
-    done_by = serializers.CharField(source="done_by.display_name", default=None)
+    done_by = serializers.CharField(source="done_by.display_name", default=None, allow_null=True)
 
     class Meta:
         model = DeliverableCheck

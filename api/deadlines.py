@@ -68,7 +68,7 @@ class DeadlineListApi(TenantApi):
         )
         if request.query_params.get("kind"):
             qs = qs.filter(kind=request.query_params["kind"])
-        return Response(DeadlineOut(qs.order_by("due_at")[:500], many=True).data)
+        return Response(DeadlineOut(qs.order_by("due_at", "id")[:500], many=True).data)
 
 
 class OnTimeRateApi(TenantApi):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -44,6 +45,16 @@ def exception_handler(exc, context):
             },
             status=status.HTTP_409_CONFLICT,
         )
+    if isinstance(exc, IntegrityError):
+        from core.once.unique import RULES, constraint_of, violation_error
+
+        name = constraint_of(exc)
+        if name is None:
+            return None
+        if name not in RULES:  # a unique rule without its own message: still no 500
+            return Response({"code": "conflict", "message": str(violation_error(exc).messages[0]), "details": {}},
+                            status=status.HTTP_409_CONFLICT)
+        exc = violation_error(exc)
     if isinstance(exc, DjangoValidationError):
         return Response(
             {"code": "invalid", "message": MESSAGES["invalid"], "details": _django_validation_details(exc)},

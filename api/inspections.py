@@ -100,7 +100,7 @@ class ProblemOut(serializers.ModelSerializer):
     @extend_schema_field(
         inline_serializer(
             "ProblemRectificationRef",
-            {"id": serializers.IntegerField(), "number": serializers.CharField()},
+            {"id": serializers.IntegerField(), "number": serializers.CharField(allow_null=True)},
             allow_null=True,
         )
     )
@@ -294,23 +294,15 @@ class NeedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSe
     def get_queryset(self):
         return need_list(member=self.request.member)
 
-    @extend_schema(
-        request=inline_serializer(
-            "NeedStatusIn",
-            {
-                "status": serializers.ChoiceField(choices=Need.Status.choices),
-                "note": serializers.CharField(required=False),
-            },
-        )
-    )
+    class NeedStatusIn(serializers.Serializer):
+        status = serializers.ChoiceField(choices=Need.Status.choices)
+        note = serializers.CharField(required=False, allow_blank=True, default="")
+
+    @extend_schema(request=NeedStatusIn)
     @action(detail=True, methods=["post"], url_path="status")
     def set_status(self, request, pk=None):
-        need = need_status_set(
-            actor=request.member,
-            need=self.get_object(),
-            status=request.data.get("status", ""),
-            note=str(request.data.get("note", "")),
-        )
+        data = self.validated(self.NeedStatusIn, request.data)
+        need = need_status_set(actor=request.member, need=self.get_object(), **data)
         return Response(NeedOut(need).data)
 
 
@@ -333,12 +325,14 @@ class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
     def get_queryset(self):
         return problem_list(member=self.request.member)
 
-    @extend_schema(request=inline_serializer("ProblemResolveIn", {"note": serializers.CharField()}))
+    class ProblemResolveIn(serializers.Serializer):
+        note = serializers.CharField()
+
+    @extend_schema(request=ProblemResolveIn)
     @action(detail=True, methods=["post"])
     def resolve(self, request, pk=None):
-        problem = problem_resolve(
-            actor=request.member, problem=self.get_object(), note=str(request.data.get("note", ""))
-        )
+        data = self.validated(self.ProblemResolveIn, request.data)
+        problem = problem_resolve(actor=request.member, problem=self.get_object(), note=data["note"])
         return Response(ProblemOut(problem).data)
 
     class AssignIn(serializers.Serializer):
@@ -386,13 +380,19 @@ def _row(node) -> dict:
         "name": node.name,
         "registered": node.registered,
         "covered": node.covered,
+        "on_time": node.on_time,
+        "late": node.late,
+        "added_late": node.added_late,
         "remaining": node.remaining,
         "percent": node.percent,
+        "on_time_percent": node.on_time_percent,
     }
 
 
 class CoverageApi(TenantApi):
     """Coverage (不漏一户、不落一人): registered and covered households per street, community and grid.
+    ``covered`` is the campaign so far; ``on_time`` inside the inspection phase; ``late`` registered
+    before the phase ended but covered after it; ``added_late`` registered after the phase (ADR 0016).
     With ``?include=not_visited`` (roles that may see households) also the households not yet visited."""
 
     required_action = "coverage.view"

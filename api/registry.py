@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status
@@ -14,6 +16,7 @@ from core.org.selectors import building_list, community_list, grid_list, street_
 from core.org.services import building_save, community_save, grid_save
 from core.registry.idnumbers import ID_INPUT_MAX_LENGTH
 from core.registry.models import CATEGORY_CHOICES, Household, Person
+from core.registry.privacy import shows_birth_date
 from core.registry.selectors import (
     cross_street_duplicates,
     household_get,
@@ -100,7 +103,7 @@ class CommunityViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
     filterset_fields = ["kind", "is_active"]
 
     def get_queryset(self):
-        return community_list(member=self.request.member).order_by("sort_order", "name")
+        return community_list(member=self.request.member).order_by("sort_order", "name", "id")
 
     def save(self, actor, instance, data):
         return community_save(actor=actor, community=instance, **data)
@@ -173,7 +176,7 @@ class BuildingViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMix
     filterset_fields = ["grid", "grid__community"]
 
     def get_queryset(self):
-        return building_list(member=self.request.member).order_by("grid_id", "name")
+        return building_list(member=self.request.member).order_by("grid_id", "name", "id")
 
     def save(self, actor, instance, data):
         return building_save(actor=actor, building=instance, **data)
@@ -303,8 +306,12 @@ class HouseholdViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
 # --- persons ------------------------------------------------------------------------------------
 class PersonOut(serializers.ModelSerializer):
     id_number = serializers.CharField(
-        source="id_masked", read_only=True, help_text="masked: 140402********1234"
+        source="id_masked", read_only=True, help_text="masked: 140402**********34"
     )
+    birth_date = serializers.SerializerMethodField(
+        help_text="only for roles with person.view_full_id (null otherwise; see age)"
+    )
+    age = serializers.SerializerMethodField(help_text="age in whole years today (Beijing time)")
     duplicate_in = serializers.SerializerMethodField(
         help_text="other street offices of the district with this ID"
     )
@@ -318,6 +325,7 @@ class PersonOut(serializers.ModelSerializer):
             "id_number",
             "sex",
             "birth_date",
+            "age",
             "phone",
             "relation",
             "categories",
@@ -328,6 +336,13 @@ class PersonOut(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+    def get_birth_date(self, person) -> dt.date | None:
+        request = self.context.get("request")
+        return person.birth_date if shows_birth_date(getattr(request, "member", None)) else None
+
+    def get_age(self, person) -> int | None:
+        return person.age
 
     def get_duplicate_in(self, person) -> list[str]:
         dupes = self.context.get("duplicates")
@@ -378,6 +393,8 @@ class PersonFilter(django_filters.FilterSet):
 def _duplicate_details(exc: DuplicatePersonError) -> dict:
     """The holder of the ID number: its URL when active; when off the roster, the way to put it back."""
     existing = exc.existing
+    if not exc.in_reach:  # outside the actor's reach: registered here, and whom to ask — nothing more
+        return {"id_number": exc.messages, "contacts": exc.contacts}
     details = {
         "id_number": exc.messages,
         "existing_person": existing.pk,

@@ -35,34 +35,11 @@ STREET_STAFF = {"taihangdong": "thd_staff", "xijie": "xj_staff", "yingxiong": "y
 SURNAMES = (
     "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
 )
-GIVEN = [
-    "桂兰",
-    "秀英",
-    "建国",
-    "玉珍",
-    "志强",
-    "丽娟",
-    "国庆",
-    "淑芬",
-    "海燕",
-    "卫东",
-    "春梅",
-    "德明",
-    "凤英",
-    "小军",
-    "金花",
-    "永福",
-    "秀兰",
-    "红梅",
-    "保国",
-    "爱华",
-    "子涵",
-    "浩然",
-    "雨桐",
-    "梓萱",
-    "宇航",
-    "欣怡",
-]
+# Given names by sex, so that a name, the sex read from the ID number and the relation agree.
+GIVEN_FEMALE = ["桂兰", "秀英", "玉珍", "丽娟", "淑芬", "海燕", "春梅", "凤英", "金花", "秀兰", "红梅", "爱华"]
+GIVEN_MALE = ["建国", "志强", "国庆", "卫东", "德明", "小军", "永福", "保国", "振华", "福生", "国强", "宝山"]
+GIVEN_GIRL = ["雨桐", "梓萱", "欣怡", "诗涵"]
+GIVEN_BOY = ["子涵", "浩然", "宇航", "俊杰"]
 STREETS = ["解放东路", "英雄南路", "太行东街", "府后东街", "延安南路", "五一路", "东大街", "紫金东街"]
 PHONE_ONLY_REASONS = [
     "常年在外地子女家居住",
@@ -93,21 +70,31 @@ NEED_FOR = {
     "heating_fee": "heating_fee",
     "structure": "house_repair",
 }
-SHARED_WITH = {
-    "xijie": "taihangdong"
-}  # demo: two people registered in both streets (cross-street duplicates)
+# Two elderly residents registered by both 太行东街 and 西街 (the district's cross-street duplicates):
+# (name, birth, sequence — odd for a man).
+SHARED_HEADS = [("王桂兰", dt.date(1948, 3, 12), 36), ("李建国", dt.date(1952, 7, 8), 57)]
+SHARED_STREETS = {"taihangdong", "xijie"}
 
 
 def _ids(slug: str, rng_seed: str):
+    """A generator: after ``next(ids)``, ``ids.send((birth, male))`` -> a fresh synthetic number with that
+    birth date and sex (the 17th digit is odd for men)."""
     rng = random.Random(f"ids:{rng_seed}")
     issued: set[str] = set()
+    wanted = None
     while True:
-        number = synthetic_id(
-            "140402", dt.date(1930, 1, 1) + dt.timedelta(days=rng.randrange(27_000)), rng.randrange(1000)
-        )
-        if number not in issued:
-            issued.add(number)
-            yield number
+        birth, male = wanted or (dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(18_000)), rng.random() < 0.5)
+        sequence = rng.randrange(500) * 2 + (1 if male else 0)
+        number = synthetic_id("140402", birth, sequence)
+        if number in issued:
+            wanted = (birth, male)
+            continue
+        issued.add(number)
+        wanted = yield number
+
+
+def _new_id(ids, birth: dt.date, male: bool) -> str:
+    return ids.send((birth, male))
 
 
 def _visit_time(rng: random.Random, start: dt.datetime, now: dt.datetime) -> dt.datetime:
@@ -123,14 +110,14 @@ def load(*, office, accounts) -> None:
     names = COMMUNITIES.get(slug, [(f"{office.name}社区", "community")])
     staff = member_for(accounts[STREET_STAFF[slug]], office) if slug in STREET_STAFF else None
     ids = _ids(slug, slug)
-    shared = _ids(SHARED_WITH[slug], SHARED_WITH[slug]) if slug in SHARED_WITH else None
+    next(ids)  # started: from now on ids.send((birth, male)) gives a number
     grids: list[Grid] = []
     for index, (name, kind) in enumerate(names):
         community = Community.objects.create(
             name=name,
             kind=kind,
             sort_order=index,
-            director_name=f"{rng.choice(SURNAMES)}{rng.choice(GIVEN)}",
+            director_name=f"{rng.choice(SURNAMES)}{rng.choice(GIVEN_FEMALE + GIVEN_MALE)}",
             director_phone=f"139{rng.randrange(10**8):08d}",
             hotline=f"0355-{2020100 + index * 11}",
             hotline_hours="8:00-18:00（冬季24小时）",
@@ -149,6 +136,7 @@ def load(*, office, accounts) -> None:
                     head_phone=f"138{rng.randrange(10**8):08d}",
                 )
     _place_accounts(office, accounts, grids)
+    _grid_workers(rng, office, grids)
     start, end = inspection_window(office.district)
     now = timezone.now()
     grid_worker = member_for(accounts["thd_grid"], office) if slug == "taihangdong" else None
@@ -159,7 +147,8 @@ def load(*, office, accounts) -> None:
         for _ in range(per_grid):
             n += 1
             household = _household(rng, staff, grid, buildings, n)
-            _persons(rng, staff, household, ids, shared if n <= 2 else None)
+            shared = SHARED_HEADS[n - 1] if slug in SHARED_STREETS and n <= len(SHARED_HEADS) else None
+            _persons(rng, staff, household, ids, shared)
             actor = grid_worker if grid_worker and grid_worker.grid_id == grid.pk else staff
             _visits(rng, actor, household, start, end, now)
     _follow_up(rng, staff)
@@ -203,10 +192,39 @@ def _place_accounts(office, accounts, grids: list[Grid]) -> None:
         )
 
 
+ACCOUNT_PREFIX = {"taihangdong": "thd", "xijie": "xj", "yingxiong": "yx"}
+
+
+def _grid_workers(rng, office, grids: list[Grid]) -> None:
+    """Every grid has its grid worker (网格员): demo accounts ``<street>_grid<code>`` (same password)
+    for the grids without one (thd_grid covers 太行东社区 第一网格)."""
+    from demo.loader import DEMO_PASSWORD
+    from tenants.models import Membership, User
+    from tenants.services import user_create
+
+    placed = set(
+        Membership.objects.filter(street_office=office, role="grid_worker", is_active=True).values_list("grid_id", flat=True)
+    )
+    prefix = ACCOUNT_PREFIX.get(office.slug, office.slug)
+    for grid in grids:
+        if grid.pk in placed:
+            continue
+        username = f"{prefix}_grid{grid.code}"
+        male = rng.random() < 0.5
+        user = User.objects.filter(username=username).first() or user_create(
+            username=username,
+            password=DEMO_PASSWORD,
+            full_name=f"{rng.choice(SURNAMES)}{rng.choice(GIVEN_MALE if male else GIVEN_FEMALE)}",
+        )
+        membership_grant(
+            user=user, role="grid_worker", street_office=office, community_id=grid.community_id, grid_id=grid.pk
+        )
+
+
 def _household(rng, staff, grid: Grid, buildings: list[Building], n: int) -> Household:
     vagrant = n % 97 == 5
     phone_only = not vagrant and rng.random() < 0.06
-    building = rng.choice(buildings) if buildings and rng.random() < 0.7 else None
+    building = rng.choice(buildings) if buildings and not vagrant and rng.random() < 0.7 else None
     address = (
         ""
         if vagrant
@@ -236,6 +254,51 @@ def _household(rng, staff, grid: Grid, buildings: list[Building], n: int) -> Hou
     )
 
 
+def _birth(rng, first_year: int, last_year: int) -> dt.date:
+    return dt.date(rng.randrange(first_year, last_year + 1), rng.randrange(1, 13), rng.randrange(1, 29))
+
+
+def _members(rng, kind: str) -> list[dict]:
+    """The people of one household as the plan's categories describe them: (relation, sex, birth,
+    categories). Ages follow relations (a child is 22-38 years younger than the head, a grandchild
+    45-60) and categories follow age (散居孤儿、事实无人抚养儿童 are children, cared for by a
+    grandparent who heads the household)."""
+    head_male = rng.random() < 0.5
+    if kind == "extreme_poverty":
+        return [{"relation": "head", "male": head_male, "birth": _birth(rng, 1936, 1962), "categories": [kind]}]
+    if kind in ("orphan", "unsupported_child"):
+        head = _birth(rng, 1950, 1966)
+        return [
+            {"relation": "head", "male": head_male, "birth": head, "categories": ["dibao"]},
+            {"relation": "grandchild", "male": rng.random() < 0.5, "birth": _birth(rng, 2010, 2019),
+             "categories": [kind]},
+        ]
+    if kind == "left_behind":
+        head = _birth(rng, 1940, 1958)
+        people = [{"relation": "head", "male": head_male, "birth": head, "categories": [kind]}]
+        if rng.random() < 0.5:
+            people.append({"relation": "spouse", "male": not head_male,
+                           "birth": _birth(rng, head.year - 4, min(head.year + 4, 1960)), "categories": [kind]})
+        return people
+    first, last = (1955, 1985) if kind == "dibao" else (1968, 1990)
+    head = _birth(rng, first, last)
+    size = rng.randrange(1, 4) if kind == "dibao" else rng.randrange(2, 5) if kind == "sudden_hardship" else 1
+    people = [{"relation": "head", "male": head_male, "birth": head, "categories": [kind]}]
+    if size >= 2:
+        people.append({"relation": "spouse", "male": not head_male,
+                       "birth": _birth(rng, head.year - 5, head.year + 5), "categories": [kind]})
+    for _ in range(size - 2):
+        child_first = head.year + 22
+        people.append({"relation": "child", "male": rng.random() < 0.5,
+                       "birth": _birth(rng, child_first, min(child_first + 16, 2022)), "categories": [kind]})
+    return people
+
+
+def _given(rng, male: bool, birth: dt.date) -> str:
+    young = birth.year >= 2000
+    return rng.choice((GIVEN_BOY if young else GIVEN_MALE) if male else (GIVEN_GIRL if young else GIVEN_FEMALE))
+
+
 def _persons(rng, staff, household: Household, ids, shared) -> None:
     if household.no_fixed_address:
         person_register(
@@ -246,33 +309,33 @@ def _persons(rng, staff, household: Household, ids, shared) -> None:
             notes="无身份证件",
         )
         return
-    kind = rng.random()
-    if kind < 0.30:
-        categories, size = ["extreme_poverty"], 1
-    elif kind < 0.65:
-        categories, size = ["dibao"], rng.randrange(1, 4)
-    elif kind < 0.75:
-        categories, size = ["left_behind"], rng.randrange(1, 3)
-    elif kind < 0.82:
-        categories, size = ["orphan"], 1
-    elif kind < 0.86:
-        categories, size = ["unsupported_child"], 1
-    elif kind < 0.95:
-        categories, size = ["sudden_hardship"], rng.randrange(2, 5)
-    else:
-        categories, size = ["other"], 1
+    if shared is not None:  # the same elderly person registered in two streets
+        name, birth, sequence = shared
+        person_register(
+            actor=staff, household=household, name=name, id_number=synthetic_id("140402", birth, sequence),
+            relation="head", categories=["extreme_poverty"],
+            extreme_poverty_status=Person.SupportStatus.ENROLLED,
+        )
+        return
+    roll = rng.random()
+    kind = (
+        "extreme_poverty" if roll < 0.30 else "dibao" if roll < 0.65 else "left_behind" if roll < 0.75
+        else "orphan" if roll < 0.82 else "unsupported_child" if roll < 0.86 else "sudden_hardship" if roll < 0.95
+        else "other"
+    )
     surname = rng.choice(SURNAMES)
-    relations = ["head", "spouse", "child", "child", "grandchild"]
-    for i in range(size):
-        number = next(shared) if shared is not None and i == 0 else next(ids)
+    for member in _members(rng, kind):
+        # Children and grandchildren carry the family name; a spouse keeps their own.
+        family = surname if member["relation"] != "spouse" else rng.choice(SURNAMES)
+        categories = member["categories"]
         person_register(
             actor=staff,
             household=household,
-            name=f"{surname if i != 1 else rng.choice(SURNAMES)}{rng.choice(GIVEN)}",
-            id_number=number,
-            relation=relations[i],
+            name=f"{family}{_given(rng, member['male'], member['birth'])}",
+            id_number=_new_id(ids, member["birth"], member["male"]),
+            relation=member["relation"],
             categories=categories,
-            phone=f"15{rng.randrange(10**9):09d}" if rng.random() < 0.5 else "",
+            phone=f"15{rng.randrange(10**9):09d}" if rng.random() < 0.5 and member["birth"].year < 2008 else "",
             dibao_status=Person.SupportStatus.ENROLLED
             if "dibao" in categories
             else Person.SupportStatus.NONE,

@@ -66,7 +66,45 @@ def street_office_new(request):
 def id_duplicates(request):
     """The same resident ID registered by two street offices of the district (keyed hash only)."""
     groups = district_duplicates(district_id=request.member.district.pk)
+    _describe_claims(groups)
     return render(request, "district/id_duplicates.html", {"groups": groups, "district": request.member.district})
+
+
+def mask_name(name: str) -> str:
+    """张桂兰 -> 张*兰, 王芳 -> 王*: enough for the streets concerned to find the record, no more."""
+    if len(name) <= 1:
+        return name
+    return name[0] + "*" * max(1, len(name) - 2) + (name[-1] if len(name) > 2 else "")
+
+
+def _describe_claims(groups: list[dict]) -> None:
+    """Give each claim what the district may see of the street's record (issue 12 §11): the masked
+    name, community and grid, the date registered — read in each street's schema, one query each."""
+    from django_tenants.utils import schema_context
+
+    from core.registry.models import Person
+    from tenants.models import StreetOffice
+
+    by_office: dict[int, list[dict]] = {}
+    for group in groups:
+        for claim in group["claims"]:
+            by_office.setdefault(claim["street_office_id"], []).append(claim)
+    for office in StreetOffice.objects.filter(pk__in=by_office):
+        claims = by_office[office.pk]
+        with schema_context(office.schema_name):
+            rows = {
+                p["pk"]: p
+                for p in Person.objects.filter(pk__in=[c["person_id"] for c in claims]).values(
+                    "pk", "name", "created_at", "household__community__name", "household__grid__name"
+                )
+            }
+        for claim in claims:
+            row = rows.get(claim["person_id"])
+            claim["person"] = row and {
+                "name": mask_name(row["name"]),
+                "place": f"{row['household__community__name']} · {row['household__grid__name']}",
+                "registered": row["created_at"],
+            }
 
 
 @member_required("district.view")

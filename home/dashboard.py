@@ -20,18 +20,36 @@ class Card:
     progress: int | None = None  # percent, for coverage
 
 
-def _deadlines(member: Member) -> Card:
-    from core.deadlines.selectors import my_deadlines
+SCOPE_NAMES = {"street": "全街道", "community": "本社区", "district": "全区"}
 
-    groups = my_deadlines(member=member)
+
+def _deadlines(member: Member) -> Card:
+    """A supervisor (street or community scope) sees the state of the whole reach and the escalations
+    waiting for them; everybody else their own clocks."""
+    from core.deadlines.selectors import MINE, REACH, deadline_counts
+
+    if member.can("deadline.supervise"):
+        from core.notifications.models import Notification
+
+        counts = deadline_counts(member=member, scope=REACH)
+        escalations = Notification.objects.filter(
+            user_id=member.user.pk, street_office_id=getattr(member.street_office, "pk", None),
+            kind="escalated", read_at__isnull=True,
+        ).count()
+        return Card(
+            f"{SCOPE_NAMES.get(member.scope, '')}时限",
+            reverse("my_deadlines") + "?scope=reach",
+            [("已超时", counts["overdue"], "bad" if counts["overdue"] else ""),
+             ("即将到期", counts["due_soon"], "warn" if counts["due_soon"] else ""),
+             ("未读督办", escalations, "bad" if escalations else "")],
+        )
+    counts = deadline_counts(member=member, scope=MINE)
     return Card(
         "我的时限",
         reverse("my_deadlines"),
-        [
-            ("已超时", len(groups["overdue"]), "bad"),
-            ("即将到期", len(groups["due_soon"]), "warn"),
-            ("进行中", len(groups["on_track"]), ""),
-        ],
+        [("已超时", counts["overdue"], "bad" if counts["overdue"] else ""),
+         ("即将到期", counts["due_soon"], "warn" if counts["due_soon"] else ""),
+         ("进行中", counts["on_track"], "")],
     )
 
 
@@ -48,11 +66,8 @@ def _coverage(member: Member) -> Card:
     return Card(
         "排查覆盖",
         url,
-        [
-            ("已覆盖", tree.covered, "ok"),
-            ("待走访", tree.registered - tree.covered, "warn" if tree.covered < tree.registered else ""),
-            ("登记户数", tree.registered, ""),
-        ],
+        [("累计覆盖", tree.covered, "ok" if tree.covered else ""), ("待走访", tree.remaining, "warn" if tree.remaining else ""),
+         ("按期", tree.on_time, ""), ("逾期补访", tree.late, "")],
         progress=percent,
     )
 
@@ -64,11 +79,8 @@ def _requests(member: Member) -> Card:
     return Card(
         "诉求",
         reverse("request_board"),
-        [
-            ("待响应", counts["received"], "bad" if counts["received"] else ""),
-            ("待处置", counts["responded"], "warn"),
-            ("待反馈", counts["handled"], ""),
-        ],
+        [("待响应", counts["received"], "bad" if counts["received"] else ""), ("待处置", counts["responded"], "warn" if counts["responded"] else ""),
+         ("待反馈", counts["handled"], "")],
     )
 
 
@@ -79,11 +91,8 @@ def _rectifications(member: Member) -> Card:
     return Card(
         "整改",
         reverse("rectification_ledger"),
-        [
-            ("整改中", summary["open"], "warn"),
-            ("待验收", summary["fixed"], ""),
-            ("反弹", summary["relapses"], "bad" if summary["relapses"] else ""),
-        ],
+        [("整改中", summary["open"], "warn" if summary["open"] else ""), ("待验收", summary["fixed"], ""), ("反弹", summary["relapses"],
+                                                                             "bad" if summary["relapses"] else "")],
     )
 
 

@@ -89,6 +89,8 @@ def run(argv: list[str]) -> int:
 
     parser = argparse.ArgumentParser(prog="nuandong run")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    # The demo and its published password stay on this machine unless asked (--host 0.0.0.0).
+    parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"), help="address to bind (127.0.0.1)")
     parser.add_argument("--no-worker", action="store_true", help="web server only")
     parser.add_argument("--no-demo", action="store_true", help="do not load demo data")
     args = parser.parse_args(argv)
@@ -108,7 +110,7 @@ def run(argv: list[str]) -> int:
             [
                 *GUNICORN,
                 "-b",
-                f"0.0.0.0:{args.port}",
+                f"{args.host}:{args.port}",
                 "-w",
                 "2",
                 "--threads",
@@ -153,14 +155,20 @@ def run(argv: list[str]) -> int:
     if not args.no_demo:
         _print_banner(args.port)
 
+    stopping = []
+
     def stop(*_):
+        stopping.append(True)
         for proc in procs:
             if proc.poll() is None:
                 proc.terminate()
 
+    # A launcher started in the background (`... &`) inherits SIGINT ignored: Python then never
+    # raises KeyboardInterrupt. Handle SIGINT and SIGTERM explicitly either way.
     signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
     try:
-        while all(p.poll() is None for p in procs):
+        while not stopping and all(p.poll() is None for p in procs):
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
@@ -200,13 +208,47 @@ def serve(argv: list[str]) -> int:
         return proc.wait()
 
 
+def browser_test_needs() -> list[str]:
+    """What the browser tests need and this machine lacks (Debian chromium, a CJK font)."""
+    import shutil
+
+    missing = []
+    if not Path("/usr/bin/chromium").exists():
+        missing.append("chromium")
+    fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True) if shutil.which("fc-list") else None
+    if fonts is None or not fonts.stdout.strip():
+        missing.append("fonts-noto-cjk")
+    return missing
+
+
 def test(argv: list[str]) -> int:
     os.environ.setdefault("SECRET_KEY", "test-secret-key-not-for-production-" + "x" * 20)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nuandong.settings")
     import pytest
 
     os.chdir(BASE_DIR)
-    return pytest.main(argv)
+    missing = browser_test_needs()
+    if missing:
+        print(
+            f"deploy/dev test: the browser tests need {' and '.join(missing)} "
+            f"(apt install {' '.join(missing)}); they will fail without them.",
+            file=sys.stderr,
+            flush=True,
+        )
+    # The embedded Redis (no REDIS_URL) is started by the settings on first use: stop it afterwards
+    # unless it was already running (a developer's `run` uses the same one).
+    embedded_redis = not os.environ.get("REDIS_URL")
+    if embedded_redis:
+        from nuandong.embedded import embedded_redis_running
+
+        redis_was_running = embedded_redis_running(_var_dir())
+    try:
+        return pytest.main(argv)
+    finally:
+        if embedded_redis and not redis_was_running:
+            from nuandong.embedded import embedded_redis_stop
+
+            embedded_redis_stop(_var_dir())
 
 
 def main(argv: list[str] | None = None) -> int:

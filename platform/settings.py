@@ -59,6 +59,9 @@ _scheme = "https" if SECURE else "http"
 CSRF_TRUSTED_ORIGINS = [f"{_scheme}://{BASE_DOMAIN}", f"{_scheme}://*.{BASE_DOMAIN}"] + [
     o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o
 ]
+# Production = not DEBUG and a real domain: refuses weak keys and requires the separate ID keys
+# (nuandong/keys.py, docs/security.md).
+PRODUCTION = not DEBUG and BASE_DOMAIN != "localhost"
 if BASE_DOMAIN == "localhost":
     CSRF_TRUSTED_ORIGINS += ["http://localhost:8000", "http://*.localhost:8000"]
 
@@ -78,7 +81,10 @@ SHARED_APPS = [
     "drf_spectacular_sidecar",
     "django_filters",
     "django_htmx",
+    "axes",
+    "csp",
     "core.audit",
+    "core.once",
     "core.ui",
     "core.notifications",
     "core.jobs",
@@ -94,6 +100,7 @@ SHARED_APPS = [
 TENANT_APPS = [
     "django.contrib.contenttypes",
     "core.audit",
+    "core.once",
     "core.org",
     "core.deadlines",
     "core.registry",
@@ -117,6 +124,8 @@ AUTH_USER_MODEL = "tenants.User"
 
 MIDDLEWARE = [
     "nuandong.middleware.RequestIdMiddleware",
+    # /healthz answers before tenant routing (which needs the database): nuandong/outage.py
+    "nuandong.outage.HealthzMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Above WhiteNoise so stylesheets are compressed too when no pre-compressed copy exists (a
     # phone on a weak signal pays for every byte); WhiteNoise's own .gz/.br copies pass untouched.
@@ -133,6 +142,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last: login protection (django-axes) answers locked-out sign-ins (nuandong/login_guard.py).
+    "axes.middleware.AxesMiddleware",
+    # Last: runs a POST form's view inside the claim of its one-time token (core/ui/once.py).
+    "core.ui.once.FormOnceMiddleware",
 ]
 
 TEMPLATES = [
@@ -147,6 +161,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.ui.context.navigation",
             ],
+            # {% csrf_token %} also writes the one-time form token (core/ui/templatetags/once_csrf.py).
+            "builtins": ["core.ui.templatetags.once_csrf"],
         },
     }
 ]
@@ -204,6 +220,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # The clock scanner (due soon / overdue / escalation) and the notification outbox safety net.
     "deadlines-scan": {"task": "deadlines.scan", "schedule": 60.0},
     "notifications-dispatch": {"task": "notifications.outbox_dispatch", "schedule": 60.0},
+    # Expired web form tokens and API Idempotency-Keys (core/once).
+    "once-purge": {"task": "once.purge_expired", "schedule": 3600.0},
     "login-handoffs-purge": {"task": "tenants.login_handoffs_purge", "schedule": 24 * 3600.0},
     "relief-daily": {"task": "relief.daily", "schedule": 3600.0},
     # Durable jobs (core/jobs): send what waited for the broker, resume what a dead worker left.
@@ -215,6 +233,17 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- auth -------------------------------------------------------------------------------
+# Argon2id first (Django's recommendation); older hashes still verify and are re-hashed on login.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -299,24 +328,38 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- personal data keys ---------------------------------------------------------------
-# Resident ID numbers are encrypted (Fernet) and looked up by keyed hash (HMAC-SHA256).
-# Separate keys may be configured; by default both derive from SECRET_KEY.
+# Resident ID numbers are encrypted (Fernet) and looked up by keyed hash (HMAC-SHA256), each with
+# its own key, never SECRET_KEY. Old encryption keys (comma-separated) still decrypt until
+# `nuandong id_keys rotate` has re-encrypted everything (docs/security.md).
 NUANDONG_ID_ENCRYPTION_KEY = os.environ.get("NUANDONG_ID_ENCRYPTION_KEY", "")
+NUANDONG_ID_ENCRYPTION_OLD_KEYS = [k for k in os.environ.get("NUANDONG_ID_ENCRYPTION_OLD_KEYS", "").split(",") if k]
 NUANDONG_ID_HASH_KEY = os.environ.get("NUANDONG_ID_HASH_KEY", "")
 # The campaign's full-inspection phase (实施步骤 2), local dates, inclusive; read only through
 
 # Notification channels besides the in-app inbox; SMS provider (the default only logs).
 NUANDONG_NOTIFY_CHANNELS = [c for c in os.environ.get("NUANDONG_NOTIFY_CHANNELS", "email,sms").split(",") if c]
-NUANDONG_SMS_BACKEND = os.environ.get("NUANDONG_SMS_BACKEND", "core.notifications.channels.LoggingSmsBackend")
+# Development prints messages (console / log); production sends them (SMTP, a configured SMS
+# provider) or, without a provider, drops SMS with a count only — never prints names, texts or mobiles.
+NUANDONG_SMS_BACKEND = os.environ.get(
+    "NUANDONG_SMS_BACKEND",
+    "core.notifications.channels.DisabledSmsBackend" if PRODUCTION else "core.notifications.channels.LoggingSmsBackend",
+)
 
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if PRODUCTION else "django.core.mail.backends.console.EmailBackend",
+)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "nuandong@localhost")
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"quiet_forbidden": {"()": "nuandong.log_filters.QuietForbidden"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["quiet_forbidden"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, "weasyprint": {"level": "WARNING"},
                 "fontTools": {"level": "WARNING"}},
 }
+
+# --- protection (docs/security.md) ------------------------------------------------------
+from nuandong.security_settings import *  # noqa: E402,F403 - CSP, login protection, key checks

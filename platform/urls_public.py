@@ -21,5 +21,6 @@ urlpatterns = [
     *common_urls("nuandong.urls_public"),
 ]
 
+# 404 in the API's shape (request_guard); 500 too, and a database outage as 503 (nuandong/outage.py).
 handler404 = "nuandong.request_guard.not_found"
-handler500 = "nuandong.request_guard.server_error"
+handler500 = "nuandong.outage.server_error"

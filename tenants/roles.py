@@ -107,6 +107,7 @@ ACTIONS: dict[str, str] = {
     "report.submit": "报送报表 / submit reports",
     "report.approve": "审核报表 / approve reports",
     "deadline.view": "查看时限 / view deadlines",
+    "deadline.supervise": "查看负责范围内全部时限与督办 / see every deadline in one's reach",
     "notification.view": "查看通知 / view notifications",
     "notification.read": "标记通知已读 / mark notifications read",
     "audit.view": "查看操作日志 / view the audit trail",
@@ -174,6 +175,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "relief.approve",
             "rectification.verify",
             "notification.read",
+            "deadline.supervise",
             "patrol.schedule",
             "holiday.manage",
         }
@@ -212,6 +214,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "hotline.edit",
             "campaign.view",
             "notification.read",
+            "deadline.supervise",
             "holiday.record",
         }
     ),

@@ -10,7 +10,7 @@ def street_offices_of(*, district: District) -> QuerySet[StreetOffice]:
         StreetOffice.objects.filter(district=district)
         .exclude(schema_name=PUBLIC_SCHEMA)
         .prefetch_related("domains")
-        .order_by("name")
+        .order_by("name", "id")
     )
 
 

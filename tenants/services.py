@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django_tenants.utils import schema_exists
 
 from core.audit.services import audit_record, model_snapshot
+from core.once.unique import unique_messages
 from tenants.models import (
     PUBLIC_SCHEMA,
     District,
@@ -72,6 +73,7 @@ def platform_setup(*, verbosity: int = 0) -> dict:
 
 
 # --- districts ------------------------------------------------------------------------------
+@unique_messages
 @transaction.atomic
 def district_create(*, code: str, name: str, actor=None) -> District:
     errors: dict[str, list[str]] = {}
@@ -112,6 +114,7 @@ def street_office_validate(*, district: District | None, slug: str, name: str, d
         raise ValidationError(errors)
 
 
+@unique_messages
 @transaction.atomic
 def street_office_create(
     *, district: District | None, slug: str, name: str, code: str = "", domain: str | None = None, actor=None
@@ -148,6 +151,7 @@ def street_office_create(
 
 
 # --- users and memberships ---------------------------------------------------------------------
+@unique_messages
 @transaction.atomic
 def user_create(*, username: str, password: str, full_name: str = "", mobile: str = "", actor=None) -> User:
     errors: dict[str, list[str]] = {}
@@ -179,6 +183,7 @@ def user_create(*, username: str, password: str, full_name: str = "", mobile: st
     return user
 
 
+@unique_messages
 @transaction.atomic
 def membership_grant(
     *,

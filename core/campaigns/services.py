@@ -23,6 +23,8 @@ from core.campaigns.models import (
     TrainingAttendance,
 )
 from core.deadlines.durations import LOCAL_TZ, Duration, WorkCalendar, due_by_date
+from core.once.unique import unique_messages
+from core.plausible import ensure_plausible
 from tenants.models import District, Membership, StreetOffice
 
 DEFAULT_CALENDAR = Path(__file__).resolve().parent / "data" / "holidays-cn-2026.csv"
@@ -82,6 +84,8 @@ def calendar_parse_csv(text: str) -> list[tuple[dt.date, str, str]]:
 def calendar_import(*, district: District, text: str, actor=None) -> dict:
     """Import calendar days from CSV text; a date already present is replaced. All or nothing."""
     rows = calendar_parse_csv(text)
+    for day, _kind, _name in rows:
+        ensure_plausible(file=day)
     created = updated = 0
     for day, kind, name in rows:
         _obj, was_created = CalendarDay.objects.update_or_create(
@@ -102,12 +106,14 @@ def calendar_import(*, district: District, text: str, actor=None) -> dict:
     return {"created": created, "updated": updated, "years": years, "retimed": retimed}
 
 
+@unique_messages
 @transaction.atomic
 def calendar_day_set(
     *, district: District, date: dt.date, kind: str, name: str = "", actor=None
 ) -> CalendarDay:
     if kind not in CalendarDay.Kind.values:
         raise ValidationError({"kind": ["类型应为节假日或调休上班 / kind must be holiday or workday"]})
+    ensure_plausible(date=date)
     day, _created = CalendarDay.objects.update_or_create(
         district=district, date=date, defaults={"kind": kind, "name": name.strip()[:60]}
     )
@@ -169,7 +175,7 @@ def _default_plan(year: int) -> dict:
     return {
         "name": f"{year}-{year + 1}年度困难群众温暖过冬排查救助",
         "starts_on": d(year, 11, 1),
-        "ends_on": d(year + 1, 3, 15),
+        "ends_on": d(year + 1, 3, 31),  # the relief phase runs to 次年3月底: the campaign holds it
         "phases": [
             (
                 Phase.MOBILISATION,
@@ -294,6 +300,7 @@ CAMPAIGN_FIELDS = (
 
 @transaction.atomic
 def campaign_update(*, campaign: Campaign, actor=None, **changes) -> Campaign:
+    ensure_plausible(starts_on=changes.get("starts_on"), ends_on=changes.get("ends_on"))
     unknown = set(changes) - set(CAMPAIGN_FIELDS)
     if unknown:
         raise ValidationError({"non_field_errors": [f"未知字段 / unknown fields: {sorted(unknown)}"]})
@@ -320,8 +327,19 @@ def campaign_update(*, campaign: Campaign, actor=None, **changes) -> Campaign:
 
 @transaction.atomic
 def phase_update(*, phase: Phase, starts_on: dt.date, ends_on: dt.date, actor=None) -> Phase:
+    ensure_plausible(starts_on=starts_on, ends_on=ends_on)
     if ends_on < starts_on:
         raise ValidationError({"ends_on": ["结束日期不能早于开始日期 / the end is before the start"]})
+    campaign = phase.campaign
+    if starts_on < campaign.starts_on or ends_on > campaign.ends_on:
+        raise ValidationError(
+            {
+                "ends_on": [
+                    f"阶段须在工作期内（{campaign.starts_on:%Y-%m-%d}至{campaign.ends_on:%Y-%m-%d}） "
+                    "/ a phase must lie within the campaign"
+                ]
+            }
+        )
     before = model_snapshot(phase)
     phase.starts_on, phase.ends_on = starts_on, ends_on
     phase.save()
@@ -332,6 +350,7 @@ def phase_update(*, phase: Phase, starts_on: dt.date, ends_on: dt.date, actor=No
 @transaction.atomic
 def deliverable_update(*, deliverable: Deliverable, due_on: dt.date, actor=None) -> Deliverable:
     """Move a deliverable's due date; open checks of every street follow (their clocks are re-timed by the scan)."""
+    ensure_plausible(due_on=due_on)
     before = model_snapshot(deliverable)
     deliverable.due_on = due_on
     deliverable.save()

@@ -49,13 +49,13 @@ def my_deadlines(
     """The member's clocks grouped as the page shows them: overdue, due soon, on track, recently met."""
     now = now or timezone.now()
     qs = clocks_for_member(member=member, state="all").exclude(state=ClockState.CANCELLED)
-    open_clocks = list(qs.filter(state__in=OPEN_STATES).order_by("due_at")[:500])
+    open_clocks = list(qs.filter(state__in=OPEN_STATES).order_by("due_at", "id")[:500])
     groups: dict[str, list[Clock]] = {"overdue": [], "due_soon": [], "on_track": []}
     from core.deadlines.services import clock_state_at
 
     for clock in open_clocks:
         groups[clock_state_at(clock, now)].append(clock)
-    groups["met"] = list(qs.filter(met_at__gte=now - dt.timedelta(days=met_days)).order_by("-met_at")[:100])
+    groups["met"] = list(qs.filter(met_at__gte=now - dt.timedelta(days=met_days)).order_by("-met_at", "-id")[:100])
     return groups
 
 
@@ -113,6 +113,35 @@ def on_time_rates(
         for r in rows
     ]
 
+
+# --- the deadlines page and the home card (issue 12 §7, §9) -------------------------------------
+GROUPS = ("overdue", "due_soon", "on_track", "met")
+MINE, REACH = "mine", "reach"
+
+
+def deadline_group_q(group: str, now: dt.datetime, met_days: int = 14) -> Q:
+    """Clocks in ``group`` at ``now`` (the same rule as ``clock_state_at``, as a filter)."""
+    open_q = Q(state__in=OPEN_STATES, met_at__isnull=True)
+    return {
+        "overdue": open_q & Q(due_at__lte=now),
+        "due_soon": open_q & Q(warn_at__lte=now, due_at__gt=now),
+        "on_track": open_q & Q(warn_at__gt=now),
+        "met": Q(met_at__gte=now - dt.timedelta(days=met_days)),
+    }[group]
+
+
+def deadline_counts(*, member: Member, scope: str = MINE, now: dt.datetime | None = None) -> dict[str, int]:
+    """{group: count} of the member's own clocks (``mine``) or of every clock in reach, one query."""
+    now = now or timezone.now()
+    qs = clocks_for_member(member=member, mine=scope == MINE)
+    return qs.aggregate(**{group: Count("id", filter=deadline_group_q(group, now)) for group in GROUPS})
+
+
+def deadline_list(*, member: Member, group: str, scope: str = MINE, now: dt.datetime | None = None) -> QuerySet[Clock]:
+    """One group's clocks, most urgent first (met: latest first), with a unique tie-breaker for paging."""
+    now = now or timezone.now()
+    qs = clocks_for_member(member=member, mine=scope == MINE).filter(deadline_group_q(group, now))
+    return qs.order_by("-met_at", "-id") if group == "met" else qs.order_by("due_at", "id")
 
 def subject_next_due(subject) -> dt.datetime | None:
     """The earliest due time (aware UTC) among the subject's open clocks; None when none is open.

@@ -4,41 +4,68 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 
 from core.inspections.models import Need, Problem, Visit, VisitPhoto
-from core.inspections.window import inspection_window
+from core.inspections.window import CoveragePeriod, coverage_period
 from core.org.scope import scope_households
 from core.registry.models import Household, Person
+from core.uploads import serve_upload
 from tenants.members import Member
 
 
+def qualifying_visit_q(prefix: str = "") -> Q:
+    """A visit that counts as coverage: a home visit, or a phone follow-up of a household registered
+    as phone-only (with its reason). The one statement of the rule (ADR 0016)."""
+    return Q(**{f"{prefix}kind": Visit.Kind.HOME}) | Q(
+        **{f"{prefix}kind": Visit.Kind.PHONE, f"{prefix}household__phone_only": True}
+    )
+
+def visit_counts_for_coverage(*, kind: str, household: Household) -> bool:
+    """Whether a visit of this kind to this household would count (same rule as ``qualifying_visit_q``)."""
+    return kind == Visit.Kind.HOME or (kind == Visit.Kind.PHONE and household.phone_only)
+
 def covering_visits(window: tuple) -> QuerySet[Visit]:
-    """Visits that count as coverage of OuterRef('pk'): a home visit in the window, or a phone
-    follow-up in the window when the household is phone-only (with its reason)."""
+    """Qualifying visits of OuterRef('pk') with ``visited_at`` in the half-open range [start, end)."""
     start, end = window
     return Visit.objects.filter(household=OuterRef("pk"), visited_at__gte=start, visited_at__lt=end).filter(
-        Q(kind=Visit.Kind.HOME) | Q(kind=Visit.Kind.PHONE, household__phone_only=True)
+        qualifying_visit_q()
     )
 
+def households_with_coverage(*, member: Member, period: CoveragePeriod | None = None) -> QuerySet[Household]:
+    """Active households in reach, annotated (EXISTS subqueries, no join: safe to group by):
 
-def households_with_coverage(*, member: Member, window=None) -> QuerySet[Household]:
-    """Active households in reach, annotated ``covered`` (one EXISTS, no join: safe to group by).
-
-    ``window``: the inspection window ``(start, end)`` when the caller already read it (a page showing
-    several coverage views reads the campaign once); read from the district's campaign otherwise.
+    ``covered`` — a qualifying visit since the phase started, within the campaign (ADR 0016);
+    ``on_time`` — one inside the inspection phase;
+    ``added_late`` — registered after the phase ended (can only be covered, never on time);
+    ``first_covered_at`` — the first qualifying visit's time (aware UTC) or None.
     """
-    window = window or inspection_window(member.district)
+    period = period or coverage_period(member.district)
+    campaign = (period.phase_start, period.campaign_end)
+    first = covering_visits(campaign).order_by("visited_at").values("visited_at")[:1]
     return scope_households(Household.objects.filter(is_active=True), member).annotate(
-        covered=Exists(covering_visits(window)),
+        covered=Exists(covering_visits(campaign)),
+        on_time=Exists(covering_visits((period.phase_start, period.phase_end))),
+        added_late=ExpressionWrapper(Q(created_at__gte=period.phase_end), output_field=BooleanField()),
+        first_covered_at=Subquery(first),
     )
-
 
 def my_grid(
-    *, member: Member, grid_id: int | None = None, pending_only: bool = False, window=None
+    *, member: Member, grid_id: int | None = None, pending_only: bool = False, period: CoveragePeriod | None = None
 ) -> QuerySet[Household]:
     """Households in reach, the ones still needing a visit first."""
     last_visit = (
@@ -51,7 +78,7 @@ def my_grid(
         .values("n")[:1]
     )
     qs = (
-        households_with_coverage(member=member, window=window)
+        households_with_coverage(member=member, period=period)
         .select_related("grid", "community")
         .annotate(last_visit_at=Subquery(last_visit), person_count=Coalesce(Subquery(person_count), 0))
     )
@@ -61,13 +88,19 @@ def my_grid(
         qs = qs.filter(covered=False)
     return qs.order_by("covered", "grid_id", "address", "id")
 
-
 @dataclass
 class CoverageRow:
+    """Counts of one street / community / grid (ADR 0016): ``covered`` is the campaign so far,
+    ``on_time`` inside the inspection phase, ``late`` registered in time but covered after the phase,
+    ``added_late`` registered after the phase (visited or not)."""
+
     key: int | None
     name: str
     registered: int = 0
     covered: int = 0
+    on_time: int = 0
+    late: int = 0
+    added_late: int = 0
     children: list = field(default_factory=list)
 
     @property
@@ -78,13 +111,32 @@ class CoverageRow:
     def percent(self) -> float:
         return round(100.0 * self.covered / self.registered, 1) if self.registered else 100.0
 
+    @property
+    def on_time_due(self) -> int:
+        """Households that could have been covered on time (registered before the phase ended)."""
+        return self.registered - self.added_late
 
-def coverage(*, member: Member, window=None) -> CoverageRow:
-    """Street → community → grid tree of registered / covered households, in one grouped query."""
+    @property
+    def on_time_percent(self) -> float:
+        return round(100.0 * self.on_time / self.on_time_due, 1) if self.on_time_due else 100.0
+
+    def add(self, other: CoverageRow) -> None:
+        for name in ("registered", "covered", "on_time", "late", "added_late"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+def coverage(*, member: Member, period: CoveragePeriod | None = None) -> CoverageRow:
+    """Street → community → grid tree of registered / covered / on-time / late households, in one
+    grouped query (ADR 0016)."""
     rows = (
-        households_with_coverage(member=member, window=window)
+        households_with_coverage(member=member, period=period)
         .values("community_id", "community__name", "grid_id", "grid__name")
-        .annotate(registered=Count("id"), covered_n=Count("id", filter=Q(covered=True)))
+        .annotate(
+            registered=Count("id"),
+            covered_n=Count("id", filter=Q(covered=True)),
+            on_time_n=Count("id", filter=Q(on_time=True)),
+            late_n=Count("id", filter=Q(covered=True, on_time=False, added_late=False)),
+            added_late_n=Count("id", filter=Q(added_late=True)),
+        )
         .order_by("community__sort_order", "community__name", "grid__code", "grid_id")
     )
     street = CoverageRow(None, member.street_office.name if member.street_office else "")
@@ -96,13 +148,19 @@ def coverage(*, member: Member, window=None) -> CoverageRow:
                 row["community_id"], row["community__name"]
             )
             street.children.append(community)
-        grid = CoverageRow(row["grid_id"], row["grid__name"], row["registered"], row["covered_n"])
+        grid = CoverageRow(
+            row["grid_id"],
+            row["grid__name"],
+            registered=row["registered"],
+            covered=row["covered_n"],
+            on_time=row["on_time_n"],
+            late=row["late_n"],
+            added_late=row["added_late_n"],
+        )
         community.children.append(grid)
-        for level in (community, street):
-            level.registered += grid.registered
-            level.covered += grid.covered
+        community.add(grid)
+        street.add(grid)
     return street
-
 
 def not_visited(*, member: Member, community_id: int | None = None, grid_id: int | None = None):
     qs = households_with_coverage(member=member).filter(covered=False).select_related("community", "grid")
@@ -112,17 +170,14 @@ def not_visited(*, member: Member, community_id: int | None = None, grid_id: int
         qs = qs.filter(grid_id=grid_id)
     return qs.order_by("community__sort_order", "community_id", "grid_id", "address", "id")
 
-
 def visit_list(*, member: Member) -> QuerySet[Visit]:
     qs = Visit.objects.select_related("household__community", "household__grid")
     return scope_households(qs, member, prefix="household__")
-
 
 def visit_get(*, member: Member, pk: int) -> Visit:
     return get_object_or_404(
         visit_list(member=member).prefetch_related("items", "needs", "problems", "photos"), pk=pk
     )
-
 
 def visit_photo_get(*, member: Member, visit_id: int, pk: int) -> VisitPhoto:
     """One photo of a visit the member can see (404 otherwise, also for another grid's visit)."""
@@ -130,28 +185,46 @@ def visit_photo_get(*, member: Member, visit_id: int, pk: int) -> VisitPhoto:
     return get_object_or_404(VisitPhoto.objects.filter(visit=visit), pk=pk)
 
 
-def visit_photo_response(photo: VisitPhoto) -> FileResponse:
+def visit_photo_response(photo: VisitPhoto):
     """The photo's bytes, for the web page and the API alike (never a public media URL)."""
-    response = FileResponse(photo.image.open("rb"))  # content type from the file name
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return serve_upload(photo.image, download_name=f"visit-{photo.visit_id}-photo-{photo.pk}")
 
+def _rank(field: str, values: list[str]) -> Case:
+    """0, 1, ... in the order of ``values``; anything else after them."""
+    return Case(*[When(**{field: v}, then=Value(i)) for i, v in enumerate(values)], default=Value(len(values)))
 
 def need_list(*, member: Member) -> QuerySet[Need]:
-    """Needs in the member's reach, each with ``next_due_at`` / ``next_warn_at`` of its open clock
-    (None once met or cancelled)."""
+    """Needs in reach, open ones first (待解决, 办理中), the most urgent first, then the oldest (unique
+    tie-breaker last so pages never overlap); each with ``next_due_at`` / ``next_warn_at`` of its
+    open clock (None once met or cancelled)."""
     from core.deadlines.models import OPEN_STATES, Clock
 
     qs = Need.objects.select_related("household__community", "household__grid", "person", "visit")
     open_clock = Clock.objects.filter(
         subject_type="inspections.need", subject_id=OuterRef("pk"), state__in=OPEN_STATES
     ).order_by("due_at")
-    return scope_households(qs, member, prefix="household__").annotate(
-        next_due_at=Subquery(open_clock.values("due_at")[:1]),
-        next_warn_at=Subquery(open_clock.values("warn_at")[:1]),
+    return (
+        scope_households(qs, member, prefix="household__")
+        .annotate(
+            next_due_at=Subquery(open_clock.values("due_at")[:1]),
+            next_warn_at=Subquery(open_clock.values("warn_at")[:1]),
+            open_rank=_rank("status", [Need.Status.OPEN, Need.Status.IN_PROGRESS]),
+            urgency_rank=_rank("urgency", ["critical", "urgent"]),
+        )
+        .order_by("open_rank", "urgency_rank", "created_at", "id")
     )
 
 
 def problem_list(*, member: Member) -> QuerySet[Problem]:
+    """Problems in reach, open ones first by deadline, then resolved ones (latest first)."""
     qs = Problem.objects.select_related("household__community", "household__grid", "visit", "rectification")
-    return scope_households(qs, member, prefix="household__")
+    return (
+        scope_households(qs, member, prefix="household__")
+        .annotate(open_rank=_rank("status", [Problem.Status.OPEN]))
+        .order_by("open_rank", "due_at", "id")
+    )
+
+def status_counts(qs: QuerySet, choices) -> list[tuple[str, str, int]]:
+    """[(status, label, count)] over ``qs`` in the order of ``choices``, one grouped query."""
+    counted = dict(qs.order_by().values_list("status").annotate(n=Count("id")))
+    return [(value, label, counted.get(value, 0)) for value, label in choices]

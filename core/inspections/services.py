@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
-from PIL import Image
 
 from core.audit.services import audit_record, model_snapshot
 from core.common import ensure_can
@@ -30,7 +29,9 @@ from core.inspections.checklist import (
 )
 from core.inspections.models import Need, Problem, Visit, VisitItem, VisitPhoto
 from core.org.scope import ensure_reach
+from core.plausible import ensure_plausible
 from core.registry.models import Household, Person
+from core.uploads import clean_images
 
 PROBLEM_CLOCK_KIND = "problem"
 NEED_CLOCK_KIND = "need"
@@ -125,29 +126,16 @@ def _validate_needs(needs: list[dict], household: Household, errors: dict[str, l
     return clean
 
 
-def _validate_photos(photos: list[UploadedFile], errors: dict[str, list[str]]) -> None:
+def _validate_photos(photos: list[UploadedFile], errors: dict[str, list[str]]) -> list:
+    """The photos verified and re-encoded by the upload kit (core.uploads); errors under "photos"."""
     if len(photos) > MAX_PHOTOS:
         errors.setdefault("photos", []).append(f"照片最多{MAX_PHOTOS}张 / at most {MAX_PHOTOS} photos")
-    for photo in photos:
-        if photo.size > MAX_PHOTO_BYTES:
-            errors.setdefault("photos", []).append(f"{photo.name} 超过8MB / larger than 8 MB")
-        elif not _is_image(photo):
-            errors.setdefault("photos", []).append(f"{photo.name} 不是图片 / not an image")
-
-
-def _is_image(photo: UploadedFile) -> bool:
-    """The declared type says image and the bytes decode as one (JPEG, PNG, WebP...)."""
-    if not (getattr(photo, "content_type", "") or "").startswith("image/"):
-        return False
+        return []
     try:
-        photo.seek(0)
-        with Image.open(photo) as image:
-            image.verify()
-    except Exception:  # Pillow raises many kinds for bytes that are not a picture
-        return False
-    finally:
-        photo.seek(0)
-    return True
+        return clean_images(photos, field="photos", max_bytes=MAX_PHOTO_BYTES)
+    except ValidationError as exc:
+        errors.setdefault("photos", []).extend(exc.message_dict["photos"])
+        return []
 
 
 @transaction.atomic
@@ -170,12 +158,13 @@ def visit_record(
     if kind not in Visit.Kind.values:
         errors["kind"] = ["请选择走访方式：入户核查或电话随访 / kind: home or phone"]
     now = timezone.now()
+    ensure_plausible(visited_at=visited_at, now=now)
     visited_at = visited_at or now
     if visited_at > now + dt.timedelta(minutes=10):
         errors["visited_at"] = ["走访时间不能晚于现在 / visit time is in the future"]
     clean_items = _validate_items(items, errors)
     clean_needs = _validate_needs(needs or [], household, errors)
-    _validate_photos(photos or [], errors)
+    clean_photos = _validate_photos(photos or [], errors)
     if errors:
         raise ValidationError(errors)
     user = getattr(actor, "user", actor)
@@ -190,7 +179,7 @@ def visit_record(
     VisitItem.objects.bulk_create([VisitItem(visit=visit, **item) for item in clean_items])
     saved: list[VisitPhoto] = []
     try:
-        for photo in photos or []:
+        for photo in clean_photos:
             saved.append(VisitPhoto.objects.create(visit=visit, image=photo))
         return _visit_ledgers(
             visit=visit, items=clean_items, needs=clean_needs, assignment=problem_assignment, actor=actor
@@ -221,7 +210,10 @@ def _visit_ledgers(
         )
         for need in needs
     ]
+    # A need is registered when it was found (a visit entered later, or through the API, keeps its time).
+    Need.objects.filter(pk__in=[n.pk for n in created_needs]).update(created_at=visit.visited_at)
     for need in created_needs:
+        need.created_at = visit.visited_at
         _need_clock_start(need, started_at=visit.visited_at, actor=actor)
     problems = [
         _problem_open(visit=visit, item=item["item"], note=item["note"], assignment=assignment, actor=actor)
@@ -440,6 +432,11 @@ def problem_assign(
         errors["responsible_name"] = ["请填写责任人 / a responsible person is required"]
     if due_at <= timezone.now():
         errors["due_at"] = ["整改时限须晚于现在 / the deadline must be in the future"]
+    else:
+        try:
+            ensure_plausible(due_at=due_at)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     before = model_snapshot(problem)
@@ -476,6 +473,9 @@ def need_status_set(*, actor, need: Need, status: str, note: str = "") -> Need:
         raise ValidationError(
             {"status": [f"不能从“{need.get_status_display()}”改为该状态 / transition not allowed"]}
         )
+    if status == Need.Status.CANCELLED and not note.strip():
+        # Cancelling drops a household's need from every follow-up: never without a stated reason.
+        raise ValidationError({"note": ["撤销需求须说明原因 / a reason is required to cancel a need"]})
     before = model_snapshot(need)
     was_closed = need.status in CLOSED_NEED_STATUSES
     need.status = status

@@ -8,8 +8,11 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from core.exports import export_response
@@ -23,18 +26,33 @@ from core.inspections.selectors import (
     need_list,
     not_visited,
     problem_list,
+    status_counts,
+    visit_counts_for_coverage,
     visit_get,
     visit_photo_get,
     visit_photo_response,
 )
 from core.inspections.services import NEED_TRANSITIONS, need_status_set, problem_resolve, visit_record
-from core.inspections.window import LOCAL, inspection_window
+from core.inspections.window import LOCAL, STATE_LABELS, coverage_period
 from core.org.selectors import community_list, grid_list
 from core.registry.selectors import household_get
 from core.ui.decorators import member_required
 from core.ui.errors import errors_of
 
 NEED_ROWS = 3
+
+
+def coverage_context(member, *, now: dt.datetime | None = None, period=None) -> dict:
+    """The coverage summary every coverage-showing page renders (``inspections/_coverage_summary.html``):
+    the tree, the period and where ``now`` (default: the current time) is in it (ADR 0016)."""
+    period = period or coverage_period(member.district)
+    state = period.state(now or timezone.now())
+    return {
+        "tree": coverage(member=member, period=period),
+        "period": period,
+        "coverage_state": state,
+        "coverage_state_label": STATE_LABELS[state],
+    }
 
 
 def _safe_next(request, default: str) -> str:
@@ -47,28 +65,24 @@ def my_grid_page(request):
     member = request.member
     grid_id = int(request.GET["grid"]) if request.GET.get("grid", "").isdigit() else None
     show = request.GET.get("show", "pending")
-    window = inspection_window(member.district)  # the campaign is read once for the whole page
-    start, end = window
-    qs = my_grid(member=member, grid_id=grid_id, pending_only=show == "pending", window=window)
+    period = coverage_period(member.district)  # the campaign is read once for the whole page
+    qs = my_grid(member=member, grid_id=grid_id, pending_only=show == "pending", period=period)
     q = request.GET.get("q", "").strip()
     if q:
         qs = qs.filter(
             Q(address__icontains=q) | Q(persons__name__icontains=q, persons__is_active=True)
         ).distinct()
     page = Paginator(qs, 40).get_page(request.GET.get("page"))
-    tree = coverage(member=member, window=window)
     return render(
         request,
         "inspections/my_grid.html",
         {
             "page": page,
-            "tree": tree,
+            **coverage_context(member, period=period),
             "grids": grid_list(member=member),
             "grid_id": grid_id,
             "show": show,
             "q": q,
-            "window_start": start,
-            "window_last": end - dt.timedelta(days=1),
             "can_visit": member.can("visit.create"),
         },
     )
@@ -119,9 +133,14 @@ def visit_new(request, household_id: int):
             errors = errors_of(exc)
         else:
             n_problems, n_needs = len(visit.recorded_problems), len(visit.recorded_needs)
-            messages.success(
-                request, f"已保存{visit.get_kind_display()}：发现问题 {n_problems} 项，需求 {n_needs} 条"
+            counts = "" if visit_counts_for_coverage(kind=visit.kind, household=household) else (
+                "；该户未登记为仅能电话随访，本次电话随访不计入排查覆盖"
             )
+            messages.success(
+                request, f"已保存{visit.get_kind_display()}：发现问题 {n_problems} 项，需求 {n_needs} 条{counts}"
+            )
+            if request.headers.get("X-Visit-Form") == "fetch":  # visit_form.js navigates there itself
+                return JsonResponse({"redirect": reverse("inspections:visit", args=[visit.pk])})
             return redirect("inspections:visit", pk=visit.pk)
     post = request.POST
     checklist = [
@@ -153,6 +172,7 @@ def visit_new(request, household_id: int):
     ]
     other_errors = [m for k, msgs in errors.items() if not k.startswith(("items.", "needs.")) for m in msgs]
     default_kind = "phone" if household.phone_only else "home"
+    period = coverage_period(member.district)
     return render(
         request,
         "inspections/visit_form.html",
@@ -162,12 +182,17 @@ def visit_new(request, household_id: int):
             "need_rows": need_rows,
             "other_errors": other_errors,
             "has_errors": bool(errors),
+            "photos_posted": len(request.FILES.getlist("photos")),
             "kind": post.get("kind", default_kind),
             "notes": post.get("notes", ""),
             "need_types": NEED_TYPE_CHOICES,
             "urgencies": URGENCY_CHOICES,
             "persons": household.persons.filter(is_active=True),
-            "kinds": Visit.Kind.choices,
+            "coverage_state": period.state(timezone.now()),
+            "kinds": [
+                (value, label, visit_counts_for_coverage(kind=value, household=household))
+                for value, label in Visit.Kind.choices
+            ],
         },
         status=400 if errors else 200,
     )
@@ -215,6 +240,12 @@ def _ledger(
             filters={k: v for k, v in request.GET.items() if k != "format"},
         )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    # The summary at the top: counts per status over the filtered rows, except the status filter.
+    unfiltered_status = request.GET.copy()
+    unfiltered_status.pop("status", None)
+    unfiltered_status.pop("page", None)
+    summary_set = filter_class(unfiltered_status, queryset=qs)
+    summary = status_counts(summary_set.qs if summary_set.is_valid() else qs.none(), qs.model.Status.choices)
     if decorate is not None:
         for row in page:
             decorate(row)
@@ -229,6 +260,10 @@ def _ledger(
             "filter": filterset,
             "title": title,
             "export_query": export_query.urlencode(),
+            "summary": summary,
+            "summary_total": sum(n for _v, _l, n in summary),
+            "summary_query": unfiltered_status.urlencode(),
+            "status_filter": request.GET.get("status", ""),
             "communities": community_list(member=member),
             "grids": grid_list(member=member),
             "extra_filters": extra_filters,
@@ -255,9 +290,23 @@ def need_ledger(request):
     )
 
 
+# Forward steps first; going back (重新打开) after them; cancelling is never in the menu — it has its
+# own confirmation form with a required reason (no destructive action is ever a default).
+NEED_STEP_LABELS = [
+    (Need.Status.IN_PROGRESS, _("开始办理")),
+    (Need.Status.MET, _("已解决")),
+    (Need.Status.OPEN, _("重新打开")),
+]
+
+
 def _need_next(need) -> None:
-    labels = dict(Need.Status.choices)
-    need.next_statuses = [(s, labels[s]) for s in sorted(NEED_TRANSITIONS.get(need.status, ()))]
+    allowed = NEED_TRANSITIONS.get(need.status, set())
+    need.next_statuses = [
+        (value, _("重新办理") if value == Need.Status.IN_PROGRESS and need.status == Need.Status.MET else label)
+        for value, label in NEED_STEP_LABELS
+        if value in allowed
+    ]
+    need.can_cancel = Need.Status.CANCELLED in allowed
 
 
 @member_required("problem.view")
@@ -351,6 +400,9 @@ def problem_assign_view(request, pk: int):
 @require_POST
 def need_status_view(request, pk: int):
     need = get_object_or_404(need_list(member=request.member), pk=pk)
+    if not request.POST.get("status"):
+        messages.error(request, "请先选择新状态，未作任何修改")
+        return redirect(_safe_next(request, "inspections:needs"))
     try:
         need_status_set(
             actor=request.member,
@@ -361,14 +413,13 @@ def need_status_view(request, pk: int):
     except ValidationError as exc:
         messages.error(request, "；".join(m for msgs in errors_of(exc).values() for m in msgs))
     else:
-        messages.success(request, "已更新需求状态")
+        messages.success(request, f"已将需求“{need.get_need_type_display()}”（{need.household}）改为{need.get_status_display()}")
     return redirect(_safe_next(request, "inspections:needs"))
 
 
 @member_required("coverage.view")
 def coverage_page(request):
     member = request.member
-    tree = coverage(member=member)
     community_id = int(request.GET["community"]) if request.GET.get("community", "").isdigit() else None
     grid_id = int(request.GET["grid"]) if request.GET.get("grid", "").isdigit() else None
     show_list = member.can("household.view")  # district members see aggregates only
@@ -377,17 +428,14 @@ def coverage_page(request):
         page = Paginator(not_visited(member=member, community_id=community_id, grid_id=grid_id), 50).get_page(
             request.GET.get("page")
         )
-    start, end = inspection_window(member.district)
     return render(
         request,
         "inspections/coverage.html",
         {
-            "tree": tree,
+            **coverage_context(member),
             "page": page,
             "show_list": show_list,
             "community_id": community_id,
             "grid_id": grid_id,
-            "window_start": start,
-            "window_last": end - dt.timedelta(days=1),
         },
     )

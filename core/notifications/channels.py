@@ -1,7 +1,9 @@
 """Delivery channels. Email goes through Django's mail backend; SMS through a pluggable provider.
 
 Configure ``NUANDONG_NOTIFY_CHANNELS`` (default email and sms) and ``NUANDONG_SMS_BACKEND`` (a dotted
-path to a class with ``send(mobile, text)``; the default only logs, for development).
+path to a class with ``send(mobile, text)``). Development defaults to ``LoggingSmsBackend`` (writes
+the message to the log); production defaults to ``DisabledSmsBackend``, which sends nothing and
+logs neither the mobile nor the text — a production that wants SMS configures its provider.
 """
 
 from __future__ import annotations
@@ -29,6 +31,16 @@ class LoggingSmsBackend(SmsBackend):
 
     def send(self, mobile: str, text: str) -> None:
         logger.info("SMS to %s: %s", mobile, text)
+
+
+class DisabledSmsBackend(SmsBackend):
+    """Production default without a provider: the in-app inbox and e-mail carry the message.
+
+    Logs only that an SMS was skipped — never the mobile number or the text (personal data).
+    """
+
+    def send(self, mobile: str, text: str) -> None:
+        logger.info("SMS skipped: no SMS provider configured (NUANDONG_SMS_BACKEND)")
 
 
 def sms_backend() -> SmsBackend:

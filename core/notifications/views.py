@@ -10,13 +10,21 @@ from core.ui.decorators import member_required
 
 @member_required("notification.view")
 def inbox(request):
+    from django.core.paginator import Paginator
+    from django.db.models import F
+
     from tenants.selectors import street_office_url
 
-    items = list(
-        Notification.objects.filter(user=request.user)
-        .select_related("street_office")
-        .prefetch_related("street_office__domains")[:200]
+    mine = Notification.objects.filter(user=request.user)
+    unread = mine.filter(read_at__isnull=True).count()
+    # Unread first, newest first; a unique tie-breaker so pages never overlap.
+    ordered = (
+        mine.select_related("street_office")
+        .prefetch_related("street_office__domains")
+        .order_by(F("read_at").desc(nulls_first=True), "-created_at", "-id")
     )
+    page = Paginator(ordered, 30).get_page(request.GET.get("page"))
+    items = page.object_list
     current = getattr(request.tenant, "pk", None)
     for item in items:
         # A notification from another place links to that street office's own site.
@@ -26,7 +34,7 @@ def inbox(request):
             item.link = street_office_url(item.street_office, request).rstrip("/") + item.url
         else:
             item.link = item.url
-    return render(request, "notifications/inbox.html", {"items": items})
+    return render(request, "notifications/inbox.html", {"items": items, "page": page, "unread": unread})
 
 
 @member_required("notification.read")

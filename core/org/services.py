@@ -7,6 +7,7 @@ from django.db import transaction
 
 from core.audit.services import audit_record, model_snapshot
 from core.common import PHONE_ERROR, PHONE_RE, current_office, ensure_can
+from core.once.unique import unique_messages
 from core.org.models import Building, Community, Grid
 from core.org.scope import ensure_reach
 from tenants.models import Membership
@@ -50,6 +51,7 @@ def _save(obj, *, fields: dict, allowed: tuple[str, ...], actor, action: str):
     return obj
 
 
+@unique_messages
 @transaction.atomic
 def community_save(*, actor, community: Community | None = None, **fields) -> Community:
     """Create (no ``community``) or update a community. Hotline-only edits need hotline.edit."""
@@ -63,6 +65,7 @@ def community_save(*, actor, community: Community | None = None, **fields) -> Co
     return _save(obj, fields=fields, allowed=COMMUNITY_FIELDS, actor=actor, action=action)
 
 
+@unique_messages
 @transaction.atomic
 def grid_save(*, actor, grid: Grid | None = None, **fields) -> Grid:
     ensure_can(actor, "org.edit")
@@ -71,6 +74,7 @@ def grid_save(*, actor, grid: Grid | None = None, **fields) -> Grid:
     return _save(obj, fields=fields, allowed=GRID_FIELDS, actor=actor, action=action)
 
 
+@unique_messages
 @transaction.atomic
 def building_save(*, actor, building: Building | None = None, **fields) -> Building:
     ensure_can(actor, "org.edit")

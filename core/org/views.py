@@ -12,7 +12,8 @@ from core.org.selectors import building_list, community_list, grid_list, street_
 from core.org.services import building_save, community_save, grid_save, member_place_assign
 from core.ui.decorators import member_required
 from core.ui.errors import apply_errors
-from tenants.roles import ROLE_SCOPE, SCOPE_COMMUNITY, SCOPE_GRID
+from core.ui.natural import natural_key
+from tenants.roles import COMMUNITY_DIRECTOR, GRID_WORKER, ROLE_SCOPE, SCOPE_COMMUNITY, SCOPE_GRID
 
 
 @member_required("org.view")
@@ -29,11 +30,17 @@ def org_index(request):
             people_by_grid.setdefault(m.grid_id, []).append(m)
         elif m.community_id:
             people_by_community.setdefault(m.community_id, []).append(m)
+    grids.sort(key=lambda g: (g.code or "~", natural_key(g.name), g.pk))  # 第二 before 第三, 9 before 10
+    buildings.sort(key=lambda b: (natural_key(b.name), b.pk))
     for grid in grids:
-        grid.people = people_by_grid.get(grid.pk, [])
+        people = people_by_grid.get(grid.pk, [])
+        grid.grid_workers = [m for m in people if m.role == GRID_WORKER]
+        grid.others = [m for m in people if m.role != GRID_WORKER]  # building heads are not grid workers
         grid.building_rows = [b for b in buildings if b.grid_id == grid.pk]
     for community in communities:
-        community.people = people_by_community.get(community.pk, [])
+        people = people_by_community.get(community.pk, [])
+        community.directors = [m for m in people if m.role == COMMUNITY_DIRECTOR]
+        community.people = [m for m in people if m.role != COMMUNITY_DIRECTOR]
         community.grid_rows = [g for g in grids if g.community_id == community.pk]
     return render(
         request,

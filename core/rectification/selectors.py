@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
-from django.http import FileResponse, Http404
+from django.http import Http404
 
 from core.deadlines.models import OPEN_STATES, Clock
 from core.org.scope import scope_to_member
@@ -47,7 +47,7 @@ def rectification_list(
 ) -> QuerySet[Rectification]:
     clocks = Clock.objects.filter(
         subject_type="rectification.rectification", subject_id=OuterRef("pk"), state__in=OPEN_STATES
-    ).order_by("due_at")
+    ).order_by("due_at", "id")
     return (
         (filters or RectificationFilters())
         .apply(_scoped(member))
@@ -55,7 +55,7 @@ def rectification_list(
             next_due_at=Subquery(clocks.values("due_at")[:1]),
             next_clock_kind=Subquery(clocks.values("kind")[:1]),
         )
-        .order_by(F("next_due_at").asc(nulls_last=True), "-created_at")
+        .order_by(F("next_due_at").asc(nulls_last=True), "-created_at", "-id")
     )
 
 
@@ -98,8 +98,11 @@ def rectification_evidence_photo_get(*, member: Member, pk: int, evidence_id: in
     return evidence
 
 
-def evidence_photo_response(evidence) -> FileResponse:
-    """The photo's bytes, for the web page and the API alike (never a public media URL)."""
-    response = FileResponse(evidence.photo.open("rb"))
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+def evidence_photo_response(evidence):
+    """The photo's bytes, for the web page and the API alike (never a public media URL); the upload
+    kit decides the content type from the bytes and adds nosniff and Content-Disposition."""
+    from core.uploads import serve_upload
+
+    return serve_upload(
+        evidence.photo, download_name=f"rectification-{evidence.rectification_id}-evidence-{evidence.pk}"
+    )

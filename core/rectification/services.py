@@ -15,6 +15,7 @@ from core.deadlines.services import clock_meet, clock_start
 from core.notifications.services import notify
 from core.org.models import Community, Grid
 from core.org.scope import ensure_reach
+from core.plausible import ensure_plausible
 from core.rectification.models import (
     Rectification,
     RectificationEvidence,
@@ -22,6 +23,7 @@ from core.rectification.models import (
     RectificationStatus,
 )
 from core.rectification.workflow import RECTIFICATION_WORKFLOW
+from core.uploads import clean_image
 from core.workflow import actor_name
 from tenants.members import Member
 from tenants.models import Membership
@@ -145,6 +147,7 @@ def rectification_create(
     """
     ensure_can(actor, "rectification.edit")
     now = now or timezone.now()
+    ensure_plausible(due_on=due_on, now=now)
     campaign, calendar = _policy()
     errors: dict[str, list[str]] = {}
     if source_type not in RectificationSource.values:
@@ -348,15 +351,7 @@ def rectification_add_evidence(
     if not text and photo is None:
         raise ValidationError({"text": ["请填写说明或上传照片 / add a text or a photo"]})
     if photo is not None:
-        if photo.size > MAX_PHOTO_BYTES:
-            raise ValidationError({"photo": ["照片不能超过 8 MB / the photo is larger than 8 MB"]})
-        from PIL import Image
-
-        try:
-            Image.open(photo).verify()
-        except Exception:  # noqa: BLE001 - any decoder error means "not an image"
-            raise ValidationError({"photo": ["文件不是有效的图片 / not an image"]}) from None
-        photo.seek(0)
+        photo = clean_image(photo, field="photo", max_bytes=MAX_PHOTO_BYTES)
     evidence = RectificationEvidence.objects.create(
         rectification=item,
         round=item.round,

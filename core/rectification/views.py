@@ -34,7 +34,7 @@ def _street_people(office):
         for m in Membership.objects.filter(street_office=office, is_active=True)
         .select_related("user")
         .exclude(role__in=["volunteer"])
-        .order_by("role", "user__full_name")
+        .order_by("role", "user__full_name", "id")
     ]
 
 
@@ -46,7 +46,10 @@ def rectification_ledger(request):
         source_type=params.get("source_type", ""),
         relapsed=bool(params.get("relapsed")),
     )
-    items = list(rectification_list(member=request.member, filters=filters)[:300])
+    from django.core.paginator import Paginator
+
+    page = Paginator(rectification_list(member=request.member, filters=filters), 30).get_page(params.get("page"))
+    items = page.object_list
     for item in items:
         item.next_clock_label = KIND_LABELS.get(item.next_clock_kind or "", "")
     return render(
@@ -54,6 +57,7 @@ def rectification_ledger(request):
         "rectification/ledger.html",
         {
             "items": items,
+            "page": page,
             "filters": filters,
             "summary": rectification_summary(member=request.member),
             "statuses": RectificationStatus.choices,
@@ -130,9 +134,18 @@ def rectification_detail(request, pk: int):
     )
 
 
-def _done(request, pk, call):
-    run_and_report(request, call, success="已保存")
+def _done(request, pk, call, *, success: str):
+    """Run the step; the message says what happened (never a bare 已保存)."""
+    run_and_report(request, call, success=success)
     return redirect("rectification_detail", pk=pk)
+
+
+STEP_MESSAGES = {
+    ("verify", True): "验收通过，已进入回头看阶段",
+    ("verify", False): "验收不通过，已退回整改",
+    ("lookback", True): "回头看通过，整改事项已办结",
+    ("lookback", False): "回头看发现问题反弹，整改事项已重新打开",
+}
 
 
 @member_required("rectification.edit")
@@ -147,6 +160,7 @@ def rectification_evidence_add(request, pk: int):
         request,
         pk,
         lambda: services.rectification_add_evidence(item=item, actor=request.member, **form.cleaned_data),
+        success="已添加整改证据" + ("（含照片）" if form.cleaned_data.get("photo") else ""),
     )
 
 
@@ -159,7 +173,10 @@ def rectification_fix(request, pk: int):
         messages.error(request, "请填写整改情况")
         return redirect("rectification_detail", pk=pk)
     return _done(
-        request, pk, lambda: services.rectification_fix(item=item, actor=request.member, **form.cleaned_data)
+        request,
+        pk,
+        lambda: services.rectification_fix(item=item, actor=request.member, **form.cleaned_data),
+        success="已标记整改完成，等待其他人验收",
     )
 
 
@@ -174,7 +191,12 @@ def rectification_verdict(request, pk: int, step: str):
         messages.error(request, "请选择结论并填写情况说明")
         return redirect("rectification_detail", pk=pk)
     service = services.rectification_verify if step == "verify" else services.rectification_lookback
-    return _done(request, pk, lambda: service(item=item, actor=request.member, **form.cleaned_data))
+    return _done(
+        request,
+        pk,
+        lambda: service(item=item, actor=request.member, **form.cleaned_data),
+        success=STEP_MESSAGES[(step, form.cleaned_data["passed"])],
+    )
 
 
 @member_required("rectification.view")

@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
@@ -90,39 +90,58 @@ def id_parse(raw: str) -> IdFacts:
     return IdFacts(number=number, birth_date=birth, sex="male" if int(number[16]) % 2 else "female")
 
 
+# What a mask keeps: the region code (the street's own, known to everybody there) and the last two
+# characters. The birth date and the first two sequence digits stay hidden, so that together with
+# what every role is shown beside it (sex, age in whole years — never the birth date, see
+# core.registry.privacy) at least ~3,000 numbers remain possible (issue 10 §2).
+MASK_HEAD, MASK_TAIL = 6, 2
+
+
 def id_mask(number: str) -> str:
-    """``140402********1234``: region code and last four only."""
-    return f"{number[:6]}{'*' * 8}{number[-4:]}" if len(number) == 18 else ""
+    """``140402**********34``: region code and the last two characters only."""
+    if len(number) != 18:
+        return ""
+    return f"{number[:MASK_HEAD]}{'*' * (18 - MASK_HEAD - MASK_TAIL)}{number[-MASK_TAIL:]}"
 
 
 def _derived_key(purpose: str, configured: str) -> bytes:
+    """The configured key, or — on a development machine only, where settings allow it — one
+    derived from SECRET_KEY. Production refuses to start without its own keys (nuandong.security_settings)."""
     if configured:
         return configured.encode()
     return hashlib.sha256(f"nuandong:{purpose}:{settings.SECRET_KEY}".encode()).digest()
 
 
 @lru_cache(maxsize=4)
-def _fernet(key_setting: str, secret: str) -> Fernet:
-    if key_setting:
-        return Fernet(key_setting.encode())
-    return Fernet(base64.urlsafe_b64encode(_derived_key("id-encryption", "")))
+def _fernet(current: str, old: tuple[str, ...], secret: str) -> MultiFernet:
+    """Encrypts with the current key; decrypts with the current or any old key (rotation)."""
+    first = Fernet(current.encode()) if current else Fernet(base64.urlsafe_b64encode(_derived_key("id-encryption", "")))
+    return MultiFernet([first, *(Fernet(key.encode()) for key in old)])
+
+
+def id_cipher() -> MultiFernet:
+    return _fernet(
+        settings.NUANDONG_ID_ENCRYPTION_KEY,
+        tuple(getattr(settings, "NUANDONG_ID_ENCRYPTION_OLD_KEYS", ())),
+        settings.SECRET_KEY,
+    )
 
 
 def id_encrypt(number: str) -> str:
-    return _fernet(settings.NUANDONG_ID_ENCRYPTION_KEY, settings.SECRET_KEY).encrypt(number.encode()).decode()
+    return id_cipher().encrypt(number.encode()).decode()
 
 
 def id_decrypt(token: str) -> str:
-    return _fernet(settings.NUANDONG_ID_ENCRYPTION_KEY, settings.SECRET_KEY).decrypt(token.encode()).decode()
+    return id_cipher().decrypt(token.encode()).decode()
 
 
 def file_encrypt(content: bytes) -> bytes:
     """Encrypt an uploaded file that holds ID numbers (a roster waiting for its import), same key."""
-    return _fernet(settings.NUANDONG_ID_ENCRYPTION_KEY, settings.SECRET_KEY).encrypt(content)
+    return id_cipher().encrypt(content)
 
 
 def file_decrypt(token: bytes) -> bytes:
-    return _fernet(settings.NUANDONG_ID_ENCRYPTION_KEY, settings.SECRET_KEY).decrypt(bytes(token))
+    return id_cipher().decrypt(bytes(token))
 
 
 def id_hash(number: str) -> str:

@@ -63,7 +63,18 @@ class Household(models.Model):
         indexes = [models.Index(fields=["community", "grid"], name="household_place_idx")]
 
     def __str__(self) -> str:
-        return self.address or (f"户 {self.number}" if self.number else f"户 #{self.pk}")
+        """The address; a household without one (a vagrant, 无固定住所) is named by its head — what
+        people on the ground know it by — never by an internal id (one query, only for these)."""
+        if self.address:
+            return self.address
+        place = "无固定住所" if self.no_fixed_address else "住址未登记"
+        head = None
+        if self.pk:
+            people = self.persons.filter(is_active=True).order_by("id")
+            head = people.filter(relation=Person.Relation.HEAD).first() or people.first()
+        if head is not None:
+            return f"{head.name}（{place}）"
+        return f"{place}（户编号 {self.number}）" if self.number else place
 
 
 class Person(models.Model):
@@ -119,6 +130,13 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def age(self) -> int | None:
+        """Age in whole years today (shown instead of the birth date to most roles)."""
+        from core.registry.privacy import age_now
+
+        return age_now(self.birth_date)
 
     @property
     def category_labels(self) -> list[str]:

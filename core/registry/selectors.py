@@ -92,7 +92,7 @@ def district_duplicates(*, district_id: int) -> list[dict]:
     claims = (
         IdHashClaim.objects.filter(district_id=district_id, id_hash__in=list(hashes))
         .select_related("street_office")
-        .order_by("id_hash", "street_office__name")
+        .order_by("id_hash", "street_office__name", "id")
     )
     groups: dict[str, list[tuple[StreetOffice, int]]] = {}
     for claim in claims:

@@ -7,8 +7,9 @@ from django.db import transaction
 
 from core.audit.services import audit_record, model_snapshot
 from core.common import MOBILE_ERROR, MOBILE_RE, PHONE_ERROR, PHONE_RE, current_office, ensure_can
+from core.once.unique import unique_guard, unique_messages
 from core.org.models import Building, Community, Grid
-from core.org.scope import ensure_reach
+from core.org.scope import ensure_reach, member_reaches
 from core.registry.idnumbers import id_decrypt, id_encrypt, id_hash, id_mask, id_normalize, id_parse
 from core.registry.models import CATEGORY_LABELS, Household, Person
 from tenants.models import IdHashClaim
@@ -41,17 +42,55 @@ RELATIONS = {c for c, _ in Person.Relation.choices}
 
 
 class DuplicatePersonError(ValidationError):
-    """The ID number is already registered in this street office; ``existing`` is that person."""
+    """The ID number is already registered in this street office; ``existing`` is that person.
 
-    def __init__(self, existing: Person):
+    ``in_reach``: whether the actor may see the holder. Only then does the message name the holder
+    and its household; otherwise it says only that the number is registered in this street and
+    whom to contact (``contacts``: the street office's civil-affairs staff) — never an oracle of
+    who holds a number outside the actor's reach (issue 10 §3).
+    """
+
+    def __init__(self, existing: Person, *, actor=None):
         self.existing = existing
-        super().__init__(
-            {
-                "id_number": [
-                    f"该身份证号已登记：{existing.name}（户 {existing.household}）/ ID number already registered (person #{existing.pk})"
-                ]
-            }
-        )
+        self.in_reach = _holder_in_reach(actor, existing)
+        self.contacts = [] if self.in_reach else street_contacts()
+        if self.in_reach:
+            message = (
+                f"该身份证号已登记：{existing.name}（户 {existing.household}）"
+                f"/ ID number already registered (person #{existing.pk})"
+            )
+        else:
+            who = "、".join(self.contacts) or "街道民政办"
+            message = (
+                f"该身份证号已在本街道登记，登记人不在您的管辖范围内。请联系街道民政办核实：{who}"
+                " / ID number already registered in this street office outside your reach; contact the street office"
+            )
+        super().__init__({"id_number": [message]})
+
+
+def _holder_in_reach(actor, existing: Person) -> bool:
+    if actor is None or not hasattr(actor, "scope"):
+        return True  # the system (imports, setup) acts with the whole street's reach
+    household = existing.household
+    return actor.can("household.view") and member_reaches(
+        actor, community_id=household.community_id, grid_id=household.grid_id
+    )
+
+
+def street_contacts() -> list[str]:
+    """Names (and work mobiles) of this street office's civil-affairs staff: whom to ask."""
+    from tenants.models import Membership
+    from tenants.roles import STREET_STAFF
+
+    office = current_office()
+    rows = (
+        Membership.objects.filter(street_office=office, role=STREET_STAFF, is_active=True)
+        .select_related("user")
+        .order_by("pk")[:3]
+    )
+    return [
+        f"{m.user.display_name()}" + (f" {m.user.mobile}" if getattr(m.user, "mobile", "") else "") for m in rows
+    ]
 
 
 # --- households -----------------------------------------------------------------------------
@@ -96,6 +135,7 @@ def household_validate(
     return errors
 
 
+@unique_messages
 @transaction.atomic
 def household_register(*, actor, **fields) -> Household:
     ensure_can(actor, "household.edit")
@@ -117,6 +157,7 @@ def household_register(*, actor, **fields) -> Household:
     return household
 
 
+@unique_messages
 @transaction.atomic
 def household_update(*, actor, household: Household, **fields) -> Household:
     ensure_can(actor, "household.edit")
@@ -198,7 +239,23 @@ def person_clean(data: dict, *, instance: Person | None = None) -> tuple[dict, d
             errors[name] = ["状态无效 / invalid status"]
         clean[name] = value
     clean["notes"] = (data.get("notes") or "").strip()
+    birth = clean.get("birth_date")
+    if birth and set(categories) & CHILD_CATEGORIES and _age(birth) >= 18:
+        errors.setdefault("categories", []).append(
+            "散居孤儿、事实无人抚养儿童须未满18周岁（按身份证出生日期）/ these categories are for children under 18"
+        )
     return clean, errors
+
+
+# The plan's child categories (散居孤儿、事实无人抚养儿童): under 18 by definition.
+CHILD_CATEGORIES = {"orphan", "unsupported_child"}
+
+
+def _age(birth, today=None) -> int:
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
 def person_find_by_id(number: str) -> Person | None:
@@ -230,6 +287,19 @@ def _claim_sync(person: Person, old_hash: str) -> None:
         IdHashClaim.objects.filter(street_office=office, id_hash=person.id_hash).delete()
 
 
+def _duplicate_id_guard(hashed: str):
+    """Two simultaneous registrations of one ID: the loser gets the same message as the check above."""
+
+    def error() -> ValidationError:
+        existing = Person.objects.select_related("household").filter(id_hash=hashed).first()
+        return DuplicatePersonError(existing) if existing is not None else ValidationError(
+            {"id_number": ["该身份证号已登记 / ID number already registered"]}
+        )
+
+    return unique_guard(person_unique_id_hash=error)
+
+
+@unique_messages
 @transaction.atomic
 def person_register(*, actor, household: Household, **fields) -> Person:
     ensure_can(actor, "household.edit")
@@ -245,15 +315,17 @@ def person_register(*, actor, household: Household, **fields) -> Person:
     if clean["id_hash"]:
         existing = Person.objects.select_related("household").filter(id_hash=clean["id_hash"]).first()
         if existing is not None:
-            raise DuplicatePersonError(existing)
+            raise DuplicatePersonError(existing, actor=actor)
     person = Person(household=household, **clean)
     person.clean_fields(exclude=["household"])  # duplicates and the household checked above
-    person.save()
+    with _duplicate_id_guard(clean["id_hash"]):  # a simultaneous registration of the same ID
+        person.save()
     _claim_sync(person, "")
     audit_record(actor=actor, action="person.register", obj=person, after=model_snapshot(person))
     return person
 
 
+@unique_messages
 @transaction.atomic
 def person_update(*, actor, person: Person, **fields) -> Person:
     ensure_can(actor, "household.edit")
@@ -268,13 +340,14 @@ def person_update(*, actor, person: Person, **fields) -> Person:
     if clean["id_hash"]:
         existing = Person.objects.filter(id_hash=clean["id_hash"]).exclude(pk=person.pk).first()
         if existing is not None:
-            raise DuplicatePersonError(existing)
+            raise DuplicatePersonError(existing, actor=actor)
     before = model_snapshot(person)
     old_hash = person.id_hash
     for name, value in clean.items():
         setattr(person, name, value)
     person.clean_fields(exclude=["household"])  # duplicates and the household checked above
-    person.save()
+    with _duplicate_id_guard(clean["id_hash"]):
+        person.save()
     _claim_sync(person, old_hash)
     audit_record(actor=actor, action="person.update", obj=person, before=before, after=model_snapshot(person))
     return person
@@ -422,7 +495,7 @@ def _person_on(*, person: Person, actor, reason: str) -> Person:
             .first()
         )
         if holder is not None:
-            raise DuplicatePersonError(holder)
+            raise DuplicatePersonError(holder, actor=actor)
     before = model_snapshot(person)
     person.is_active = True
     person.save(update_fields=["is_active", "updated_at"])

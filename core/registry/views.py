@@ -8,10 +8,11 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from core.inspections.selectors import households_with_coverage
+from core.inspections.selectors import coverage_period, households_with_coverage
 from core.org.selectors import building_list, community_list, grid_list
 from core.registry.forms import HouseholdForm, PersonForm
 from core.registry.models import CATEGORY_CHOICES
@@ -116,7 +117,13 @@ def household_edit(request, pk: int):
 def household_detail(request, pk: int):
     member = request.member
     household = household_get(member=member, pk=pk)
-    covered = households_with_coverage(member=member).filter(pk=pk).values_list("covered", flat=True).first()
+    period = coverage_period(member.district)
+    coverage_row = (
+        households_with_coverage(member=member, period=period)
+        .filter(pk=pk)
+        .values("covered", "on_time", "added_late", "first_covered_at")
+        .first()
+    )
     persons = list(household.persons.filter(is_active=True))
     inactive_persons = list(household.persons.filter(is_active=False))
     duplicates = {d.person_id: d for d in cross_street_duplicates(person_ids=[p.pk for p in persons])}
@@ -129,7 +136,9 @@ def household_detail(request, pk: int):
             "household": household,
             "persons": persons,
             "inactive_persons": inactive_persons,
-            "covered": covered,
+            "coverage_row": coverage_row,
+            "period": period,
+            "coverage_state": period.state(timezone.now()),
             "visits": household.visits.all()[:20],
             **_household_ledgers(member, household),
             "can_full_id": member.can("person.view_full_id"),
@@ -181,17 +190,20 @@ def _person_form_page(request, *, household, person=None):
             else:
                 person_update(actor=member, person=person, **data)
         except DuplicatePersonError as exc:
-            url = reverse("registry:household", kwargs={"pk": exc.existing.household_id})
-            form.add_error(
-                "id_number",
-                format_html(
-                    '该身份证号已登记：<a href="{}">{}（{}）</a>{}',
-                    url,
-                    exc.existing.name,
-                    exc.existing.household,
-                    "" if exc.existing.is_active else "（已注销，可在该户页面恢复）",
-                ),
-            )
+            if not exc.in_reach:  # no name, no link: only "registered here" and whom to ask
+                form.add_error("id_number", exc.messages[0])
+            else:
+                url = reverse("registry:household", kwargs={"pk": exc.existing.household_id})
+                form.add_error(
+                    "id_number",
+                    format_html(
+                        '该身份证号已登记：<a href="{}">{}（{}）</a>{}',
+                        url,
+                        exc.existing.name,
+                        exc.existing.household,
+                        "" if exc.existing.is_active else "（已注销，可在该户页面恢复）",
+                    ),
+                )
         except ValidationError as exc:
             apply_errors(form, exc)
         else:

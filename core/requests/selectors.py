@@ -18,7 +18,7 @@ OPEN_REQUEST_STATUSES = (RequestStatus.RECEIVED, RequestStatus.RESPONDED, Reques
 def _next_clock(field: str) -> Subquery:
     open_clocks = Clock.objects.filter(
         subject_type="requests.citizenrequest", subject_id=OuterRef("pk"), state__in=OPEN_STATES
-    ).order_by("due_at")
+    ).order_by("due_at", "id")
     return Subquery(open_clocks.values(field)[:1])
 
 
@@ -71,7 +71,7 @@ def request_list(*, member: Member, filters: RequestFilters | None = None) -> Qu
         next_due_at=_next_clock("due_at"),
         next_clock_kind=_next_clock("kind"),
         next_clock_rule=_next_clock("rule"),
-    ).order_by(F("next_due_at").asc(nulls_last=True), "-received_at")
+    ).order_by(F("next_due_at").asc(nulls_last=True), "-received_at", "-id")
 
 
 def request_get(*, member: Member, pk: int) -> CitizenRequest:

@@ -14,6 +14,7 @@ from core.deadlines.services import clock_meet, clock_start
 from core.notifications.services import notify
 from core.org.models import Community, Grid
 from core.org.scope import ensure_reach, member_reaches
+from core.plausible import ensure_plausible
 from core.registry.models import Household
 from core.requests.models import (
     CitizenRequest,
@@ -127,15 +128,20 @@ def request_receive(
     """Register a request and start its three clocks (respond, handle, feed back) from the SLA policy.
 
     With ``household_id`` the request is linked to that household (which must be active and in the
-    actor's reach) and goes to the household's community and grid, whatever ``community``/``grid`` say.
+    actor's reach) and goes to the household's community and grid, whatever ``community``/``grid`` say;
+    a blank ``address`` / ``requester_phone`` takes the household's.
     """
     ensure_can(actor, "request.create")
     now = now or timezone.now()
+    ensure_plausible(received_at=received_at, now=now)
     received_at = received_at or now
     errors: dict[str, list[str]] = {}
     household = request_household(actor=actor, household_id=household_id, errors=errors)
     if household is not None:
         community, grid = household.community, household.grid
+        # The linked household's address and phone stand in for what the form left blank.
+        address = (address or "").strip() or household.address
+        requester_phone = (requester_phone or "").strip() or household.phone
     elif community is None and "household_id" not in errors:
         errors["community"] = ["请选择社区(村)或关联户 / choose a community or a household"]
     if channel not in RequestChannel.values:

@@ -53,7 +53,10 @@ def request_board(request):
         q=params.get("q", "").strip(),
         mine_user_id=request.user.pk if params.get("mine") else None,
     )
-    items = list(request_list(member=member, filters=filters)[:200])
+    from django.core.paginator import Paginator
+
+    page = Paginator(request_list(member=member, filters=filters), 30).get_page(params.get("page"))
+    items = page.object_list
     now = timezone.now()
     for item in items:
         item.next_clock_label = KIND_LABELS.get(item.next_clock_kind or "", "")
@@ -66,6 +69,7 @@ def request_board(request):
         "requests/board.html",
         {
             "items": items,
+            "page": page,
             "filters": filters,
             "chips": chips,
             "open_count": open_count,
@@ -131,17 +135,28 @@ def request_new(request):
         initial["grid"] = member.grid_id
     if member.community_id:
         initial["community"] = member.community_id
-    query = request.GET.get("hq", "").strip()[:50]
+    # 查找 submits the whole form (so nothing typed is lost) with ``search``: re-render, save nothing.
+    searching = request.method == "POST" and "search" in request.POST
+    query = (request.POST if request.method == "POST" else request.GET).get("hq", "").strip()[:50]
     picked = _int(
         request.POST.get("household_id") if request.method == "POST" else request.GET.get("household")
     )
     if picked and request.method == "GET":
         initial |= _household_initial(member, picked)
+    if searching:
+        typed = {name: value for name, value in request.POST.items() if name in RequestForm.base_fields and value}
+        if picked:  # a household picked before searching again fills what is still blank
+            typed = {k: v for k, v in _household_initial(member, picked).items() if v not in ("", None)} | typed
+        initial |= typed
     households = household_choices(member, ids=[picked], query=query)
     form = RequestForm(
-        request.POST or None, communities=communities, grids=grids, households=households, initial=initial
+        None if searching else (request.POST or None),
+        communities=communities,
+        grids=grids,
+        households=households,
+        initial=initial,
     )
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and not searching and form.is_valid():
         data = dict(form.cleaned_data)
         community_id, grid_id = data.pop("community"), data.pop("grid")
         community = next((c for c in communities if c.pk == community_id), None)
@@ -211,7 +226,7 @@ def _assignees(office) -> list[tuple[int, str]]:
         (m.user_id, f"{m.user.display_name()}（{role_label(m.role)}）")
         for m in Membership.objects.filter(street_office=office, is_active=True, role__in=roles)
         .select_related("user")
-        .order_by("role", "user__full_name")
+        .order_by("role", "user__full_name", "id")
     ]
 
 

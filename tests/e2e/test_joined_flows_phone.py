@@ -56,7 +56,7 @@ def test_problem_to_rectification_and_household_request_on_phone(
     page.locator("tr", has_text=address).get_by_role("button", name="转入整改台账").click()
     page.wait_for_url(re.compile(r"/rectifications/\d+/$"))
     source = page.locator("#rectification-source")
-    assert f"#{problem.pk}" in source.text_content()
+    assert f"问题台账：{address}" in source.text_content() and "#" not in source.text_content()
     page.screenshot(path=str(artifacts_dir / "wti-2-rectification-from-problem.png"), full_page=True)
 
     page.goto(f"{base}/households/{household.pk}/")
@@ -67,7 +67,7 @@ def test_problem_to_rectification_and_household_request_on_phone(
     page.fill("#id_requester_name", "马爷爷")
     page.fill("#id_description", "整改期间屋里太冷，需要电暖器")
     page.screenshot(path=str(artifacts_dir / "wti-3-request-for-household.png"), full_page=True)
-    page.click("#request-form button[type=submit]")
+    page.click("#request-save")
     page.wait_for_url(re.compile(r"/requests/\d+/$"))
     assert address in page.locator("#request-household").text_content()
     page.screenshot(path=str(artifacts_dir / "wti-4-request-detail.png"), full_page=True)

@@ -40,9 +40,11 @@ def test_a_stranger_sees_the_chinese_404_page(live_url, phone_page, artifacts_di
     page.fill("#id_username", "a_grid_worker")
     page.fill("#id_password", DEMO_TEST_PASSWORD)
     page.click("button[type=submit]")  # valid credentials, but no membership in street B
+    page.wait_for_url("http://ta.localhost:*/")  # issue 12 §8: taken to the street where they work
 
-    response = page.goto(base + "/")
+    response = page.goto(base + "/")  # street B's pages stay a 404 that says where to go instead
 
     assert response.status == 404
-    assert "页面不存在" in page.locator("h1").inner_text()
+    assert "您不是乙街道的成员" in page.locator("h1").inner_text()
+    assert page.get_by_role("link", name="前往甲街道").count() == 1
     page.screenshot(path=str(artifacts_dir / "foundation-404-390.png"), full_page=True)

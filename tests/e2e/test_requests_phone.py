@@ -41,7 +41,7 @@ def test_hotline_request_through_its_lifecycle_on_a_phone(
         page.select_option("#id_grid", str(place.grid_id))
         page.fill("#id_description", "暖气片不热，屋里只有十度")
         page.screenshot(path=str(artifacts_dir / "request-new-phone.png"), full_page=True)
-        page.click("#request-form button[type=submit]")
+        page.click("#request-save")
         page.wait_for_url(re.compile(r"/requests/\d+/$"))
 
         countdowns = page.locator("#request-clocks .countdown")

@@ -84,3 +84,20 @@ def test_used_sign_in_links_are_forgotten_after_a_day(users, db):
 
     assert list(LoginHandoff.objects.values_list("pk", flat=True)) == [fresh.pk]
     assert AuditEvent.objects.filter(action="login_handoff.purge", after__deleted=1).exists()
+
+
+def test_signing_in_on_the_wrong_street_takes_the_user_to_their_own(street_a, street_a2, users, db):
+    """Issue 12 §8: the password is right, the street is wrong: go to the user's street, and any
+    page of the wrong street (still a 404) says where the user works instead of looping."""
+    wrong = Client(HTTP_HOST=host_of(street_a))
+    signed_in = wrong.post("/accounts/login/", {"username": users["staff_a2"].username, "password": DEMO_TEST_PASSWORD})
+
+    assert signed_in.status_code == 302 and signed_in["Location"] == f"/accounts/go/{street_a2.slug}/"
+    host, path, token = _follow_go(wrong, street_a2.slug)
+    assert host == host_of(street_a2)
+    page = wrong.get("/requests/")
+    body = page.content.decode()
+    assert page.status_code == 404
+    assert f"您不是{street_a.name}的成员" in body and f"前往{street_a2.name}" in body
+    assert f'href="/accounts/go/{street_a2.slug}/"' in body and 'href="/"' not in body.split('id="not-a-member"')[1]
+    assert wrong.get("/api/v1/requests/").status_code in (401, 404)

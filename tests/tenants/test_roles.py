@@ -61,6 +61,7 @@ EXPECTED = {
     "report.submit": "...xx.....",
     "report.approve": "x.x.......",
     "deadline.view": "xxxxxxxxxx",
+    "deadline.supervise": "..xxx.....",
     "notification.view": "xxxxxxxxxx",
     "notification.read": "xxxxxxxxxx",
     "audit.view": "x.xx......",

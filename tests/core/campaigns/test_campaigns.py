@@ -17,7 +17,7 @@ from core.deadlines.durations import HOURS, LOCAL_TZ, WORKING_DAYS, Duration
 def test_the_plan_is_the_default_campaign(street_a):
     campaign = services.campaign_create_default(district=street_a.district, today=dt.date(2025, 11, 17))
 
-    assert (campaign.starts_on, campaign.ends_on) == (dt.date(2025, 11, 1), dt.date(2026, 3, 15))
+    assert (campaign.starts_on, campaign.ends_on) == (dt.date(2025, 11, 1), dt.date(2026, 3, 31))
     phases = [(p.key, p.starts_on, p.ends_on) for p in campaign.phases.all()]
     assert phases == [
         ("mobilisation", dt.date(2025, 11, 1), dt.date(2025, 11, 20)),
@@ -157,3 +157,17 @@ def test_district_viewer_reads_but_cannot_change_the_campaign(street_a, users, w
     assert web_client(None, users["district_admin"]).get("/campaign/").status_code == 200
     assert web_client(None, users["district_admin"]).get("/campaign/progress/").status_code == 200
     assert web_client(street_a, users["street_staff"]).get("/campaign/").status_code == 200
+
+
+def test_every_phase_lies_within_the_campaign_and_a_phase_outside_it_is_refused(street_a):
+    """Issue 12 §12: the relief phase (to 次年3月底) no longer ends after the campaign."""
+    from django.core.exceptions import ValidationError
+
+    campaign = services.campaign_create_default(district=street_a.district, today=dt.date(2025, 11, 17))
+    relief = campaign.phases.get(key="relief")
+
+    assert all(campaign.starts_on <= p.starts_on and p.ends_on <= campaign.ends_on for p in campaign.phases.all())
+    with pytest.raises(ValidationError):
+        services.phase_update(phase=relief, starts_on=relief.starts_on, ends_on=campaign.ends_on + dt.timedelta(days=1))
+    relief.refresh_from_db()
+    assert relief.ends_on == dt.date(2026, 3, 31)

@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from core.inspections.checklist import CHECKLIST
@@ -175,7 +176,7 @@ def test_problem_assign_page(org_a, web_client, users):
     assert staff.get(f"/problems/{problem.pk}/assign/").status_code == 200
     response = staff.post(
         f"/problems/{problem.pk}/assign/",
-        {"responsible_user_id": users["community_director"].pk, "due_date": "2099-01-31"},
+        {"responsible_user_id": users["community_director"].pk, "due_date": f"{timezone.localdate().year + 1}-01-31"},
     )
     problem.refresh_from_db()
     assert response.status_code == 302 and problem.responsible_user_id == users["community_director"].pk
@@ -191,3 +192,36 @@ def test_my_grid_search_by_name_or_address(org_a, web_client, users):
     make_household(org_a, address="和谐路2号")
     page = web_client(org_a.office, users["grid_worker"]).get("/my-grid/", {"q": "幸福"}).content.decode()
     assert "幸福路1号" in page and "和谐路2号" not in page
+
+
+def test_no_status_is_preselected_and_cancelling_needs_a_confirmed_reason(org_a, web_client, users):
+    """Issue 12 §4: pressing 更新 without choosing changes nothing; 已撤销 is never in the menu; the
+    separate 撤销需求 form needs a reason, which the audit keeps."""
+    import re
+
+    from core.audit.models import AuditEvent
+
+    household = make_household(org_a)
+    staff = web_client(org_a.office, users["street_staff"])
+    _post_visit(staff, household, need_type_0="food", quantity_0="1")
+    need = Need.objects.get(household=household)
+
+    ledger = staff.get("/needs/").content.decode()
+    menu = re.search(r'class="inline need-step">.*?<select name="status"[^>]*>(.*?)</select>', ledger, re.S).group(1)
+    options = re.findall(r'<option value="([^"]*)"( selected)?>', menu)
+    pressed_update = staff.post(f"/needs/{need.pk}/status/", {"next": "/needs/"}, follow=True).content.decode()
+    need.refresh_from_db()
+    status_after_empty_update = need.status
+    no_reason = staff.post(f"/needs/{need.pk}/status/", {"status": "cancelled", "note": "  "}, follow=True)
+    need.refresh_from_db()
+    status_after_no_reason = need.status
+    staff.post(f"/needs/{need.pk}/status/", {"status": "cancelled", "note": "已由亲属解决"})
+    need.refresh_from_db()
+
+    assert options == [("", " selected"), ("in_progress", ""), ("met", "")]
+    assert "撤销需求" in ledger and 'name="note" required' in ledger
+    assert status_after_empty_update == "open" and "请先选择新状态" in pressed_update
+    assert status_after_no_reason == "open" and "撤销需求须说明原因" in no_reason.content.decode()
+    assert need.status == "cancelled"
+    event = AuditEvent.objects.filter(action="need.status", object_id=str(need.pk)).latest("id")
+    assert event.reason == "已由亲属解决"

@@ -36,7 +36,7 @@ def test_register_household_and_person_derives_sex_and_birth_and_hides_the_numbe
     )
 
     person.refresh_from_db()
-    assert person.id_masked == number[:6] + "********" + number[-4:]
+    assert person.id_masked == number[:6] + "*" * 10 + number[-2:]
     assert person.birth_date.strftime("%Y%m%d") == number[6:14]
     assert person.sex == ("male" if int(number[16]) % 2 else "female")
     assert number not in person.id_number_encrypted and person.id_hash == id_hash(number)
@@ -121,7 +121,7 @@ def test_full_id_read_requires_the_action_and_is_audited(org_a):
         household=household,
         name="钱七",
         id_number=number,
-        categories=["orphan"],
+        categories=["dibao"],
     )
 
     assert person_full_id_read(actor=org_a.members["street_leader"], person=person) == number
@@ -201,6 +201,8 @@ def test_district_sees_duplicates_page_and_api_without_numbers(
     body = api_client(None, users["district_viewer"]).get("/api/v1/id-duplicates/").json()
 
     assert org_a.office.name in page and street_a2.name in page and number not in page
+    listed = page.split('id="id-duplicates"')[1]
+    assert "一社区 · 第一网格" in listed and "甲二社区 · 网格" in listed and "#" not in listed  # issue 12 §11
     assert len(body) == 1 and number not in str(body)
     assert web_client(None, users["staff_b"]).get("/id-duplicates/").status_code in (403, 404)
     page_a2 = web_client(street_a2, users["staff_a2"]).get("/households/duplicates/").content.decode()
@@ -232,3 +234,36 @@ def test_deactivating_a_household_takes_it_out_of_coverage_and_the_duplicate_reg
     assert response.status_code == 204
     person.refresh_from_db()
     assert person.is_active is False
+
+
+def test_a_household_without_address_is_named_by_its_head_not_an_id(org_a):
+    """Issue 12 §11: a vagrant's household reads "老张（无固定住所）", never "户 101-0005" or "户 #7"."""
+    from core.registry.services import household_register, person_register
+
+    staff = org_a.members["street_staff"]
+    household = household_register(actor=staff, community=org_a.c1, grid=org_a.g1, no_fixed_address=True)
+    nameless = str(household)
+    person_register(actor=staff, household=household, name="老张", categories=["vagrant"], relation="head")
+
+    assert nameless == "无固定住所" and str(household) == "老张（无固定住所）"
+
+
+def test_child_categories_are_for_children(org_a):
+    """Issue 12 §12: a 28-year-old is not a 事实无人抚养儿童 (the demo now follows this rule too)."""
+    import datetime as dt
+
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    household = make_household(org_a, persons=0)
+    adult = new_id(birth=today.replace(year=today.year - 28, day=1))
+    child = new_id(birth=today.replace(year=today.year - 9, day=1))
+
+    with pytest.raises(ValidationError) as refused:
+        person_register(actor=org_a.members["street_staff"], household=household, name="成年人",
+                        id_number=adult, categories=["unsupported_child"], relation="head")
+    person = person_register(actor=org_a.members["street_staff"], household=household, name="小明",
+                             id_number=child, categories=["unsupported_child"], relation="grandchild")
+
+    assert "未满18周岁" in str(refused.value) and person.birth_date < today - dt.timedelta(days=365 * 8)

@@ -49,7 +49,7 @@ def test_duplicate_person_form_error_links_to_existing_household(org_a, web_clie
         "name": "吴十",
         "id_number": number,
         "relation": "head",
-        "categories": ["orphan"],
+        "categories": ["dibao"],
         "dibao_status": "none",
         "extreme_poverty_status": "none",
     }

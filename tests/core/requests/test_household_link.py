@@ -93,3 +93,33 @@ def test_request_turns_into_one_rectification_and_both_pages_link(org_a, users, 
     assert f"/rectifications/{item.pk}/" in detail and f"/households/{household.pk}/" in detail
     source = client.get(f"/rectifications/{item.pk}/").content.decode()
     assert f"/requests/{request.pk}/" in source and f"/households/{household.pk}/" in source
+
+
+def test_searching_keeps_what_was_typed_and_the_linked_household_fills_the_address(org_a, web_client, users):
+    """Issue 12 §5: 查找 on 登记诉求 re-renders with everything typed; a linked household's address
+    (and phone) fill what was left blank when the request is saved."""
+    household = make_household(org_a, grid=org_a.g1, address="迎宾路12号")
+    client = web_client(org_a.office, users["street_staff"])
+    typed = {
+        "channel": "walk_in",
+        "category": "heating",
+        "requester_name": "王阿姨",
+        "requester_phone": "13800001111",
+        "description": "家里暖气片不热，老人怕冷",
+        "hq": "迎宾路",
+        "search": "1",
+    }
+    before = counts()
+
+    found = client.post("/requests/new/", typed).content.decode()
+    after_search = counts()
+    saved = client.post(
+        "/requests/new/", {k: v for k, v in typed.items() if k != "search"} | {"household_id": household.pk}
+    )
+
+    assert after_search == before
+    assert "家里暖气片不热，老人怕冷" in found and 'value="王阿姨"' in found and 'value="13800001111"' in found
+    assert 'value="walk_in" selected' in found and "迎宾路12号" in found and 'value="迎宾路"' in found
+    assert saved.status_code == 302
+    request = CitizenRequest.objects.get(household=household)
+    assert (request.address, request.requester_phone, request.requester_name) == ("迎宾路12号", "13800001111", "王阿姨")

@@ -1,0 +1,5 @@
+// A <select data-autosubmit> submits its form when changed (no inline handlers: the CSP forbids them).
+document.addEventListener("change", function (event) {
+  var target = event.target;
+  if (target.matches && target.matches("select[data-autosubmit]") && target.form) target.form.submit();
+});
