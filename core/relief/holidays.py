@@ -125,7 +125,7 @@ def holiday_visit_record(
         errors["confirmation"] = ["请上传签收人签名或照片 / the recipient's signature or photo is required"]
     else:
         try:
-            check_image(confirmation, "confirmation")
+            confirmation = check_image(confirmation, "confirmation")
         except ValidationError as exc:
             errors.update(exc.message_dict)
     day = visited_at.astimezone(LOCAL_TZ).date()

@@ -253,7 +253,7 @@ def stock_out(
         errors["confirmation"] = ["请上传领取人签名或领取照片 / the recipient's signature or photo is required"]
     else:
         try:
-            check_image(confirmation, "confirmation")
+            confirmation = check_image(confirmation, "confirmation")
         except ValidationError as exc:
             errors.update(exc.message_dict)
     if errors:

@@ -419,7 +419,7 @@ def case_add_evidence(
         raise ValidationError({"kind": ["取证方式无效 / unknown evidence kind"]})
     note = _text(note, "note", "情况记录")
     if image is not None:
-        check_image(image, "image")
+        image = check_image(image, "image")
     at = at or timezone.now()
     evidence = CaseEvidence.objects.create(
         case=case,

@@ -77,7 +77,7 @@ def test_a_text_file_is_not_a_confirmation(org_a, household, quilt):
     stock_in(actor=director, item_id=quilt.pk, community_id=org_a.c1.pk, quantity=3, source="allocation", now=NOW)
     fake = SimpleUploadedFile("sign.png", b"<script>alert(1)</script>", content_type="image/png")
     before = _state()
-    with pytest.raises(ValidationError, match="不是有效图片"):
+    with pytest.raises(ValidationError, match="不是有效的图片"):
         stock_out(actor=director, item_id=quilt.pk, household_id=household.pk, quantity=1, recipient_name="人员0",
                   confirmation=fake, now=NOW)
     assert _state() == before
@@ -126,3 +126,30 @@ def test_diversion_report_is_empty_for_a_clean_ledger_and_shows_count_difference
                                  household=household, recipient_name="某人")
     report = diversion_report(member=director)
     assert len(report["unconfirmed"]) == 1 and report["mismatched"][0]["movements"] == 3
+
+
+def test_a_recipient_photo_is_stored_re_encoded_without_its_location(org_a, household, quilt):
+    """Issue 10 §1: every uploaded picture goes through the upload kit (EXIF/GPS stripped, appended
+    bytes dropped), relief's signatures and photos too."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    director = org_a.members["community_director"]
+    stock_in(actor=director, item_id=quilt.pk, community_id=org_a.c1.pk, quantity=2, source="donation",
+             donor="爱心企业", occurred_on="2026-11-30", now=NOW)
+    exif = Image.Exif()
+    exif[0x8825] = {1: "N", 2: (36.0, 11.0, 0.0)}  # GPSInfo
+    buffer = io.BytesIO()
+    Image.new("RGB", (60, 40), (10, 120, 200)).save(buffer, format="JPEG", exif=exif)
+    photo = SimpleUploadedFile("photo.jpg", buffer.getvalue() + b"<html><script>x</script></html>",
+                               content_type="image/jpeg")
+
+    out = stock_out(actor=director, item_id=quilt.pk, household_id=household.pk, quantity=1,
+                    recipient_name="人员0", confirmation=photo, now=NOW)
+
+    stored = out.confirmation.read()
+    assert b"<script>" not in stored
+    with Image.open(io.BytesIO(stored)) as image:
+        assert 0x8825 not in image.getexif()
