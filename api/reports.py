@@ -56,14 +56,14 @@ class ReportRunListApi(TenantApi):
 
     required_action = "report.view"
 
-    @extend_schema(responses=PaginatedRunOut, parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)])
+    @extend_schema(operation_id="v1_reports_list", responses=PaginatedRunOut, parameters=[OpenApiParameter("page", int), OpenApiParameter("page_size", int)])
     def get(self, request):
         paginator = Pagination()
         page = paginator.paginate_queryset(run_list(member=request.member), request, view=self)
         return paginator.get_paginated_response(RunOut(page, many=True).data)
 
     @extend_schema(
-        request=RunIn, responses={202: RunOut},
+        operation_id="v1_reports_create", request=RunIn, responses={202: RunOut},
         examples=[OpenApiExample("needs ledger", value={"kind": "needs_ledger", "fmt": "pdf", "first": "2026-11-21",
                                                         "last": "2026-12-20"}, request_only=True)],
     )
@@ -79,7 +79,7 @@ class ReportRunApi(TenantApi):
 
     required_action = "report.view"
 
-    @extend_schema(responses=RunOut)
+    @extend_schema(operation_id="v1_reports_retrieve", responses=RunOut)
     def get(self, request, pk: int):
         return Response(RunOut(run_get(member=request.member, pk=pk)).data)
 
@@ -168,7 +168,7 @@ class SubmissionEnsureIn(serializers.Serializer):
     community_id = serializers.IntegerField(required=False, allow_null=True, min_value=1)
 
 
-class StepIn(serializers.Serializer):
+class SubmissionStepIn(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=500, help_text="reason (required to return or unlock)")
     run_id = serializers.IntegerField(required=False, min_value=1, help_text="the PDF run to submit (default: the newest)")
 
@@ -188,7 +188,7 @@ class SubmissionListApi(TenantApi):
 
     required_action = {"GET": "report.view", "POST": "report.compile"}
 
-    @extend_schema(responses=SubmissionOut(many=True))
+    @extend_schema(operation_id="v1_submissions_list", responses=SubmissionOut(many=True))
     def get(self, request):
         member = request.member
         if member.street_office is not None:
@@ -203,7 +203,7 @@ class SubmissionListApi(TenantApi):
                 out += SubmissionOut(items, many=True, context={"member": member, "street": office.slug}).data
         return Response(out)
 
-    @extend_schema(request=SubmissionEnsureIn, responses=SubmissionOut)
+    @extend_schema(operation_id="v1_submissions_ensure", request=SubmissionEnsureIn, responses=SubmissionOut)
     def post(self, request):
         member = request.member
         if member.street_office is None:
@@ -220,7 +220,7 @@ class SubmissionListApi(TenantApi):
 class SubmissionApi(TenantApi):
     required_action = "report.view"
 
-    @extend_schema(responses=SubmissionOut)
+    @extend_schema(operation_id="v1_submissions_retrieve", responses=SubmissionOut)
     def get(self, request, pk: int):
         item = submission_get(member=request.member, pk=pk)
         return Response(SubmissionOut(item, context={"member": request.member}).data)
@@ -241,13 +241,13 @@ class SubmissionStepApi(TenantApi):
 
     required_action = "report.view"  # each step's own action is checked by the service
 
-    @extend_schema(request=StepIn, responses={200: SubmissionOut, 409: OpenApiResponse(description="conflict")},
+    @extend_schema(request=SubmissionStepIn, responses={200: SubmissionOut, 409: OpenApiResponse(description="conflict")},
                    parameters=[OpenApiParameter("step", str, OpenApiParameter.PATH, enum=list(submissions.TRANSITIONS))])
     def post(self, request, pk: int, step: str):
         if step not in submissions.TRANSITIONS:
             raise Http404
         submission_get(member=request.member, pk=pk)  # 404 outside reach
-        data = self.validated(StepIn, request.data)
+        data = self.validated(SubmissionStepIn, request.data)
         item = _take_step(request, pk, step, data)
         return Response(SubmissionOut(item, context={"member": request.member}).data)
 
@@ -257,13 +257,13 @@ class DistrictSubmissionStepApi(TenantApi):
 
     required_action = "report.approve"
 
-    @extend_schema(request=StepIn, responses={200: SubmissionOut, 409: OpenApiResponse(description="conflict")},
+    @extend_schema(request=SubmissionStepIn, responses={200: SubmissionOut, 409: OpenApiResponse(description="conflict")},
                    parameters=[OpenApiParameter("step", str, OpenApiParameter.PATH, enum=list(submissions.TRANSITIONS))])
     def post(self, request, slug: str, pk: int, step: str):
         if step not in submissions.TRANSITIONS:
             raise Http404
         office = _street(slug, request.member)
-        data = self.validated(StepIn, request.data)
+        data = self.validated(SubmissionStepIn, request.data)
         with tenant_context(office):
             submission_get(member=request.member, pk=pk)
             item = _take_step(request, pk, step, data)

@@ -364,6 +364,15 @@ def deliverable_update(*, deliverable: Deliverable, due_on: dt.date, actor=None)
     return deliverable
 
 
+def campaign_coverage_dates(district: District) -> tuple[dt.date, dt.date, dt.date]:
+    """(first, last day of the inspection phase, last day of the campaign), from one campaign read."""
+    campaign = campaign_ensure(district)
+    phase = campaign.phases.filter(key=Phase.INSPECTION).first()
+    if phase is None:
+        return campaign.starts_on, campaign.ends_on, campaign.ends_on
+    return phase.starts_on, phase.ends_on, campaign.ends_on
+
+
 def campaign_inspection_window(district: District) -> tuple[dt.date, dt.date]:
     """(first day, last day) of the full-inspection phase of the district's campaign, both inclusive.
 

@@ -77,8 +77,9 @@ class CoveragePeriod:
 
 def coverage_period(district) -> CoveragePeriod:
     """The district's coverage period; the campaign end never lies before the phase's end."""
-    from core.campaigns.services import campaign_ensure
+    from core.campaigns.services import campaign_coverage_dates
 
-    start, end = inspection_window(district)
-    campaign_end = _midnight(campaign_ensure(district).ends_on + dt.timedelta(days=1))
+    first, last, campaign_last = campaign_coverage_dates(district)  # one read of the campaign
+    start, end = _midnight(first), _midnight(last + dt.timedelta(days=1))
+    campaign_end = _midnight(campaign_last + dt.timedelta(days=1))
     return CoveragePeriod(start, end, max(end, campaign_end))

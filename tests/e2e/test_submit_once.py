@@ -45,7 +45,7 @@ def test_request_form_is_disabled_while_sending_and_a_second_press_sends_nothing
         # Two presses in the same instant: the second finds the form sending and its button disabled.
         state = page.evaluate("""() => {
             const form = document.querySelector('#request-form');
-            const button = form.querySelector('button[type=submit]');
+            const button = form.querySelector('#request-save');
             button.click();
             const after = [button.disabled, form.dataset.sending, form.getAttribute('aria-busy')];
             button.click();
