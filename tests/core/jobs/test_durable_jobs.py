@@ -192,7 +192,8 @@ def test_a_worker_killed_mid_import_leaves_it_resumable_without_duplicate_rows(
             assert Job.objects.get(pk=job.pk).state == "running"  # left behind by the dead worker
             _wait(lambda: job_sweep()["orphaned"] == 1, timeout=30)  # its lock vanished with it
             run = _wait(lambda: (r := _run_of(place, run.pk)).is_finished and r, timeout=180)
-            job.refresh_from_db()
+            # the job row is marked done just after the handler's own commit: wait for it, not race it
+            job = _wait(lambda: (j := Job.objects.get(pk=job.pk)).state != "running" and j, timeout=60)
             persons = _count(place, marker)
     finally:
         if doomed.poll() is None:
