@@ -88,6 +88,7 @@ SHARED_APPS = [
     "core.ui",
     "core.notifications",
     "core.jobs",
+    "core.events",
     "core.campaigns",
     "core.reliefpolicy",
     "api",
@@ -226,6 +227,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "relief-daily": {"task": "relief.daily", "schedule": 3600.0},
     # Durable jobs (core/jobs): send what waited for the broker, resume what a dead worker left.
     "jobs-sweep": {"task": "jobs.sweep", "schedule": 60.0},
+    # Domain events (core/events): deliver what a lost message or a failing consumer left pending.
+    "events-sweep": {"task": "events.sweep", "schedule": 60.0},
     "roster-files-purge": {"task": "registry.roster_files_purge", "schedule": 3600.0},
 }
 CELERY_TIMEZONE = "Asia/Shanghai"

@@ -33,9 +33,11 @@ class CommittedPlace:
     def cleanup(self) -> None:
         """Remove what tests made here (the append-only audit trail of this schema stays)."""
         from core.campaigns.models import DeliverableCheck
+        from core.events.models import Event
         from core.notifications.models import Notification
 
         Notification.objects.filter(user__in=self.users.values()).delete()
+        Event.objects.filter(schema_name=self.office.schema_name).delete()
         DeliverableCheck.objects.filter(street_office=self.office).delete()
         with tenant_context(self.office):
             from core.deadlines.models import Clock

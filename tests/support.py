@@ -80,3 +80,11 @@ class World:
             key = user.username.removeprefix("a_") if user.username.startswith("a_") else user.username
             users[key] = user
         return cls(users=users, **offices)
+
+
+def deliver_events() -> dict:
+    """Deliver the domain events published so far (core.events) — what the worker does after the
+    commit and beat's sweeper every minute; tests run inside a transaction that never commits."""
+    from core.events.services import events_sweep
+
+    return events_sweep()

@@ -12,7 +12,7 @@ from core.audit.services import audit_record, model_snapshot
 from core.common import ensure_can
 from core.deadlines.durations import due_by_date
 from core.deadlines.services import clock_meet, clock_start
-from core.notifications.services import notify
+from core.events.services import publish
 from core.org.models import Community, Grid
 from core.org.scope import ensure_reach
 from core.plausible import ensure_plausible
@@ -206,15 +206,25 @@ def rectification_create(
     _start_rectify_clock(item, started_at=now, due_at=due_at, actor=actor, now=now)
     _event(item, "created", actor, now, item.title)
     audit_record(actor=actor, action="rectification.create", obj=item, after=model_snapshot(item))
-    notify(
-        user_ids=[responsible_user_id],
-        kind="rectification.assigned",
-        now=now,
-        url=f"/rectifications/{item.pk}/",
-        title=f"整改任务：{item.number} {item.title}",
-        dedupe_key=f"rectification:{item.pk}:assigned:{item.round}",
+    publish(
+        "rectification.created",
+        item,
+        _payload(item, source_type=item.source_type, community_id=item.community_id, grid_id=item.grid_id),
+        actor=actor,
+        at=now,
     )
     return item
+
+
+def _payload(item: Rectification, **more) -> dict:
+    """The payload keys every rectification event carries (core.events.types), plus ``more``."""
+    return {
+        "number": item.number,
+        "title": item.title,
+        "responsible_user_id": item.responsible_user_id,
+        "round": item.round,
+        "url": W.url(item),
+    } | more
 
 
 @transaction.atomic
@@ -449,14 +459,7 @@ def _restart_rectify(item: Rectification, actor, now: dt.datetime) -> None:
     first = clock_first(subject=item, kind="rectify")
     keep = first.due_at if first is not None and first.due_at > now else None
     _start_rectify_clock(item, started_at=now, due_at=keep, actor=actor, now=now)
-    notify(
-        user_ids=[item.responsible_user_id],
-        kind="rectification.reopened",
-        now=now,
-        url=f"/rectifications/{item.pk}/",
-        title=f"整改需重新办理：{item.number} {item.title}",
-        dedupe_key=f"rectification:{item.pk}:reopened:{item.round}",
-    )
+    publish("rectification.reopened", item, _payload(item), actor=actor, at=now)
 
 
 @transaction.atomic
@@ -476,19 +479,21 @@ def rectification_lookback(
         item.status = R.CONFIRMED
         item.save()
         _event(item, step.event, actor, now, note)
+        publish(
+            "rectification.closed",
+            item,
+            {"number": item.number, "title": item.title, "url": W.url(item)},
+            actor=actor,
+            at=now,
+        )
     else:
         item.status, item.round, item.relapse_count = R.OPEN, item.round + 1, item.relapse_count + 1
         item.fixed_at, item.fixed_by_id, item.fixed_by_name, item.fix_note = None, None, "", ""
         item.verified_at, item.verified_by_id, item.verified_by_name, item.verify_note = None, None, "", ""
         item.save()
         _start_rectify_clock(item, started_at=now, due_at=None, actor=actor, now=now, label="整改（反弹）")
-        notify(
-            user_ids=[item.responsible_user_id],
-            kind="rectification.relapsed",
-            now=now,
-            url=f"/rectifications/{item.pk}/",
-            title=f"回头看发现问题反弹：{item.number} {item.title}",
-            dedupe_key=f"rectification:{item.pk}:relapsed:{item.round}",
+        publish(
+            "rectification.relapsed", item, _payload(item, relapse_count=item.relapse_count), actor=actor, at=now
         )
         _event(item, step.event, actor, now, note)
         _problem_follows(item, actor, resolved=False, note=note, at=now)

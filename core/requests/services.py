@@ -11,7 +11,7 @@ from django.utils import timezone
 from core.audit.services import audit_record, model_snapshot
 from core.common import ensure_can
 from core.deadlines.services import clock_meet, clock_start
-from core.notifications.services import notify
+from core.events.services import publish
 from core.org.models import Community, Grid
 from core.org.scope import ensure_reach, member_reaches
 from core.plausible import ensure_plausible
@@ -183,16 +183,24 @@ def request_receive(
     W.event(request, "received", actor=actor, at=received_at, note=request.description[:200])
     _start_clocks(request, CLOCK_KINDS, received_at, actor, now)
     audit_record(actor=actor, action="request.receive", obj=request, after=model_snapshot(request))
-    if assignee and assignee.pk != getattr(getattr(actor, "user", None), "pk", None):
-        notify(
-            user_ids=[assignee.pk],
-            kind="request.assigned",
-            now=now,
-            url=f"/requests/{request.pk}/",
-            title=f"新诉求待响应：{request.number} {request.get_category_display()}",
-            body=f"{request.requester_name}：{request.description[:100]}",
-            dedupe_key=f"request:{request.pk}:assigned:{assignee.pk}:{request.round}",
-        )
+    publish(
+        "request.created",
+        request,
+        {
+            "number": request.number,
+            "category": request.category,
+            "category_label": str(request.get_category_display()),
+            "channel": request.channel,
+            "requester_name": request.requester_name,
+            "summary": request.description[:100],
+            "assignee_user_id": request.assignee_user_id,
+            "community_id": request.community_id,
+            "grid_id": request.grid_id,
+            "url": W.url(request),
+        },
+        actor=actor,
+        at=now,
+    )
     return request
 
 
@@ -284,6 +292,19 @@ def request_close(*, request: CitizenRequest, actor: Member, note: str = "", at:
     """Close a request once feedback was given (an unsatisfied requester's request should be reopened)."""
     at = at or timezone.now()
     _step(request, actor, "close", at, {"closed_at": at, "closed_by_name": actor_name(actor)}, note)
+    publish(
+        "request.closed",
+        request,
+        {
+            "number": request.number,
+            "satisfaction": request.satisfaction,
+            "community_id": request.community_id,
+            "grid_id": request.grid_id,
+            "url": W.url(request),
+        },
+        actor=actor,
+        at=at,
+    )
     return request
 
 
@@ -329,6 +350,5 @@ def request_assign(*, request: CitizenRequest, actor: Member, assignee_user_id: 
         request,
         actor=actor,
         user_id=assignee_user_id,
-        notify_kind="request.assigned",
-        title=f"诉求指派给您：{request.number} {request.get_category_display()}",
+        payload={"category_label": str(request.get_category_display())},
     )

@@ -12,9 +12,10 @@ model and its number prefix. Its services then call, inside their own ``@transac
   Two simultaneous presses: one succeeds, the other gets the conflict, nothing is recorded twice.
 - ``workflow.event(subject, step, actor=..., at=..., note=...)`` — one row of the subject's history.
 - ``workflow.number(subject, at=...)`` — the subject's number, ``<PREFIX><local date>-<pk:05d>``.
-- ``workflow.assign(subject, actor=..., user_id=..., notify_kind=..., title=...)`` — give the subject to
-  another member of this street office: its open clocks follow (``core.deadlines``), the new person
-  is notified, an event and an audit row are written.
+- ``workflow.assign(subject, actor=..., user_id=..., payload={...})`` — give the subject to another
+  member of this street office: its open clocks follow (``core.deadlines``), a step and an audit row
+  are written, and the domain event ``<audit_prefix>.assigned`` is published (``core.events``), on
+  which notifications tell the new person.
 
 Pages and the API ask ``workflow.available(subject, member)`` for the steps a member may take now,
 instead of re-deriving them from statuses and roles.

@@ -1,5 +1,5 @@
 """``Workflow`` and ``Step``: transition tables with labels, steps for a member, step events, numbering,
-assign + notify + move the clocks, row lock + re-check. See ``core.workflow`` for how a domain uses it."""
+assign + publish + move the clocks, row lock + re-check. See ``core.workflow`` for how a domain uses it."""
 
 from __future__ import annotations
 
@@ -198,19 +198,21 @@ class Workflow:
         *,
         actor,
         user_id: int,
-        notify_kind: str,
-        title: str,
+        payload: Mapping[str, object] | None = None,
         field_name: str = "assignee_user_id",
         now: dt.datetime | None = None,
     ):
         """Give ``subject`` to ``user_id`` (an active member of this street office): its open clocks
-        follow, an "assigned" event and an audit row are written, the new holder is notified.
+        follow, an "assigned" step and an audit row are written, and the domain event
+        ``<audit_prefix>.assigned`` is published (core.events) with the payload
+        ``{"number", "assignee_user_id", "round", "url"}`` plus ``payload`` (the domain's own keys);
+        its consumers (notifications) tell the new holder after the commit.
 
         Raises ``ValidationError`` under ``field_name`` when the person is not a member here.
         """
         from core.audit.services import audit_record, model_snapshot
         from core.deadlines.services import clock_reassign
-        from core.notifications.services import notify
+        from core.events.services import publish
         from tenants.models import Membership
         from tenants.selectors import current_street_office
 
@@ -236,12 +238,17 @@ class Workflow:
             before=before,
             after=model_snapshot(subject),
         )
-        notify(
-            user_ids=[user_id],
-            kind=notify_kind,
-            now=now,
-            url=self.url(subject),
-            title=title,
-            dedupe_key=f"{self.audit_prefix}:{subject.pk}:assigned:{user_id}:{getattr(subject, 'round', 1)}",
+        publish(
+            f"{self.audit_prefix}.assigned",
+            subject,
+            {
+                "number": getattr(subject, "number", ""),
+                "assignee_user_id": user_id,
+                "round": getattr(subject, "round", 1),
+                "url": self.url(subject),
+            }
+            | dict(payload or {}),
+            actor=actor,
+            at=now,
         )
         return subject

@@ -100,6 +100,7 @@ def test_broker_down_request_saved_and_notification_delivered_after_broker_retur
     django_db_blocker,
     caplog,  # noqa: F811
 ):
+    from core.events.services import events_sweep
     from core.notifications.tasks import outbox_dispatch_task
     from core.org.models import Community, Grid
     from core.requests.models import CitizenRequest
@@ -119,6 +120,9 @@ def test_broker_down_request_saved_and_notification_delivered_after_broker_retur
                     grid=Grid.objects.get(pk=place.grid_id),
                 )
                 assert CitizenRequest.objects.filter(pk=request.pk).exists()  # saved, despite the broker
+                # The event's after-commit message was refused too: the events sweeper (beat) hands it
+                # to its consumers, notifications among them.
+                events_sweep()
             assert "broker unavailable, notifications.outbox_deliver left for the dispatcher" in caplog.text
             connection.set_schema_to_public()
             notification = Notification.objects.get(user=place.users["grid_worker"], kind="request.assigned")

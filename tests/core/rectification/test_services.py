@@ -16,6 +16,7 @@ from core.deadlines.scanner import clock_scan_street
 from core.notifications.models import Notification
 from core.rectification import services
 from core.rectification.selectors import rectification_summary
+from tests.support import deliver_events
 
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=LOCAL_TZ)  # Monday
 
@@ -57,6 +58,7 @@ def test_created_with_default_deadline_in_working_days(place):
     # 10 working days after Monday 03-02 (not counted): 03-03..03-06 (4), 03-09..03-13 (9), Monday 03-16 (10).
     assert clock.due_at == dt.datetime(2026, 3, 16, 23, 59, 59, tzinfo=LOCAL_TZ)
     assert clock.responsible_user_id == place.users["grid_worker"].pk
+    deliver_events()  # notifications consume the event after the commit (core.events)
     assert (
         Notification.objects.filter(user=place.users["grid_worker"], kind="rectification.assigned").count()
         == 1
@@ -148,6 +150,7 @@ def test_failed_lookback_is_a_relapse_reopened_and_counted(place):
         ("rectify", 2, "on_track"),
     ]
     assert rectification_summary(member=place.member("street_staff"))["relapses"] == 1
+    deliver_events()
     assert (
         Notification.objects.filter(user=place.users["grid_worker"], kind="rectification.relapsed").count()
         == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.requests.models import CitizenRequest
+from tests.support import deliver_events
 
 
 def new_request(client, place, **extra):
@@ -147,6 +148,7 @@ def test_reassigning_moves_the_open_clocks_and_tells_the_new_assignee(place, web
     director = place.users["community_director"]
 
     staff.post(f"/requests/{obj.pk}/assign/", {"assignee_user_id": director.pk})
+    deliver_events()  # after the commit (core.events)
 
     assert set(Clock.objects.filter(subject_id=obj.pk).values_list("responsible_user_id", flat=True)) == {
         director.pk

@@ -232,6 +232,7 @@ def test_the_database_holds_one_rectification_per_request(place):
 def test_assign_moves_the_open_clocks_and_tells_the_new_holder(place):
     from core.deadlines.services import clocks_of
     from core.notifications.models import Notification
+    from tests.support import deliver_events
 
     obj = receive(place)
     director = place.users["community_director"]
@@ -239,6 +240,7 @@ def test_assign_moves_the_open_clocks_and_tells_the_new_holder(place):
 
     assert {c.responsible_user_id for c in clocks_of(obj)} == {director.pk}
     assert obj.events.filter(step="assigned").count() == 1
+    deliver_events()
     assert Notification.objects.filter(user=director, kind="request.assigned").exists()
     with pytest.raises(ValidationError, match="不是本街道人员"):
         req.request_assign(request=obj, actor=place.member("street_staff"), assignee_user_id=10**9)
