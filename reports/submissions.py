@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.audit.services import audit_record
+from core.deadlines.durations import ByDate
 from core.workflow import Step, StepConflict, Workflow
 from reports.models import ReportRun, Submission, SubmissionEvent
 from tenants.members import Member
@@ -140,15 +141,10 @@ def submission_ensure(*, kind: str, period: str, level: str, community_id: int |
         community_name=community.name if community else "", check_id=check.pk if not community else None,
     )
     if community:
+        # the street's phase-task date, N working days earlier (re-timed with the calendar)
+        by_date = ByDate(check.period_due_on, COMMUNITY_LEAD_WORKING_DAYS)
         calendar = calendar_for(office.district)
-        due_day = check.due_at.astimezone(dt.timezone(dt.timedelta(hours=8))).date()
-        for _ in range(COMMUNITY_LEAD_WORKING_DAYS):
-            due_day -= dt.timedelta(days=1)
-            while not calendar.is_working_day(due_day):
-                due_day -= dt.timedelta(days=1)
-        from core.deadlines.durations import end_of_local_day
-
-        due_at = end_of_local_day(due_day)
+        due_at = by_date.due_at(calendar)
         now = now or timezone.now()
         from tenants.models import Membership
 
@@ -157,7 +153,8 @@ def submission_ensure(*, kind: str, period: str, level: str, community_id: int |
                                       role="community_director").order_by("id").values_list("user_id", flat=True).first()
         )
         clock_start(
-            subject=submission, kind="report_submit", due_at=due_at, started_at=min(now, due_at - dt.timedelta(days=1)),
+            subject=submission, kind="report_submit", by_date=by_date, calendar=calendar,
+            started_at=min(now, due_at - dt.timedelta(days=1)),
             now=now, community_id=community.pk, responsible_user_id=director, title=f"{community.name}报送{_kind_title(kind)}（{period}）",
             rule=f"街道报区截止前 {COMMUNITY_LEAD_WORKING_DAYS} 个工作日",
         )

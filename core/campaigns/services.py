@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+from calendar import monthrange
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
@@ -22,7 +23,7 @@ from core.campaigns.models import (
     StreetSla,
     TrainingAttendance,
 )
-from core.deadlines.durations import LOCAL_TZ, Duration, WorkCalendar, due_by_date
+from core.deadlines.durations import LOCAL_TZ, ByDate, Duration, WorkCalendar
 from core.once.unique import unique_messages
 from core.plausible import ensure_plausible
 from tenants.models import District, Membership, StreetOffice
@@ -141,9 +142,11 @@ def calendar_day_delete(*, day: CalendarDay, actor=None) -> None:
 
 
 def calendar_retime_clocks(*, district: District, actor=None, reason: str) -> int:
-    """The district's calendar changed: re-time every open working-day clock in each of its street
-    offices (in this transaction, so the calendar and the deadlines never disagree). Returns how many
-    clocks moved (or stopped being provisional)."""
+    """The district's calendar changed: re-time every open calendar-computed clock (working-day
+    durations, deadlines by a date: requests, needs, relief, rectifications, look-backs, phase tasks,
+    submissions) in each of its street offices, through the clock engine, in this transaction, so the
+    calendar and the deadlines never disagree. Open phase tasks' own ``due_at`` follows their clock.
+    Returns how many clocks moved (or stopped being provisional)."""
     from django_tenants.utils import schema_context, schema_exists
 
     from core.deadlines.services import clocks_retime_for_calendar
@@ -154,7 +157,13 @@ def calendar_retime_clocks(*, district: District, actor=None, reason: str) -> in
         if not schema_exists(office.schema_name):  # a street office being created has no clocks yet
             continue
         with schema_context(office.schema_name):
-            moved += len(clocks_retime_for_calendar(calendar=calendar, reason=reason, actor=actor))
+            changed = clocks_retime_for_calendar(calendar=calendar, reason=reason, actor=actor)
+        for clock in changed:
+            if clock.subject_type == "campaigns.deliverablecheck":
+                DeliverableCheck.objects.filter(pk=clock.subject_id, done_at__isnull=True).update(
+                    due_at=clock.due_at, updated_at=timezone.now()
+                )
+        moved += len(changed)
     return moved
 
 
@@ -428,16 +437,23 @@ def street_sla_set(*, office: StreetOffice, actor=None, **durations: Duration | 
 
 
 # --- phase deliverables per street ----------------------------------------------------------------
+def monthly_due_dates(first: dt.date, last: dt.date) -> list[dt.date]:
+    """Due dates of a monthly task: the day of month of ``first`` in each month from ``first`` up to
+    ``last`` (inclusive). A month without that day uses its last day ("clamp to month end": a task
+    due on the 31st is due 04-30, 02-28 or, in a leap year, 02-29, and again on 03-31)."""
+    dates, year, month = [], first.year, first.month
+    while True:
+        day = dt.date(year, month, min(first.day, monthrange(year, month)[1]))
+        if day > last:
+            return dates
+        dates.append(day)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+
+
 def _periods(deliverable: Deliverable) -> list[dt.date]:
     if not deliverable.monthly:
         return [deliverable.due_on]
-    periods, day = [], deliverable.due_on
-    end = deliverable.phase.ends_on
-    while day <= end:
-        periods.append(day)
-        year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
-        day = day.replace(year=year, month=month)
-    return periods
+    return monthly_due_dates(deliverable.due_on, deliverable.phase.ends_on)
 
 
 def _street_responsible(office: StreetOffice) -> int | None:
@@ -472,13 +488,14 @@ def deliverable_checks_ensure(*, office: StreetOffice, now: dt.datetime | None =
     for deliverable in deliverables:
         periods = _periods(deliverable)
         for index, period in enumerate(periods):
-            due_at = due_by_date(period, calendar)
+            by_date = ByDate(period)
+            due_at = by_date.due_at(calendar)
             check = existing.get((deliverable.pk, period))
             if check is not None:
                 if check.due_at != due_at and check.done_at is None:
                     check.due_at = due_at
                     check.save(update_fields=["due_at", "updated_at"])
-                    clock_retime(subject=check, kind="deliverable", due_at=due_at)
+                    clock_retime(subject=check, kind="deliverable", by_date=by_date, calendar=calendar, now=now)
                 continue
             if not deliverable.monthly and any(k[0] == deliverable.pk for k in existing):
                 # The district moved a one-off deliverable's date: move the existing check instead.
@@ -486,7 +503,7 @@ def deliverable_checks_ensure(*, office: StreetOffice, now: dt.datetime | None =
                 if old.done_at is None:
                     old.period_due_on, old.due_at = period, due_at
                     old.save(update_fields=["period_due_on", "due_at", "updated_at"])
-                    clock_retime(subject=old, kind="deliverable", due_at=due_at)
+                    clock_retime(subject=old, kind="deliverable", by_date=by_date, calendar=calendar, now=now)
                 continue
             with transaction.atomic():
                 check = DeliverableCheck.objects.create(
@@ -518,10 +535,10 @@ def deliverable_checks_ensure(*, office: StreetOffice, now: dt.datetime | None =
                         subject=check,
                         kind="deliverable",
                         started_at=started_at,
-                        due_at=due_at,
+                        by_date=by_date,
+                        calendar=calendar,
                         responsible_user_id=responsible,
                         title=f"{deliverable.name}（{period:%m月%d日}前）",
-                        rule=f"{period:%m月%d日}前，遇节假日顺延",
                         now=now,
                     )
             created += 1

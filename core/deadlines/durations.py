@@ -65,6 +65,14 @@ class WorkCalendar:
             day += dt.timedelta(days=1)
         raise ValueError("no working day within 400 days: check the calendar")
 
+    def previous_working_day(self, day: dt.date) -> dt.date:
+        """The last working day strictly before ``day``."""
+        for _ in range(400):
+            day -= dt.timedelta(days=1)
+            if self.is_working_day(day):
+                return day
+        raise ValueError("no working day within 400 days: check the calendar")
+
     def add_working_days(self, day: dt.date, count: int) -> dt.date:
         """The ``count``-th working day after ``day`` (``day`` itself not counted)."""
         if count < 1:
@@ -131,9 +139,46 @@ def due_after(start: dt.datetime, duration: Duration, calendar: WorkCalendar) ->
     return end_of_local_day(calendar.add_working_days(local_day, duration.amount))
 
 
+@dataclass(frozen=True)
+class ByDate:
+    """A deadline set by a date ("by the 20th"; "look back on 01-15"; "3 working days before the 20th").
+
+    The deadline is the end (23:59:59 Beijing time) of ``day``, moved to the next working day when
+    ``day`` is not one; with ``lead_working_days`` N > 0 it is the end of the N-th working day before
+    that. Clocks keep it (``Clock.due_on``, ``Clock.due_lead_working_days``) so a calendar change
+    re-times them like working-day durations.
+    """
+
+    day: dt.date
+    lead_working_days: int = 0
+
+    def __post_init__(self) -> None:
+        if self.lead_working_days < 0:
+            raise ValueError("lead_working_days is at least 0")
+
+    def due_day(self, calendar: WorkCalendar) -> dt.date:
+        day = calendar.next_working_day(self.day)
+        for _ in range(self.lead_working_days):
+            day = calendar.previous_working_day(day)
+        return day
+
+    def due_at(self, calendar: WorkCalendar) -> dt.datetime:
+        return end_of_local_day(self.due_day(calendar))
+
+    def missing_years(self, calendar: WorkCalendar) -> list[int]:
+        """Years the calendar had to know to place this deadline but does not hold (provisional)."""
+        due = self.due_day(calendar)
+        return calendar.missing_years(min(due, self.day), max(due, calendar.next_working_day(self.day)))
+
+    @property
+    def label(self) -> str:
+        text = f"{self.day:%m月%d日}前，遇节假日顺延"
+        return f"{text}，提前 {self.lead_working_days} 个工作日" if self.lead_working_days else text
+
+
 def due_by_date(day: dt.date, calendar: WorkCalendar) -> dt.datetime:
     """A deadline 'by <day>': the end of that day, moved to the next working day if it is not one."""
-    return end_of_local_day(calendar.next_working_day(day))
+    return ByDate(day).due_at(calendar)
 
 
 def working_days_missing_years(start: dt.datetime, due_at: dt.datetime, calendar: WorkCalendar) -> list[int]:

@@ -46,6 +46,9 @@ class Clock(models.Model):
     # empty for clocks given a fixed deadline.
     duration_amount = models.PositiveSmallIntegerField(null=True, blank=True)
     duration_unit = models.CharField(max_length=16, blank=True, default="")
+    # A deadline set by a date (durations.ByDate): re-timed when the calendar changes, like a duration.
+    due_on = models.DateField(null=True, blank=True)
+    due_lead_working_days = models.PositiveSmallIntegerField(default=0)
     # Years the working-day count crossed that the district's calendar does not hold ("2027"): the
     # deadline is provisional (weekday rule only) until those years are loaded.
     calendar_missing = models.CharField("未载入日历年份", max_length=40, blank=True, default="")

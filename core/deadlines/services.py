@@ -15,6 +15,7 @@ from core.audit.services import audit_record
 from core.deadlines.durations import (
     LOCAL_TZ,
     WORKING_DAYS,
+    ByDate,
     Duration,
     WorkCalendar,
     due_after,
@@ -47,6 +48,7 @@ def clock_start(
     kind: str,
     due_at: dt.datetime | None = None,
     duration: Duration | None = None,
+    by_date: ByDate | None = None,
     calendar: WorkCalendar | None = None,
     warn_at: dt.datetime | None = None,
     started_at: dt.datetime | None = None,
@@ -60,10 +62,12 @@ def clock_start(
 ) -> Clock:
     """Start a clock (a new round if this subject already had one of this kind).
 
-    Give either ``due_at`` or a ``duration`` (hours or working days, on ``calendar``). A working-day
-    deadline that crosses a year ``calendar`` does not hold is provisional: the clock records the
-    missing years, the responsible person and the district admins are told, and
-    :func:`clocks_retime_for_calendar` re-times it once the year is loaded.
+    Give one of ``due_at`` (a fixed moment, never re-timed), a ``duration`` (hours or working days
+    from ``started_at``) or ``by_date`` (a date, moved to a working day), the last two on
+    ``calendar``. A calendar-computed deadline is kept with the clock so that any calendar change
+    re-times it (:func:`clocks_retime_for_calendar`); one that needs a year ``calendar`` does not hold
+    is provisional: the clock records the missing years and the responsible person and the district
+    admins are told. Raises ValueError for an unknown kind or a deadline not after ``started_at``.
     """
     from core.deadlines.escalation import KIND_LABELS
 
@@ -74,14 +78,19 @@ def clock_start(
     now = now or timezone.now()
     started_at = started_at or now
     missing: list[int] = []
+    if sum(x is not None for x in (due_at, duration, by_date)) != 1:
+        raise ValueError("give one of due_at, duration or by_date")
     if duration is not None:
         calendar = calendar or WorkCalendar()
         due_at = due_after(started_at, duration, calendar)
         rule = rule or duration.label
         if duration.unit == WORKING_DAYS:
             missing = working_days_missing_years(started_at, due_at, calendar)
-    if due_at is None:
-        raise ValueError("give due_at or duration")
+    if by_date is not None:
+        calendar = calendar or WorkCalendar()
+        due_at = by_date.due_at(calendar)
+        rule = rule or by_date.label
+        missing = by_date.missing_years(calendar)
     if due_at <= started_at:
         raise ValueError("due_at must be after started_at")
     if warn_at is None:
@@ -109,6 +118,8 @@ def clock_start(
         rule=rule,
         duration_amount=duration.amount if duration is not None else None,
         duration_unit=duration.unit if duration is not None else "",
+        due_on=by_date.day if by_date is not None else None,
+        due_lead_working_days=by_date.lead_working_days if by_date is not None else 0,
         calendar_missing=_years_text(missing),
     )
     clock.state = clock_state_at(clock, now)
@@ -186,7 +197,8 @@ def _set_due(clock: Clock, due_at: dt.datetime, now: dt.datetime) -> None:
 def clocks_retime_for_calendar(
     *, calendar: WorkCalendar, reason: str, actor=None, now: dt.datetime | None = None
 ) -> list[Clock]:
-    """Re-time every open working-day clock of the current schema (one street office) on ``calendar``
+    """Re-time every open clock of the current schema (one street office) whose deadline was computed
+    on the calendar — working-day durations and deadlines set by a date (``ByDate``) — on ``calendar``
     (the district's calendar changed: a holiday, a make-up day or a whole year was added or removed).
 
     Each moved clock is audited (``clock.retime`` with ``reason``); when a deadline moves earlier its
@@ -196,11 +208,13 @@ def clocks_retime_for_calendar(
     now = now or timezone.now()
     changed = []
     clocks = Clock.objects.select_for_update().filter(
-        state__in=OPEN_STATES, duration_unit=WORKING_DAYS, duration_amount__isnull=False
+        models.Q(duration_unit=WORKING_DAYS, duration_amount__isnull=False) | models.Q(due_on__isnull=False),
+        state__in=OPEN_STATES,
     )
     for clock in clocks.order_by("pk"):
-        due_at = due_after(clock.started_at, Duration(clock.duration_amount, WORKING_DAYS), calendar)
-        missing = _years_text(working_days_missing_years(clock.started_at, due_at, calendar))
+        due_at, missing = _calendar_due(clock, calendar)
+        if due_at <= clock.started_at:  # the new calendar leaves no time at all: due at the start
+            due_at = clock.started_at + dt.timedelta(seconds=1)
         if due_at == clock.due_at and missing == clock.calendar_missing:
             continue
         before = {"due_at": clock.due_at, "state": clock.state, "calendar_missing": clock.calendar_missing}
@@ -219,6 +233,15 @@ def clocks_retime_for_calendar(
             _tell_moved_earlier(clock, before["due_at"], now)
         changed.append(clock)
     return changed
+
+
+def _calendar_due(clock: Clock, calendar: WorkCalendar) -> tuple[dt.datetime, str]:
+    """(deadline, missing years text) of a calendar-computed clock on ``calendar``."""
+    if clock.due_on is not None:
+        by_date = ByDate(clock.due_on, clock.due_lead_working_days)
+        return by_date.due_at(calendar), _years_text(by_date.missing_years(calendar))
+    due_at = due_after(clock.started_at, Duration(clock.duration_amount, WORKING_DAYS), calendar)
+    return due_at, _years_text(working_days_missing_years(clock.started_at, due_at, calendar))
 
 
 def _tell_moved_earlier(clock: Clock, old_due: dt.datetime, now: dt.datetime) -> None:
@@ -292,15 +315,51 @@ def clock_cancel(*, subject: models.Model, kind: str, reason: str, actor=None) -
 
 
 @transaction.atomic
-def clock_retime(*, subject: models.Model, kind: str, due_at: dt.datetime, actor=None) -> Clock | None:
-    """Move the deadline of the open clock (a policy date changed); the scanner takes it from there."""
+def clock_retime(
+    *,
+    subject: models.Model,
+    kind: str,
+    due_at: dt.datetime | None = None,
+    duration: Duration | None = None,
+    by_date: ByDate | None = None,
+    calendar: WorkCalendar | None = None,
+    rule: str = "",
+    actor=None,
+    now: dt.datetime | None = None,
+) -> Clock | None:
+    """Move the deadline of the open clock (a policy date changed, a time limit was extended); the
+    scanner takes it from there. Give one of ``due_at`` (fixed from now on), ``duration`` (counted
+    again from the clock's start) or ``by_date``, as for :func:`clock_start`; the last two stay
+    calendar-computed, so later calendar changes keep re-timing the clock. Returns the open clock
+    (None when there is none)."""
+    if sum(x is not None for x in (due_at, duration, by_date)) != 1:
+        raise ValueError("give one of due_at, duration or by_date")
     clock = clock_open(subject=subject, kind=kind)
-    if clock is None or clock.due_at == due_at:
+    if clock is None:
+        return None
+    calendar = calendar or WorkCalendar()
+    missing: list[int] = []
+    if duration is not None:
+        due_at = due_after(clock.started_at, duration, calendar)
+        if duration.unit == WORKING_DAYS:
+            missing = working_days_missing_years(clock.started_at, due_at, calendar)
+    elif by_date is not None:
+        due_at, missing = by_date.due_at(calendar), by_date.missing_years(calendar)
+    timing = {
+        "duration_amount": duration.amount if duration is not None else None,
+        "duration_unit": duration.unit if duration is not None else "",
+        "due_on": by_date.day if by_date is not None else None,
+        "due_lead_working_days": by_date.lead_working_days if by_date is not None else 0,
+        "calendar_missing": _years_text(missing),
+    }
+    if rule or duration is not None or by_date is not None:
+        timing["rule"] = rule or (duration or by_date).label
+    if clock.due_at == due_at and all(getattr(clock, k) == v for k, v in timing.items()):
         return clock
     before = {"due_at": clock.due_at, "state": clock.state}
-    _set_due(clock, due_at, timezone.now())
-    # a fixed deadline now: calendar changes no longer re-time it
-    clock.duration_amount, clock.duration_unit, clock.calendar_missing = None, "", ""
+    _set_due(clock, due_at, now or timezone.now())
+    for name, value in timing.items():
+        setattr(clock, name, value)
     clock.save()
     audit_record(
         actor=actor,

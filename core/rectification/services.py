@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from core.audit.services import audit_record, model_snapshot
 from core.common import ensure_can
-from core.deadlines.durations import due_by_date
+from core.deadlines.durations import ByDate
 from core.deadlines.services import clock_meet, clock_start
 from core.events.services import publish
 from core.org.models import Community, Grid
@@ -78,14 +78,17 @@ def _start_rectify_clock(
     actor,
     now,
     label: str = "整改",
+    by_date: ByDate | None = None,
 ):
-    """The item's rectify clock: a given deadline ("by the 10th"), else the campaign's rectification time."""
+    """The item's rectify clock: a date ("by the 10th", re-timed with the calendar), a given moment
+    (a problem's own deadline), else the campaign's rectification time."""
     campaign, calendar = _policy()
-    timing = (
-        {"duration": campaign.duration("rectify"), "calendar": calendar}
-        if due_at is None
-        else {"due_at": due_at, "rule": f"{timezone.localtime(due_at):%m月%d日}前"}
-    )
+    if by_date is not None:
+        timing = {"by_date": by_date, "calendar": calendar}
+    elif due_at is not None:
+        timing = {"due_at": due_at, "rule": f"{timezone.localtime(due_at):%m月%d日}前"}
+    else:
+        timing = {"duration": campaign.duration("rectify"), "calendar": calendar}
     clock_start(
         subject=item,
         kind="rectify",
@@ -176,8 +179,9 @@ def rectification_create(
         errors["responsible_user_id"] = [
             "责任人不是本街道人员 / the responsible person is not in this street office"
         ]
-    if due_at is None and due_on:
-        due_at = due_by_date(due_on, calendar)
+    by_date = ByDate(due_on) if due_at is None and due_on else None
+    if by_date is not None:
+        due_at = by_date.due_at(calendar)
     if due_at is not None and due_at <= now:
         errors["due_on"] = ["整改时限不能早于今天 / the deadline is in the past"]
     if lookback_days is not None and not 1 <= lookback_days <= 365:
@@ -203,7 +207,7 @@ def rectification_create(
         created_by_name=actor_name(actor),
     )
     W.number(item, at=now)
-    _start_rectify_clock(item, started_at=now, due_at=due_at, actor=actor, now=now)
+    _start_rectify_clock(item, started_at=now, due_at=due_at, by_date=by_date, actor=actor, now=now)
     _event(item, "created", actor, now, item.title)
     audit_record(actor=actor, action="rectification.create", obj=item, after=model_snapshot(item))
     publish(
@@ -426,7 +430,8 @@ def rectification_verify(
             kind="lookback",
             started_at=now,
             now=now,
-            due_at=due_by_date(lookback_on, calendar),
+            by_date=ByDate(lookback_on),
+            calendar=calendar,
             responsible_user_id=item.verified_by_id,
             community_id=item.community_id,
             grid_id=item.grid_id,
@@ -458,7 +463,10 @@ def _restart_rectify(item: Rectification, actor, now: dt.datetime) -> None:
 
     first = clock_first(subject=item, kind="rectify")
     keep = first.due_at if first is not None and first.due_at > now else None
-    _start_rectify_clock(item, started_at=now, due_at=keep, actor=actor, now=now)
+    by_date = ByDate(first.due_on, first.due_lead_working_days) if keep and first.due_on else None
+    _start_rectify_clock(
+        item, started_at=now, due_at=None if by_date else keep, by_date=by_date, actor=actor, now=now
+    )
     publish("rectification.reopened", item, _payload(item), actor=actor, at=now)
 
 

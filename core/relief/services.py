@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from core.audit.services import audit_record, model_snapshot
 from core.common import current_office, ensure_can
-from core.deadlines.durations import HOURS, LOCAL_TZ, WORKING_DAYS, Duration, due_after, end_of_local_day
+from core.deadlines.durations import HOURS, LOCAL_TZ, WORKING_DAYS, Duration, end_of_local_day
 from core.deadlines.models import OPEN_STATES, Clock
 from core.deadlines.services import clock_cancel, clock_meet, clock_retime, clock_start
 from core.org.scope import member_reaches
@@ -726,11 +726,17 @@ def case_extend(*, case: ReliefCase, actor, reason: str, now: dt.datetime | None
         raise ValidationError({"status": ["案件已作出决定 / the case is decided"]})
     before = model_snapshot(case)
     policy = _policy()
-    due = due_after(case.accepted_at, Duration(policy.extended_working_days, WORKING_DAYS), _calendar())
-    clock_retime(subject=case, kind=CLOCK_WHOLE, due_at=due, actor=actor)
-    Clock.objects.filter(
-        subject_type=CASE_SUBJECT_TYPE, subject_id=case.pk, kind=CLOCK_WHOLE, state__in=OPEN_STATES
-    ).update(rule=f"受理起 {policy.extended_working_days} 个工作日（已延长）")
+    # counted again from acceptance (the clock's start), still on the calendar: later calendar
+    # changes keep re-timing it
+    clock_retime(
+        subject=case,
+        kind=CLOCK_WHOLE,
+        duration=Duration(policy.extended_working_days, WORKING_DAYS),
+        calendar=_calendar(),
+        rule=f"受理起 {policy.extended_working_days} 个工作日（已延长）",
+        actor=actor,
+        now=now,
+    )
     case.extended, case.extension_reason = True, reason
     case.save(update_fields=["extended", "extension_reason", "updated_at"])
     _event(case, "extended", actor, now or timezone.now(), reason)

@@ -142,3 +142,36 @@ def test_the_street_report_meets_the_campaign_task_and_the_district_accepts_it(
     assert again.status_code == 409 and again.json()["code"] == "conflict"
     other = api_client(None, users["staff_b"])
     assert other.post(f"/api/v1/submissions/{street_a.slug}/{slot.pk}/return/", {"note": "x"}).status_code in (403, 404)
+
+
+def test_a_community_deadline_counts_working_days_back_on_the_calendar_and_follows_its_changes(
+    org_a, month, users
+):
+    """Three working days before the street's phase-task day, through the clock engine (ByDate): a
+    holiday on that day moves the community's deadline one working day earlier, and the director is
+    told (issue 14: no walk of its own)."""
+    from core.campaigns.models import DeliverableCheck
+    from core.campaigns.services import calendar_day_set, calendar_for
+    from core.deadlines.durations import LOCAL_TZ
+    from core.notifications.models import Notification
+    from tenants.members import member_for
+
+    slot = submission_ensure(kind="monthly_progress", period=month, level="community", community_id=org_a.c1.pk)
+    clock = Clock.objects.get(subject_type="reports.submission", subject_id=slot.pk)
+    street = DeliverableCheck.objects.get(street_office=org_a.office, deliverable__key="monthly_progress",
+                                          period_due_on__year=int(month[:4]), period_due_on__month=int(month[5:]))
+    calendar = calendar_for(org_a.office.district)
+    day = street.due_at.astimezone(LOCAL_TZ).date()
+    for _ in range(3):
+        day = calendar.previous_working_day(day)
+    assert clock.due_at.astimezone(LOCAL_TZ).date() == day == submission_due_at(slot).astimezone(LOCAL_TZ).date()
+    assert (clock.due_on, clock.due_lead_working_days) == (street.period_due_on, 3)
+
+    calendar_day_set(district=org_a.office.district, date=day, kind="holiday", name="调整",
+                     actor=member_for(users["district_admin"], None))
+
+    clock.refresh_from_db()
+    assert clock.due_at.astimezone(LOCAL_TZ).date() == calendar_for(org_a.office.district).previous_working_day(day)
+    assert submission_due_at(slot) == clock.due_at
+    told = Notification.objects.get(kind="clock.moved_earlier", user=users["community_director"])
+    assert "时限提前" in told.title

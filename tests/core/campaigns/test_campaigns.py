@@ -171,3 +171,50 @@ def test_every_phase_lies_within_the_campaign_and_a_phase_outside_it_is_refused(
         services.phase_update(phase=relief, starts_on=relief.starts_on, ends_on=campaign.ends_on + dt.timedelta(days=1))
     relief.refresh_from_db()
     assert relief.ends_on == dt.date(2026, 3, 31)
+
+
+@pytest.mark.parametrize("day", [28, 29, 30, 31])
+@pytest.mark.parametrize("year", [2026, 2027, 2028, 2100])  # 2028 leap; 2100 not (century rule)
+def test_a_monthly_task_falls_on_its_day_or_the_month_end_all_year(year, day):
+    import calendar
+
+    dates = services.monthly_due_dates(dt.date(year, 1, day), dt.date(year, 12, 31))
+
+    assert len(dates) == 12
+    for month, date in enumerate(dates, start=1):
+        month_end = calendar.monthrange(year, month)[1]
+        assert (date.year, date.month) == (year, month)
+        assert date.day == min(day, month_end)  # clamped in short months, never drifting afterwards
+    assert dates[1] == dt.date(year, 2, min(day, 29 if calendar.isleap(year) else 28))
+    assert dates[2] == dt.date(year, 3, day)
+
+
+def test_a_monthly_task_across_the_new_year_and_a_period_that_ends_before_the_next_date():
+    assert services.monthly_due_dates(dt.date(2027, 12, 31), dt.date(2028, 3, 30)) == [
+        dt.date(2027, 12, 31), dt.date(2028, 1, 31), dt.date(2028, 2, 29),
+    ]
+    assert services.monthly_due_dates(dt.date(2027, 1, 31), dt.date(2027, 1, 30)) == []
+
+
+def test_a_monthly_phase_task_dated_the_31st_gets_a_check_and_clock_per_month(street_a, users):
+    from core.campaigns.models import Deliverable
+    from core.deadlines.models import Clock
+
+    campaign = services.campaign_ensure(street_a.district)
+    monthly = Deliverable.objects.get(phase__campaign=campaign, key="monthly_progress")
+    phase = monthly.phase
+    first = dt.date(phase.starts_on.year, phase.starts_on.month, 31) if phase.starts_on.month in (1, 3, 5, 7, 8, 10, 12) \
+        else dt.date(phase.starts_on.year, 12, 31)
+    services.deliverable_update(deliverable=monthly, due_on=first)
+
+    with tenant_context(street_a):
+        services.deliverable_checks_ensure(office=street_a)
+        clocks = Clock.objects.filter(kind="deliverable").count()
+    periods = list(
+        DeliverableCheck.objects.filter(street_office=street_a, deliverable=monthly)
+        .order_by("period_due_on")
+        .values_list("period_due_on", flat=True)
+    )
+    assert periods == services.monthly_due_dates(first, phase.ends_on) and periods
+    assert clocks == DeliverableCheck.objects.filter(street_office=street_a).count()
+    assert all(p.day == 31 or (p + dt.timedelta(days=1)).day == 1 for p in periods)

@@ -330,3 +330,21 @@ def test_two_simultaneous_decisions_one_wins_the_other_is_told(org_a, bring):
 def test_the_workflows_cover_the_tables():
     assert set(WORKFLOWS) == {"enrolment", "grant", "emergency", "referral"}
     assert transitions_for("dibao", "ordinary")[S.OBJECTION] == {S.NOTICE, S.REFUSED}
+
+
+def test_an_extended_case_stays_on_the_calendar_and_follows_a_new_holiday(org_a, bring, users):
+    from core.campaigns.services import calendar_day_set
+    from tenants.members import member_for
+
+    case = bring("dibao", S.INVESTIGATED)
+    case_extend(case=case, actor=org_a.members["street_leader"], reason="申请人住院，无法入户核查")
+    clock = _clocks(case, kind="relief_whole").get()
+    assert (clock.duration_amount, clock.duration_unit) == (40, "working_days")
+    assert clock.due_at == dt.datetime(2027, 1, 26, 15, 59, 59, tzinfo=dt.UTC)
+
+    calendar_day_set(district=org_a.office.district, date=dt.date(2026, 12, 24), kind="holiday",
+                     actor=member_for(users["district_admin"], None))
+
+    clock.refresh_from_db()
+    assert clock.due_at == dt.datetime(2027, 1, 27, 15, 59, 59, tzinfo=dt.UTC)
+    assert "已延长" in clock.rule
