@@ -12,7 +12,12 @@ from django_tenants.utils import tenant_context
 
 from core.audit.models import AuditEvent
 from core.campaigns.models import CalendarDay, DeliverableCheck
-from core.campaigns.services import calendar_day_delete, calendar_day_set, campaign_ensure, deliverable_checks_ensure
+from core.campaigns.services import (
+    calendar_day_delete,
+    calendar_day_set,
+    campaign_ensure,
+    deliverable_checks_ensure,
+)
 from core.deadlines.durations import LOCAL_TZ, ByDate, WorkCalendar, end_of_local_day
 from core.deadlines.models import Clock
 from core.notifications.models import Notification
