@@ -36,6 +36,7 @@ from core.inspections.selectors import (
     visit_photo_response,
 )
 from core.inspections.services import (
+    need_reassign,
     need_status_set,
     problem_assign,
     problem_rectification,
@@ -287,7 +288,12 @@ class NeedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSe
 
     queryset = Need.objects.none()  # for the schema; get_queryset() scopes every request
 
-    required_action = {"list": "need.view", "retrieve": "need.view", "set_status": "need.edit"}
+    required_action = {
+        "list": "need.view",
+        "retrieve": "need.view",
+        "set_status": "need.edit",
+        "reassign": "need.edit",
+    }
     serializer_class = NeedOut
     filterset_class = NeedFilter
 
@@ -303,6 +309,24 @@ class NeedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSe
     def set_status(self, request, pk=None):
         data = self.validated(self.NeedStatusIn, request.data)
         need = need_status_set(actor=request.member, need=self.get_object(), **data)
+        return Response(NeedOut(need).data)
+
+    class NeedReassignIn(serializers.Serializer):
+        responsible_user_id = serializers.IntegerField(
+            help_text="the new responsible person: a member of this street office who reaches the need's "
+            "household (its grid's worker, its community's director or workers, street staff)"
+        )
+        note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+    @extend_schema(
+        request=NeedReassignIn,
+        description="Hand an open need to another responsible person; its clock moves with it (same "
+        "deadline). 400 for a met or cancelled need or a person who cannot reach the household.",
+    )
+    @action(detail=True, methods=["post"], url_path="reassign")
+    def reassign(self, request, pk=None):
+        data = self.validated(self.NeedReassignIn, request.data)
+        need = need_reassign(actor=request.member, need=self.get_object(), **data)
         return Response(NeedOut(need).data)
 
 

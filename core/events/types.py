@@ -84,6 +84,14 @@ EVENT_TYPES: dict[str, EventType] = {
         ),
         EventType("need.met", "需求已办结", "need met", {"household_id", "category", "url"} | _PLACE),
         EventType(
+            "need.assigned",
+            "需求转派",
+            "need reassigned",
+            {"household_id", "category", "category_label", "responsible_user_id", "household", "note"}
+            | {"assigned_at", "url"}
+            | _PLACE,
+        ),
+        EventType(
             "problem.created",
             "新问题登记",
             "problem recorded",

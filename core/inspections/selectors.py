@@ -228,3 +228,43 @@ def status_counts(qs: QuerySet, choices) -> list[tuple[str, str, int]]:
     """[(status, label, count)] over ``qs`` in the order of ``choices``, one grouped query."""
     counted = dict(qs.order_by().values_list("status").annotate(n=Count("id")))
     return [(value, label, counted.get(value, 0)) for value, label in choices]
+
+
+def need_may_be_responsible(member: Member | None, household: Household) -> bool:
+    """Whether ``member`` may be made responsible for a need of ``household``: a street office's own
+    member (not a district member) who sees the needs ledger and whose reach covers the household
+    (street staff and leaders; the household's community's director and workers; its grid's worker).
+    The one statement of the rule (``need_reassign`` and the reassign form)."""
+    from core.org.scope import member_reaches
+
+    return (
+        member is not None
+        and not member.is_district
+        and not member.read_only
+        and member.can("need.view")
+        and member_reaches(member, community_id=household.community_id, grid_id=household.grid_id)
+    )
+
+
+def need_responsible_choices(need: Need) -> list[Member]:
+    """The street office's members ``need`` may be handed to (``need_may_be_responsible``), street
+    roles first, then by name."""
+    from tenants.models import Membership
+    from tenants.selectors import current_street_office
+
+    office = current_street_office()
+    members = [
+        Member(
+            user=m.user,
+            role=m.role,
+            membership_id=m.pk,
+            district=office.district,
+            street_office=office,
+            community_id=m.community_id,
+            grid_id=m.grid_id,
+        )
+        for m in Membership.objects.select_related("user").filter(street_office=office, is_active=True)
+    ]
+    order = {"street_leader": 0, "street_staff": 1, "community_director": 2, "community_worker": 3, "grid_worker": 4}
+    chosen = [m for m in members if need_may_be_responsible(m, need.household)]
+    return sorted(chosen, key=lambda m: (order.get(m.role, 9), m.user.display_name(), m.user.pk))

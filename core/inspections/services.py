@@ -498,3 +498,104 @@ def need_status_set(*, actor, need: Need, status: str, note: str = "") -> Need:
 
 def person_in_household(household: Household, person_id: int | None) -> Person | None:
     return household.persons.filter(pk=person_id).first() if person_id else None
+
+
+@transaction.atomic
+def need_reassign(
+    *, actor, need: Need, responsible_user_id: int, note: str = "", now: dt.datetime | None = None
+) -> Need:
+    """Hand an open need to another responsible person — a grid worker, a community's worker or
+    director, or street staff — who can reach the need's household. Its clock moves with it
+    (``clock_reassign``: same deadline, new responsible person); audited ``need.reassign``; the new
+    person is told (event ``need.assigned``). An open need without a clock (recorded before needs
+    had clocks) gets one here, started when the need was recorded.
+
+    Raises PermissionDenied (no ``need.edit``, or the household outside ``actor``'s reach) and
+    ValidationError (a met or cancelled need; a person not in this street office, without reach to
+    the household, or already responsible).
+    """
+    from core.deadlines.services import clock_open, clock_reassign
+    from core.events.services import publish
+    from core.inspections.selectors import need_may_be_responsible
+    from tenants.members import member_for
+    from tenants.models import User
+    from tenants.selectors import current_street_office
+
+    ensure_can(actor, "need.edit")
+    household = need.household
+    ensure_reach(actor, community_id=household.community_id, grid_id=household.grid_id)
+    need = Need.objects.select_for_update().get(pk=need.pk)
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    if need.status in CLOSED_NEED_STATUSES:
+        errors["status"] = [
+            f"需求状态为“{need.get_status_display()}”，不能转派 / a {need.status} need cannot be reassigned"
+        ]
+    user = User.objects.filter(pk=responsible_user_id).first()
+    member = member_for(user, current_street_office()) if user is not None else None
+    if member is None or member.is_district or member.read_only:
+        errors["responsible_user_id"] = ["责任人须为本街道人员 / must be a member of this street office"]
+    elif not need_may_be_responsible(member, household):
+        errors["responsible_user_id"] = [
+            f"{user.display_name()}管不到该户（{household.community}），请选择该户所在社区或网格的人员 "
+            "/ the person cannot reach this household or handle needs"
+        ]
+    elif responsible_user_id == need.responsible_user_id:
+        errors["responsible_user_id"] = ["已是该需求的责任人 / already responsible"]
+    if errors:
+        raise ValidationError(errors)
+    before = model_snapshot(need)
+    need.responsible_user_id, need.responsible_name = user.pk, user.display_name()[:50]
+    need.save(update_fields=["responsible_user_id", "responsible_name", "updated_at"])
+    if clock_open(subject=need, kind=NEED_CLOCK_KIND) is None:
+        _need_clock_start(need, started_at=need.created_at, now=now, actor=actor)
+    else:
+        clock_reassign(subject=need, user_id=user.pk, actor=actor)
+    audit_record(
+        actor=actor,
+        action="need.reassign",
+        obj=need,
+        before=before,
+        after=model_snapshot(need),
+        reason=(note or "").strip()[:500],
+    )
+    publish(
+        "need.assigned",
+        need,
+        {
+            "household_id": household.pk,
+            "category": need.need_type,
+            "category_label": need.get_need_type_display(),
+            "responsible_user_id": user.pk,
+            "household": str(household),
+            "note": (note or "").strip()[:200],
+            "assigned_at": now,
+            "url": f"/needs/#need-{need.pk}",
+            "community_id": household.community_id,
+            "grid_id": household.grid_id,
+        },
+        actor=actor,
+        at=now,
+    )
+    return need
+
+
+def need_clocks_backfill(*, now: dt.datetime | None = None) -> list[int]:
+    """Give every open or in-progress need of the current street office that has no open clock the
+    clock it would have had: started when the need was recorded, by its urgency under today's policy
+    and calendar (``_need_clock_start``; audited ``clock.start`` with no actor). Idempotent: a second
+    run finds nothing. For needs recorded before needs had clocks (``nuandong need_clocks backfill``).
+    Returns the ids of the needs that got a clock.
+    """
+    from core.deadlines.models import OPEN_STATES, Clock
+
+    with_clock = Clock.objects.filter(
+        subject_type=Need._meta.label_lower, kind=NEED_CLOCK_KIND, state__in=OPEN_STATES
+    ).values("subject_id")
+    done = []
+    needs = Need.objects.filter(status__in=[Need.Status.OPEN, Need.Status.IN_PROGRESS]).exclude(pk__in=with_clock)
+    for need in needs.select_related("household").order_by("pk"):
+        with transaction.atomic():
+            _need_clock_start(need, started_at=need.created_at, now=now or timezone.now(), actor=None)
+        done.append(need.pk)
+    return done

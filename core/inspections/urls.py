@@ -10,6 +10,7 @@ urlpatterns = [
     path("visits/<int:visit_id>/photos/<int:pk>/", views.visit_photo, name="visit_photo"),
     path("needs/", views.need_ledger, name="needs"),
     path("needs/<int:pk>/status/", views.need_status_view, name="need_status"),
+    path("needs/<int:pk>/reassign/", views.need_reassign_view, name="need_reassign"),
     path("problems/", views.problem_ledger, name="problems"),
     path("problems/<int:pk>/resolve/", views.problem_resolve_view, name="problem_resolve"),
     path("problems/<int:pk>/assign/", views.problem_assign_view, name="problem_assign"),

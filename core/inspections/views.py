@@ -417,6 +417,48 @@ def need_status_view(request, pk: int):
     return redirect(_safe_next(request, "inspections:needs"))
 
 
+@member_required("need.edit")
+def need_reassign_view(request, pk: int):
+    """转派: hand an open need to another grid worker, a community's worker or street staff."""
+    from django import forms
+
+    from core.inspections.selectors import need_responsible_choices
+    from core.inspections.services import need_reassign
+    from core.ui.errors import apply_errors
+
+    need = get_object_or_404(need_list(member=request.member), pk=pk)
+    choices = [
+        (m.user.pk, f"{m.user.display_name()} · {m.role_label}")
+        for m in need_responsible_choices(need)
+        if m.user.pk != need.responsible_user_id
+    ]
+
+    class ReassignForm(forms.Form):
+        responsible_user_id = forms.TypedChoiceField(
+            label=_("新责任人"),
+            choices=[("", _("请选择…")), *choices],
+            coerce=int,
+            help_text=_("可选该户所在网格的网格员、所在社区的工作人员或街道工作人员；办结时限不变。"),
+        )
+        note = forms.CharField(label=_("转派说明"), max_length=200, required=False)
+
+    form = ReassignForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            need_reassign(actor=request.member, need=need, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            messages.success(request, _("已转派需求，办结时限随之转交"))
+            return redirect(f"{reverse('inspections:needs')}#need-{need.pk}")
+    title = _("转派需求：%(need)s（%(household)s，现责任人 %(name)s）") % {
+        "need": need.get_need_type_display(),
+        "household": need.household,
+        "name": need.responsible_name or "—",
+    }
+    return render(request, "registry/form.html", {"form": form, "title": title})
+
+
 @member_required("coverage.view")
 def coverage_page(request):
     member = request.member

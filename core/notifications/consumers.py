@@ -63,6 +63,16 @@ def _rectification_relapsed(p: dict, actor_user_id: int | None):
     )
 
 
+def _need_assigned(p: dict, actor_user_id: int | None):
+    return (
+        [p["responsible_user_id"]] if p["responsible_user_id"] != actor_user_id else [],
+        "need.assigned",
+        f"需求转派给您：{p['category_label']}（{p['household']}）",
+        p["note"],
+        f"need:{{id}}:assigned:{p['responsible_user_id']}:{p['assigned_at']}",
+    )
+
+
 # event type -> (payload, actor user id) -> (user ids, notification kind, title, body, dedupe key with {id} = subject id)
 MESSAGES = {
     "request.created": _request_created,
@@ -70,6 +80,7 @@ MESSAGES = {
     "rectification.created": _rectification_created,
     "rectification.reopened": _rectification_reopened,
     "rectification.relapsed": _rectification_relapsed,
+    "need.assigned": _need_assigned,
 }
 
 
