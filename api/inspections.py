@@ -14,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from api.base import TenantApi, TenantViewSet
+from api.base import HOUSEHOLD_ROWS, PLACE, InReach, TenantApi, TenantViewSet
 from api.clocks import next_due_representation
 from api.rectifications import RectificationOut
 from core.inspections.checklist import (
@@ -43,7 +43,7 @@ from core.inspections.services import (
     problem_resolve,
     visit_record,
 )
-from core.registry.models import Household
+from core.registry.models import Household, Person
 from core.registry.selectors import household_get
 
 
@@ -168,11 +168,11 @@ class NeedIn(serializers.Serializer):
     quantity = serializers.IntegerField(help_text="a positive whole number")
     urgency = serializers.ChoiceField(choices=URGENCY_CHOICES, default="normal")
     description = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-    person = serializers.IntegerField(required=False, allow_null=True, default=None)
+    person = InReach(Person, what="人员", reach=HOUSEHOLD_ROWS, as_id=True, required=False, allow_null=True, default=None)
 
 
 class VisitIn(serializers.Serializer):
-    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all())
+    household = InReach(Household, what="户", reach=PLACE)
     kind = serializers.ChoiceField(choices=Visit.Kind.choices)
     visited_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
@@ -221,7 +221,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
     checklist and its needs in one atomic request; each hazard opens a problem with a deadline.
     POST as multipart/form-data (``payload`` = the JSON document, ``photos`` = files) to attach photos."""
 
-    queryset = Visit.objects.none()  # for the schema; get_queryset() scopes every request
+    queryset = Visit.objects.none()  # for the schema; the base scopes rows() by reach
 
     required_action = {
         "list": "visit.view",
@@ -229,11 +229,12 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
         "photo": "visit.view",
         "create": "visit.create",
     }
+    reach = HOUSEHOLD_ROWS
     serializer_class = VisitOut
     filterset_class = VisitFilter
     parser_classes = [JSONParser, MultiPartParser]
 
-    def get_queryset(self):
+    def rows(self):
         return (
             visit_list(member=self.request.member)
             .prefetch_related(
@@ -286,7 +287,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewS
 class NeedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """The winter-needs ledger (困难群众过冬需求台账)."""
 
-    queryset = Need.objects.none()  # for the schema; get_queryset() scopes every request
+    queryset = Need.objects.none()  # for the schema; the base scopes rows() by reach
 
     required_action = {
         "list": "need.view",
@@ -294,10 +295,11 @@ class NeedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSe
         "set_status": "need.edit",
         "reassign": "need.edit",
     }
+    reach = HOUSEHOLD_ROWS
     serializer_class = NeedOut
     filterset_class = NeedFilter
 
-    def get_queryset(self):
+    def rows(self):
         return need_list(member=self.request.member)
 
     class NeedStatusIn(serializers.Serializer):
@@ -334,7 +336,7 @@ class NeedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSe
 class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """The problem ledger (问题台账): one problem per hazard, with responsible person and deadline."""
 
-    queryset = Problem.objects.none()  # for the schema; get_queryset() scopes every request
+    queryset = Problem.objects.none()  # for the schema; the base scopes rows() by reach
 
     required_action = {
         "list": "problem.view",
@@ -343,10 +345,11 @@ class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
         "assign": "problem.edit",
         "to_rectification": "rectification.edit",
     }
+    reach = HOUSEHOLD_ROWS
     serializer_class = ProblemOut
     filterset_class = ProblemFilter
 
-    def get_queryset(self):
+    def rows(self):
         return problem_list(member=self.request.member)
 
     class ProblemResolveIn(serializers.Serializer):

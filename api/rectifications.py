@@ -10,9 +10,11 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from api.base import TenantViewSet
+from api.base import COMMUNITY_ROWS, GRID_ROWS, PLACE, InReach, TenantViewSet
 from api.clocks import next_due_representation
-from api.requests import ClockOut, _int, place_in_reach
+from api.requests import ClockOut, _int
+from core.org.models import Community, Grid
+from core.org.scope import place_for_new
 from core.rectification import services
 from core.rectification.models import (
     Rectification,
@@ -25,9 +27,9 @@ from core.rectification.selectors import (
     evidence_photo_response,
     rectification_clocks,
     rectification_evidence_photo_get,
-    rectification_get,
     rectification_list,
 )
+from core.registry.models import Household
 
 
 class RectificationEvidenceOut(serializers.ModelSerializer):
@@ -131,9 +133,9 @@ class RectificationIn(serializers.Serializer):
     source_note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     title = serializers.CharField(max_length=200)
     description = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
-    community = serializers.IntegerField()
-    grid = serializers.IntegerField(required=False, allow_null=True, default=None)
-    household_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    community = InReach(Community, what="社区", reach=COMMUNITY_ROWS, as_id=True)
+    grid = InReach(Grid, what="网格", reach=GRID_ROWS, as_id=True, required=False, allow_null=True, default=None)
+    household_id = InReach(Household, what="户", reach=PLACE, as_id=True, required=False, allow_null=True, default=None)
     responsible_user_id = serializers.IntegerField()
     due_on = serializers.DateField(
         required=False,
@@ -173,16 +175,17 @@ class RectificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ten
         "lookback": "rectification.verify",
         "evidence_photo": "rectification.view",
     }
+    reach = PLACE
     serializer_class = RectificationOut
     parser_classes = [JSONParser, MultiPartParser, FormParser]
-    queryset = Rectification.objects.none()  # for the schema; items come from get_queryset
+    queryset = Rectification.objects.none()  # for the schema; items come from rows()
 
     def get_serializer_class(self):
         return RectificationListOut if self.action == "list" else RectificationOut
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Rectification.objects.none()
+    def rows(self):
+        if self.action != "list":
+            return Rectification.objects.select_related("community", "grid", "problem__household", "household")
         params = self.request.query_params
         return rectification_list(
             member=self.request.member,
@@ -193,9 +196,6 @@ class RectificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ten
                 relapsed=params.get("relapsed") in ("1", "true"),
             ),
         )
-
-    def get_object(self):
-        return rectification_get(member=self.request.member, pk=self.kwargs["pk"])
 
     def perform_content_negotiation(self, request, force=False):
         # A photo download answers with the file itself, whatever the client's Accept header says.
@@ -226,7 +226,7 @@ class RectificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ten
     @extend_schema(request=RectificationIn, responses={201: RectificationOut})
     def create(self, request):
         data = self.validated(RectificationIn, request.data)
-        community, grid = place_in_reach(request.member, data.pop("community"), data.pop("grid"))
+        community, grid = place_for_new(request.member, community_id=data.pop("community"), grid_id=data.pop("grid"))
         item = services.rectification_create(actor=request.member, community=community, grid=grid, **data)
         return Response(RectificationOut(item).data, status=status.HTTP_201_CREATED)
 

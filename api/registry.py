@@ -10,7 +10,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.base import TenantViewSet
+from api.base import COMMUNITY_ROWS, GRID_ROWS, HOUSEHOLD_ROWS, PLACE, InReach, Reach, TenantViewSet
 from core.org.models import Building, Community, Grid
 from core.org.selectors import building_list, community_list, grid_list, street_members
 from core.org.services import building_save, community_save, grid_save
@@ -21,7 +21,6 @@ from core.registry.selectors import (
     cross_street_duplicates,
     household_get,
     household_list,
-    person_get_any,
     person_list,
 )
 from core.registry.services import (
@@ -95,14 +94,15 @@ class CommunityIn(serializers.ModelSerializer):
 class CommunityViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """Communities / villages (社区/村) with director and the published civil-affairs hotline."""
 
-    queryset = Community.objects.none()  # for the schema; get_queryset() scopes every request
+    queryset = Community.objects.none()  # for the schema; the base scopes rows() by reach
 
     required_action = READ_WRITE
+    reach = COMMUNITY_ROWS
     serializer_class = Output = CommunityOut
     Input = CommunityIn
     filterset_fields = ["kind", "is_active"]
 
-    def get_queryset(self):
+    def rows(self):
         return community_list(member=self.request.member).order_by("sort_order", "name", "id")
 
     def save(self, actor, instance, data):
@@ -127,6 +127,8 @@ class GridOut(serializers.ModelSerializer):
 
 
 class GridIn(serializers.ModelSerializer):
+    community = InReach(Community, what="社区", reach=COMMUNITY_ROWS)
+
     class Meta:
         model = Grid
         fields = ["community", "name", "code", "is_active"]
@@ -137,14 +139,15 @@ class GridIn(serializers.ModelSerializer):
 class GridViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """Grids (网格) of the communities, with their grid workers (memberships with this grid)."""
 
-    queryset = Grid.objects.none()  # for the schema; get_queryset() scopes every request
+    queryset = Grid.objects.none()  # for the schema; the base scopes rows() by reach
 
     required_action = READ_WRITE
+    reach = GRID_ROWS
     serializer_class = Output = GridOut
     Input = GridIn
     filterset_fields = ["community", "is_active"]
 
-    def get_queryset(self):
+    def rows(self):
         return grid_list(member=self.request.member)
 
     def save(self, actor, instance, data):
@@ -158,6 +161,8 @@ class BuildingOut(serializers.ModelSerializer):
 
 
 class BuildingIn(serializers.ModelSerializer):
+    grid = InReach(Grid, what="网格", reach=GRID_ROWS)
+
     class Meta:
         model = Building
         fields = ["grid", "name", "address", "head_user_id", "head_name", "head_phone"]
@@ -168,14 +173,15 @@ class BuildingIn(serializers.ModelSerializer):
 class BuildingViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """Buildings (楼栋) with their building head (楼栋长)."""
 
-    queryset = Building.objects.none()  # for the schema; get_queryset() scopes every request
+    queryset = Building.objects.none()  # for the schema; the base scopes rows() by reach
 
     required_action = READ_WRITE
+    reach = Reach(grid="grid")
     serializer_class = Output = BuildingOut
     Input = BuildingIn
     filterset_fields = ["grid", "grid__community"]
 
-    def get_queryset(self):
+    def rows(self):
         return building_list(member=self.request.member).order_by("grid_id", "name", "id")
 
     def save(self, actor, instance, data):
@@ -225,11 +231,9 @@ class HouseholdOut(serializers.ModelSerializer):
 
 class HouseholdIn(serializers.Serializer):
     number = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
-    community = serializers.PrimaryKeyRelatedField(queryset=Community.objects.all())
-    grid = serializers.PrimaryKeyRelatedField(queryset=Grid.objects.all())
-    building = serializers.PrimaryKeyRelatedField(
-        queryset=Building.objects.all(), required=False, allow_null=True, default=None
-    )
+    community = InReach(Community, what="社区", reach=COMMUNITY_ROWS)
+    grid = InReach(Grid, what="网格", reach=GRID_ROWS)
+    building = InReach(Building, what="楼栋", reach=Reach(grid="grid"), required=False, allow_null=True, default=None)
     address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     no_fixed_address = serializers.BooleanField(required=False, default=False)
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
@@ -254,7 +258,7 @@ class HouseholdFilter(django_filters.FilterSet):
 class HouseholdViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """Households (户) in the member's reach."""
 
-    queryset = Household.objects.none()  # for the schema; get_queryset() scopes every request
+    queryset = Household.objects.none()  # for the schema; the base scopes rows() by reach
 
     required_action = {
         "list": "household.view",
@@ -264,11 +268,14 @@ class HouseholdViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         "deactivate": "household.edit",
         "reactivate": "household.edit",
     }
+    reach = PLACE
     serializer_class = Output = HouseholdOut
     Input = HouseholdIn
     filterset_class = HouseholdFilter
 
-    def get_queryset(self):
+    def rows(self):
+        if self.action == "reactivate":  # off the roster: only to put it back
+            return Household.objects.select_related("community", "grid", "building")
         return household_list(member=self.request.member, heads=False).order_by("id")
 
     def save(self, actor, instance, data):
@@ -296,11 +303,11 @@ class HouseholdViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMi
         data = self.validated(HouseholdReactivateIn, request.data)
         household = household_reactivate(
             actor=request.member,
-            household=household_get(member=request.member, pk=pk),
+            household=self.get_object(),
             reason=data["reason"],
             person_ids=data["persons"],
         )
-        return Response(HouseholdOut(self.get_queryset().get(pk=household.pk)).data)
+        return Response(HouseholdOut(household_list(member=request.member, heads=False).get(pk=household.pk)).data)
 
 
 # --- persons ------------------------------------------------------------------------------------
@@ -354,7 +361,7 @@ class PersonOut(serializers.ModelSerializer):
 
 
 class PersonIn(serializers.Serializer):
-    household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all())
+    household = InReach(Household, what="户", reach=PLACE)
     name = serializers.CharField(max_length=50)
     id_number = serializers.CharField(
         max_length=ID_INPUT_MAX_LENGTH, required=False, allow_blank=True, default="",
@@ -418,7 +425,7 @@ class PersonViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
     """Persons with their target categories. ID numbers are masked; `full-id` returns the full number
     to roles with person.view_full_id and writes an audit event."""
 
-    queryset = Person.objects.none()  # for the schema; get_queryset() scopes every request
+    queryset = Person.objects.none()  # for the schema; the base scopes rows() by reach
 
     required_action = {
         "list": "household.view",
@@ -429,11 +436,14 @@ class PersonViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         "deactivate": "household.edit",
         "reactivate": "household.edit",
     }
+    reach = HOUSEHOLD_ROWS
     serializer_class = Output = PersonOut
     Input = PersonIn
     filterset_class = PersonFilter
 
-    def get_queryset(self):
+    def rows(self):
+        if self.action == "reactivate":  # off the roster: only to put them back
+            return Person.objects.select_related("household__community", "household__grid")
         return person_list(member=self.request.member).order_by("id")
 
     def get_serializer_context(self):
@@ -479,9 +489,7 @@ class PersonViewSet(_SaveMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin
         when the ID number is held by another active person, or while the household is off the roster."""
         reason = self.validated(ReactivateIn, request.data)["reason"]
         try:
-            person = person_reactivate(
-                actor=request.member, person=person_get_any(member=request.member, pk=pk), reason=reason
-            )
+            person = person_reactivate(actor=request.member, person=self.get_object(), reason=reason)
         except DuplicatePersonError as exc:
             raise serializers.ValidationError(_duplicate_details(exc)) from None
         return Response(PersonOut(person, context=self.get_serializer_context()).data)

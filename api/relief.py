@@ -15,8 +15,20 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from api.base import TenantApi, TenantViewSet
+from api.base import (
+    COMMUNITY_ROWS,
+    HOUSEHOLD_ROWS,
+    PLACE,
+    WHOLE_STREET,
+    InReach,
+    Reach,
+    TenantApi,
+    TenantViewSet,
+)
 from core.deadlines.models import Clock
+from core.inspections.models import Need
+from core.org.models import Community
+from core.registry.models import Household, Person
 from core.relief import holidays, ledger, patrols, payments, services
 from core.relief.models import (
     CaseEvent,
@@ -139,15 +151,17 @@ class CaseDetailOut(CaseOut):
 class CaseIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=CaseKind.choices)
     path = serializers.ChoiceField(choices=CasePath.choices, default=CasePath.ORDINARY)
-    household_id = serializers.IntegerField()
-    person_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    household_id = InReach(Household, what="户", reach=PLACE, as_id=True)
+    person_id = InReach(Person, what="人员", reach=HOUSEHOLD_ROWS, as_id=True, required=False, allow_null=True, default=None)
     reason = serializers.CharField(max_length=4000)
     amount_requested = serializers.CharField(max_length=20, required=False, default="0",
                                              help_text="yuan, at most two decimals")
     applied_by_community = serializers.BooleanField(required=False, default=False)
     staff_relative = serializers.BooleanField(required=False, default=False)
     staff_relative_note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    need_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    need_ids = serializers.ListField(
+        child=InReach(Need, what="需求", reach=HOUSEHOLD_ROWS, as_id=True), required=False, default=list
+    )
 
 
 class StepIn(serializers.Serializer):
@@ -171,7 +185,7 @@ class ReasonIn(serializers.Serializer):
 
 
 class NeedsIn(serializers.Serializer):
-    need_ids = serializers.ListField(child=serializers.IntegerField(), min_length=1)
+    need_ids = serializers.ListField(child=InReach(Need, what="需求", reach=HOUSEHOLD_ROWS, as_id=True), min_length=1)
 
 
 @extend_schema(tags=["relief"])
@@ -184,6 +198,7 @@ class ReliefCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
         # the step's own action (relief.edit / approve / district_decide) is checked by the service
         "step": "relief.view", "evidence": "relief.edit", "extend": "relief.approve", "needs": "relief.edit",
     }
+    reach = PLACE
     serializer_class = CaseOut
     queryset = ReliefCase.objects.none()
     parser_classes = [JSONParser, MultiPartParser, FormParser]
@@ -191,17 +206,14 @@ class ReliefCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
     def get_serializer_class(self):
         return CaseOut if self.action == "list" else CaseDetailOut
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return ReliefCase.objects.none()
+    def rows(self):
+        if self.action != "list":
+            return ReliefCase.objects.select_related("household", "person", "community", "grid")
         p = self.request.query_params
         filters = CaseFilters(status=p.get("status", ""), kind=p.get("kind", ""),
                               community_id=_int(p.get("community")), household_id=_int(p.get("household")),
                               q=p.get("q", ""))
         return case_list(member=self.request.member, filters=filters)
-
-    def get_object(self):
-        return case_get(member=self.request.member, pk=self.kwargs["pk"])
 
     @extend_schema(parameters=[
         OpenApiParameter("status", str, description="open (default), all, or one status"),
@@ -278,12 +290,11 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
     """Expected monthly payments of enrolled people and the recorded actual payments."""
 
     required_action = {"list": "relief.view", "retrieve": "relief.view", "record": "relief.edit"}
+    reach = HOUSEHOLD_ROWS
     serializer_class = PaymentOut
     queryset = Payment.objects.none()
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Payment.objects.none()
+    def rows(self):
         p = self.request.query_params
         return payment_list(member=self.request.member, status=p.get("status", ""),
                             household_id=_int(p.get("household")))
@@ -319,7 +330,7 @@ class PatrolOut(serializers.ModelSerializer):
 
 
 class EncounterIn(serializers.Serializer):
-    person_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    person_id = InReach(Person, what="人员", reach=HOUSEHOLD_ROWS, as_id=True, required=False, allow_null=True, default=None)
     description = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     place = serializers.CharField(max_length=200)
     action = serializers.ChoiceField(choices=EncounterAction.choices)
@@ -332,7 +343,7 @@ class PatrolIn(serializers.Serializer):
     area = serializers.CharField(max_length=200)
     members = serializers.CharField(max_length=300)
     with_enforcement = serializers.BooleanField(required=False, default=False)
-    community_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    community_id = InReach(Community, what="社区", reach=COMMUNITY_ROWS, as_id=True, required=False, allow_null=True, default=None)
     notes = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
     encounters = EncounterIn(many=True, required=False, default=list)
 
@@ -343,12 +354,11 @@ class PatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
 
     required_action = {"list": "patrol.view", "retrieve": "patrol.view", "create": "patrol.create",
                        "compliance": "patrol.view"}
+    reach = WHOLE_STREET  # patrols are the street's (community_id only says where)
     serializer_class = PatrolOut
     queryset = Patrol.objects.none()
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Patrol.objects.none()
+    def rows(self):
         return patrol_list(member=self.request.member)
 
     @extend_schema(request=PatrolIn, responses={201: PatrolOut})
@@ -398,12 +408,11 @@ class HolidayTargetOut(serializers.ModelSerializer):
 @extend_schema(tags=["relief"])
 class HolidayCampaignViewSet(mixins.ListModelMixin, TenantViewSet):
     required_action = {"list": "holiday.view", "create": "holiday.manage", "targets": "holiday.view"}
+    reach = WHOLE_STREET  # the street's campaigns; their targets are scoped by holiday_targets
     serializer_class = HolidayCampaignOut
     queryset = HolidayCampaign.objects.none()
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return HolidayCampaign.objects.none()
+    def rows(self):
         return holiday_campaigns()
 
     @extend_schema(request=HolidayCampaignIn, responses={201: HolidayCampaignOut})
@@ -415,12 +424,7 @@ class HolidayCampaignViewSet(mixins.ListModelMixin, TenantViewSet):
     @extend_schema(responses=HolidayTargetOut(many=True))
     @action(detail=True, methods=["get"])
     def targets(self, request, pk=None):
-        campaign = holiday_campaigns().filter(pk=pk).first()
-        if campaign is None:
-            from django.http import Http404
-
-            raise Http404
-        qs = holiday_targets(member=request.member, campaign=campaign,
+        qs = holiday_targets(member=request.member, campaign=self.get_object(),
                              pending_only=request.query_params.get("pending") in ("1", "true"))
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(HolidayTargetOut(page, many=True).data)
@@ -438,12 +442,12 @@ class HolidayVisitOut(serializers.ModelSerializer):
 
 
 class HolidayVisitIn(serializers.Serializer):
-    target_id = serializers.IntegerField()
+    target_id = InReach(HolidayTarget, what="慰问对象", reach=PLACE)
     recipient_name = serializers.CharField(max_length=50)
     confirmation = serializers.FileField(required=False, allow_null=True, default=None)
     gifts = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     cash_amount = serializers.CharField(max_length=20, required=False, default="0")
-    item_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    item_id = InReach(MaterialItem, what="物资", reach=WHOLE_STREET, as_id=True, required=False, allow_null=True, default=None)
     quantity = serializers.IntegerField(required=False, allow_null=True, default=None)
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
@@ -453,25 +457,18 @@ class HolidayVisitViewSet(mixins.ListModelMixin, TenantViewSet):
     """Holiday visits in reach. POST as multipart/form-data with ``confirmation`` (signature or photo)."""
 
     required_action = {"list": "holiday.view", "create": "holiday.record"}
+    reach = Reach.via("target")
     serializer_class = HolidayVisitOut
     queryset = HolidayVisit.objects.none()
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return HolidayVisit.objects.none()
+    def rows(self):
         return holiday_visit_list(member=self.request.member, household_id=_int(self.request.query_params.get("household")))
 
     @extend_schema(request={"multipart/form-data": HolidayVisitIn}, responses={201: HolidayVisitOut})
     def create(self, request):
-        from django.core.exceptions import ValidationError
-
         data = self.validated(HolidayVisitIn, request.data)
-        from core.org.scope import scope_to_member
-
-        target = scope_to_member(HolidayTarget.objects.all(), request.member).filter(pk=data.pop("target_id")).first()
-        if target is None:
-            raise ValidationError({"target_id": ["慰问对象不存在或不在您的负责范围 / unknown target or outside your reach"]})
+        target = data.pop("target_id")  # resolved within reach by InReach
         visit = holidays.holiday_visit_record(actor=request.member, target=target, **data)
         return Response(HolidayVisitOut(visit).data, status=status.HTTP_201_CREATED)
 
@@ -509,8 +506,8 @@ class MovementOut(serializers.ModelSerializer):
 
 
 class StockInIn(serializers.Serializer):
-    item_id = serializers.IntegerField()
-    community_id = serializers.IntegerField()
+    item_id = InReach(MaterialItem, what="物资", reach=WHOLE_STREET, as_id=True)
+    community_id = InReach(Community, what="社区", reach=COMMUNITY_ROWS, as_id=True)
     quantity = serializers.IntegerField()
     source = serializers.ChoiceField(choices=StockSource.choices)
     donor = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
@@ -519,9 +516,9 @@ class StockInIn(serializers.Serializer):
 
 
 class StockOutIn(serializers.Serializer):
-    item_id = serializers.IntegerField()
-    household_id = serializers.IntegerField()
-    person_id = serializers.IntegerField(required=False, allow_null=True, default=None)
+    item_id = InReach(MaterialItem, what="物资", reach=WHOLE_STREET, as_id=True)
+    household_id = InReach(Household, what="户", reach=PLACE, as_id=True)
+    person_id = InReach(Person, what="人员", reach=HOUSEHOLD_ROWS, as_id=True, required=False, allow_null=True, default=None)
     quantity = serializers.IntegerField()
     recipient_name = serializers.CharField(max_length=50)
     confirmation = serializers.FileField(required=False, allow_null=True, default=None)
@@ -530,8 +527,8 @@ class StockOutIn(serializers.Serializer):
 
 
 class CountIn(serializers.Serializer):
-    item_id = serializers.IntegerField()
-    community_id = serializers.IntegerField()
+    item_id = InReach(MaterialItem, what="物资", reach=WHOLE_STREET, as_id=True)
+    community_id = InReach(Community, what="社区", reach=COMMUNITY_ROWS, as_id=True)
     counted_quantity = serializers.IntegerField(min_value=0)
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
@@ -549,10 +546,11 @@ class BalanceOut(serializers.ModelSerializer):
 @extend_schema(tags=["relief"])
 class MaterialItemViewSet(mixins.ListModelMixin, TenantViewSet):
     required_action = {"list": "material.view", "create": "material.edit"}
+    reach = WHOLE_STREET  # the street's catalogue of materials
     serializer_class = ItemOut
     queryset = MaterialItem.objects.none()
 
-    def get_queryset(self):
+    def rows(self):
         return item_list()
 
     @extend_schema(request=ItemIn, responses={201: ItemOut})
@@ -568,13 +566,12 @@ class StockMovementViewSet(mixins.ListModelMixin, TenantViewSet):
 
     required_action = {"list": "material.view", "stock_in": "material.edit", "stock_out": "material.edit",
                        "reverse": "material.edit"}
+    reach = Reach(grid=None, community="community")  # a grid worker: narrowed further by movement_list
     serializer_class = MovementOut
     queryset = StockMovement.objects.none()
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return StockMovement.objects.none()
+    def rows(self):
         p = self.request.query_params
         return movement_list(member=self.request.member, item_id=_int(p.get("item")), household_id=_int(p.get("household")))
 
@@ -593,12 +590,9 @@ class StockMovementViewSet(mixins.ListModelMixin, TenantViewSet):
     @extend_schema(request=ReasonIn, responses={201: MovementOut})
     @action(detail=True, methods=["post"])
     def reverse(self, request, pk=None):
+        movement = self.get_object()
         data = self.validated(ReasonIn, request.data)
-        if not movement_list(member=request.member).filter(pk=pk).exists():
-            from django.http import Http404
-
-            raise Http404
-        line = ledger.stock_reverse(actor=request.member, movement_id=pk, **data)
+        line = ledger.stock_reverse(actor=request.member, movement_id=movement.pk, **data)
         return Response(MovementOut(line).data, status=status.HTTP_201_CREATED)
 
 

@@ -7,13 +7,15 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.base import TenantViewSet
+from api.base import COMMUNITY_ROWS, GRID_ROWS, PLACE, InReach, TenantViewSet
 from api.clocks import next_due_representation
 from core.deadlines.models import Clock
-from core.org.scope import communities_in_reach, grids_in_reach
+from core.org.models import Community, Grid
+from core.org.scope import place_for_new
+from core.registry.models import Household
 from core.requests import services
 from core.requests.models import CitizenRequest, RequestCategory, RequestChannel, RequestEvent, Satisfaction
-from core.requests.selectors import RequestFilters, request_clocks, request_get, request_list
+from core.requests.selectors import RequestFilters, request_clocks, request_list
 
 
 class ClockOut(serializers.ModelSerializer):
@@ -113,11 +115,15 @@ class RequestIn(serializers.Serializer):
     requester_name = serializers.CharField(max_length=50)
     requester_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    community = serializers.IntegerField(
-        required=False, allow_null=True, default=None, help_text="required unless household_id is given"
+    community = InReach(
+        Community, reach=COMMUNITY_ROWS, as_id=True, required=False, allow_null=True, default=None,
+        help_text="required unless household_id is given",
     )
-    grid = serializers.IntegerField(required=False, allow_null=True, default=None)
-    household_id = serializers.IntegerField(
+    grid = InReach(Grid, what="网格", reach=GRID_ROWS, as_id=True, required=False, allow_null=True, default=None)
+    household_id = InReach(
+        Household,
+        reach=PLACE,
+        as_id=True,
         required=False,
         allow_null=True,
         default=None,
@@ -167,15 +173,16 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
         "assign": "request.handle",
         "to_rectification": "rectification.edit",
     }
+    reach = PLACE
     serializer_class = RequestOut
-    queryset = CitizenRequest.objects.none()  # for the schema; requests come from get_queryset
+    queryset = CitizenRequest.objects.none()  # for the schema; requests come from rows()
 
     def get_serializer_class(self):
         return RequestListOut if self.action == "list" else RequestOut
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return CitizenRequest.objects.none()
+    def rows(self):
+        if self.action != "list":
+            return CitizenRequest.objects.select_related("community", "grid", "household")
         params = self.request.query_params
         filters = RequestFilters(
             status=params.get("status", ""),
@@ -188,9 +195,6 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
             household_id=_int(params.get("household")),
         )
         return request_list(member=self.request.member, filters=filters)
-
-    def get_object(self):
-        return request_get(member=self.request.member, pk=self.kwargs["pk"])
 
     @extend_schema(
         parameters=[
@@ -220,13 +224,13 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
                 raise ValidationError(
                     {"community": ["请选择社区(村)或关联户 / community or household_id is required"]}
                 )
-            community, grid = place_in_reach(member, community_id, grid_id)
+            community, grid = place_for_new(member, community_id=community_id, grid_id=grid_id)
         obj = services.request_receive(actor=member, community=community, grid=grid, **data)
         return Response(RequestOut(obj).data, status=status.HTTP_201_CREATED)
 
     def _step(self, request, pk, serializer, service):
         data = self.validated(serializer, request.data)
-        obj = service(request=request_get(member=request.member, pk=pk), actor=request.member, **data)
+        obj = service(request=self.get_object(), actor=request.member, **data)
         return Response(RequestOut(obj).data)
 
     @extend_schema(request=RequestNoteIn, responses=RequestOut)
@@ -272,30 +276,9 @@ class RequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
 
         data = self.validated(ToRectificationIn, request.data)
         item = rectification_from_request(
-            request=request_get(member=request.member, pk=pk), actor=request.member, **data
+            request=self.get_object(), actor=request.member, **data
         )
         return Response(RectificationOut(item).data, status=status.HTTP_201_CREATED)
-
-
-def place_in_reach(member, community_id: int, grid_id: int | None):
-    """The community (and grid) a new item goes to, refused outside the member's reach."""
-    from django.core.exceptions import ValidationError
-
-    community = communities_in_reach(member).filter(pk=community_id).first()
-    if community is None:
-        raise ValidationError(
-            {"community": ["社区不存在或不在您的负责范围 / unknown community or outside your reach"]}
-        )
-    grid = None
-    if grid_id:
-        grid = grids_in_reach(member).filter(pk=grid_id, community=community).first()
-        if grid is None:
-            raise ValidationError(
-                {"grid": ["网格不属于该社区或不在您的负责范围 / grid not in this community or reach"]}
-            )
-    elif member.scope == "grid":
-        grid = grids_in_reach(member).filter(community=community).first()
-    return community, grid
 
 
 def _int(value) -> int | None:

@@ -14,16 +14,24 @@ from tenants.members import Member
 from tenants.roles import SCOPE_COMMUNITY, SCOPE_DISTRICT, SCOPE_GRID, SCOPE_STREET
 
 
+def _key(path: str) -> str:
+    return "pk" if path == "pk" else f"{path}_id"
+
+
 def scope_q(member: Member, *, grid: str | None = "grid", community: str | None = None) -> Q:
-    """A Q object limiting rows to the member's reach. ``community`` defaults to ``<grid>__community``."""
-    community = community or (f"{grid}__community" if grid else None)
+    """A Q object limiting rows to the member's reach. ``community`` defaults to ``<grid>__community``.
+
+    A path is a lookup from the row to its grid (community); ``"pk"`` means the row itself (the
+    rows are grids, or communities). ``None``: the rows have no such link.
+    """
+    community = community or (f"{grid}__community" if grid and grid != "pk" else None)
     scope = member.scope
     if scope in (SCOPE_STREET, SCOPE_DISTRICT):
         return Q()
     if scope == SCOPE_GRID and member.grid_id is not None and grid:
-        return Q(**{f"{grid}_id": member.grid_id})
+        return Q(**{_key(grid): member.grid_id})
     if scope in (SCOPE_GRID, SCOPE_COMMUNITY) and member.community_id is not None and community:
-        return Q(**{f"{community}_id": member.community_id})
+        return Q(**{_key(community): member.community_id})
     return Q(pk__in=[])  # a narrow role not yet assigned to a community or grid sees nothing
 
 
@@ -84,3 +92,33 @@ def grids_in_reach(member: Member) -> QuerySet:
     if member.scope == SCOPE_GRID and member.grid_id is not None:
         return qs.filter(pk=member.grid_id)
     return qs.filter(community__in=communities_in_reach(member))
+
+
+def place_for_new(member: Member, *, community_id: int | None, grid_id: int | None = None):
+    """The one place resolver: the community (and grid) a new item — a request, a rectification, a
+    household — goes to, for web forms and the API alike.
+
+    Returns ``(Community, Grid | None)``. A grid worker who names no grid gets their grid in that
+    community. Raises ``django.core.exceptions.ValidationError`` keyed ``community`` / ``grid`` when
+    the community is missing, unknown or outside the member's reach, or the grid is not one of that
+    community's grids in reach — an unknown id and a stranger's id get the same message.
+    """
+    from django.core.exceptions import ValidationError
+
+    community = None
+    if community_id is not None:
+        community = communities_in_reach(member).filter(pk=community_id).first()
+    if community is None:
+        raise ValidationError(
+            {"community": ["社区不存在或不在您的负责范围 / unknown community or outside your reach"]}
+        )
+    grid = None
+    if grid_id:
+        grid = grids_in_reach(member).filter(pk=grid_id, community=community).first()
+        if grid is None:
+            raise ValidationError(
+                {"grid": ["网格不属于该社区或不在您的负责范围 / grid not in this community or reach"]}
+            )
+    elif member.scope == SCOPE_GRID:
+        grid = grids_in_reach(member).filter(community=community).first()
+    return community, grid

@@ -146,13 +146,23 @@ def test_household_list_scoping_per_role(org_a, api_client, users, role, expecte
 
 
 @pytest.mark.parametrize("role", ["community_director", "grid_worker"])
-def test_visit_outside_reach_is_403_or_404_and_nothing_saved(org_a, api_client, users, role):
+def test_visit_outside_reach_is_refused_like_a_missing_household_and_nothing_saved(org_a, api_client, users, role):
+    """Issue 7: a stranger's id answers exactly like a missing one (once 403/404, which told it existed)."""
     household = make_household(org_a, grid=org_a.g3)
-    response = api_client(org_a.office, users[role]).post(
-        "/api/v1/visits/", _visit_body(household), format="json"
-    )
-    assert response.status_code in (403, 404)
+    client = api_client(org_a.office, users[role])
+
+    response = client.post("/api/v1/visits/", _visit_body(household), format="json")
+    missing = client.post("/api/v1/visits/", _visit_body(household) | {"household": 99999999}, format="json")
+
+    assert response.status_code in (400, 403) and response.status_code == missing.status_code
+    assert response.json() == _with_id(missing.json(), "99999999", str(household.pk))
     assert not Visit.objects.filter(household=household).exists()
+
+
+def _with_id(payload, old: str, new: str):
+    import json
+
+    return json.loads(json.dumps(payload, ensure_ascii=False).replace(old, new))
 
 
 def test_other_street_member_gets_404_and_anonymous_401(org_a, api_client, users):
