@@ -1,61 +1,128 @@
 """District site: ``/api/v1/district/summary/``, ``/api/v1/district/streets/`` (per-street figures,
-``?sort=``) and ``/api/v1/district/overdue/`` (everything overdue across the district's streets)."""
+``?sort=``), ``/api/v1/district/streets/{slug}/communities/``, ``/api/v1/district/series/`` (daily
+figures for charts) and ``/api/v1/district/overdue/`` (everything overdue across the district's streets).
+
+Figures come from the district rollup (``core.rollup``): each row carries ``refreshed_at`` (aware UTC,
+null for a street office not rolled up yet); counts are integers, ``*_yuan`` decimal strings.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict
 
-from django.utils import timezone
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from api.base import TenantApi
-from district.figures import SORTABLE, district_figures, overdue_across_streets
+from core.rollup.metrics import METRICS
+from core.rollup.selectors import community_figures, district_series, street_figures
+from district.figures import SORTABLE, clean_sort, district_figures, overdue_across_streets
+from tenants.selectors import street_offices_of
 
+RATES = ("coverage_rate", "phase_coverage_rate", "on_time_rate", "needs_met_rate", "patrol_rate", "tasks_rate")
 _FIGURE_FIELDS = {
     "slug": serializers.CharField(), "name": serializers.CharField(),
-    **{f: serializers.IntegerField() for f in (
-        "registered", "covered", "needs_open", "needs_met", "problems_open", "problems_resolved", "requests_open",
-        "requests_total", "clocks_overdue", "on_time", "late", "rectifications_open", "rectifications_relapsed",
-        "tasks_done", "tasks_due")},
-    "coverage_rate": serializers.FloatField(allow_null=True),
-    "on_time_rate": serializers.FloatField(allow_null=True),
-    "needs_met_rate": serializers.FloatField(allow_null=True),
+    "refreshed_at": serializers.DateTimeField(allow_null=True),
+    "figures": inline_serializer("RollupFigures", {
+        code: serializers.DecimalField(max_digits=16, decimal_places=2) if m.unit == "元" else serializers.IntegerField()
+        for code, m in METRICS.items()}),
+    **{rate: serializers.FloatField(allow_null=True) for rate in RATES},
 }
 StreetFiguresOut = type("StreetFiguresOut", (serializers.Serializer,), dict(_FIGURE_FIELDS))
 
 
 def _figures(row) -> dict:
-    return asdict(row) | {"coverage_rate": row.coverage_rate, "on_time_rate": row.on_time_rate,
-                          "needs_met_rate": row.needs_met_rate}
+    return {"slug": row.slug, "name": row.name, "refreshed_at": row.refreshed_at,
+            "figures": {code: str(v) if METRICS[code].unit == "元" else v for code, v in row.n.items()},
+            **{rate: getattr(row, rate) for rate in RATES}}
+
+
+def _office(request, slug: str):
+    office = street_offices_of(district=request.member.district).filter(slug=slug).first()
+    if office is None:
+        raise Http404
+    return office
 
 
 class DistrictSummaryApi(TenantApi):
-    """The district's totals (live) and when they were computed."""
+    """The district's totals from the rollup and when the stalest street was refreshed."""
 
     required_action = "district.view"
 
     @extend_schema(responses=inline_serializer("DistrictSummary", {
-        "district": serializers.CharField(), "computed_at": serializers.DateTimeField(), "total": StreetFiguresOut}))
+        "district": serializers.CharField(), "refreshed_at": serializers.DateTimeField(allow_null=True),
+        "total": StreetFiguresOut}))
     def get(self, request):
         _rows, total = district_figures(member=request.member)
-        return Response({"district": request.member.district.name, "computed_at": timezone.now(), "total": _figures(total)})
+        return Response({"district": request.member.district.name, "refreshed_at": total.refreshed_at,
+                         "total": _figures(total)})
 
 
 class DistrictStreetsApi(TenantApi):
-    """One row of figures per street office of the district, sorted by ``sort``."""
+    """One row of figures per street office of the district, sorted by ``sort`` (worst first by default)."""
 
     required_action = "district.view"
 
     @extend_schema(parameters=[OpenApiParameter("sort", str, enum=sorted(SORTABLE) + [f"-{k}" for k in sorted(SORTABLE)])],
                    responses=StreetFiguresOut(many=True))
     def get(self, request):
-        sort = request.query_params.get("sort", "name")
-        if sort.lstrip("-") not in SORTABLE:
-            sort = "name"
-        rows, _total = district_figures(member=request.member, sort=sort)
+        rows, _total = district_figures(member=request.member, sort=clean_sort(request.query_params.get("sort", "name")))
         return Response([_figures(r) for r in rows])
+
+
+class DistrictCommunitiesApi(TenantApi):
+    """One street office's figures per community (``slug`` ``""`` rows: the street as a whole)."""
+
+    required_action = "district.view"
+
+    @extend_schema(responses=inline_serializer("StreetCommunities", {
+        "street": StreetFiguresOut(), "communities": StreetFiguresOut(many=True)}))
+    def get(self, request, slug: str):
+        office = _office(request, slug)
+        street = street_figures(offices=[office])[0]
+        communities = community_figures(office=office)
+        return Response({"street": _figures(street),
+                         "communities": [_figures(c) | {"slug": "", "community_id": c.key} for c in communities]})
+
+
+class DistrictSeriesApi(TenantApi):
+    """Daily figures per street office for charts: ``?metric=`` (repeatable, default coverage and
+    overdue), ``?days=`` (1..366, default 60). Values are the sum over the street's communities; null
+    on a day the street was not rolled up."""
+
+    required_action = "district.view"
+
+    @extend_schema(parameters=[OpenApiParameter("metric", str, many=True, enum=sorted(METRICS)),
+                               OpenApiParameter("days", int)],
+                   responses=inline_serializer("DistrictSeries", {
+                       "days": serializers.ListField(child=serializers.DateField()),
+                       "streets": inline_serializer("SeriesStreet", {
+                           "slug": serializers.CharField(), "name": serializers.CharField(),
+                           "values": serializers.DictField(child=serializers.ListField(
+                               child=serializers.DecimalField(max_digits=16, decimal_places=2, allow_null=True)))},
+                           many=True)}))
+    def get(self, request):
+        from django.utils import timezone
+
+        metrics = request.query_params.getlist("metric") or ["households_visited", "households_registered", "clocks_overdue"]
+        unknown = sorted(set(metrics) - set(METRICS))
+        if unknown:
+            raise ValidationError({"metric": [f"未知指标 / unknown metric: {', '.join(unknown)[:200]}"]})
+        try:
+            days = int(request.query_params.get("days", "60"))
+        except ValueError:
+            days = 0
+        if not 1 <= days <= 366:
+            raise ValidationError({"days": ["天数应为 1 至 366 / days must be 1..366"]})
+        series = district_series(offices=street_offices_of(district=request.member.district), metrics=metrics,
+                                 since=timezone.localdate() - dt.timedelta(days=days - 1))
+        return Response({"days": series.days, "streets": [
+            {"slug": slug, "name": name, "values": {m: series.values[m][pk] for m in metrics}}
+            for pk, slug, name in series.streets]})
 
 
 class DistrictOverdueApi(TenantApi):

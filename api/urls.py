@@ -78,5 +78,8 @@ district_patterns: list = [
     path("relief-policy/", relief_api.ReliefPolicyApi.as_view(), name="api-relief-policy"),
     path("district/summary/", district.DistrictSummaryApi.as_view(), name="api-district-summary"),
     path("district/streets/", district.DistrictStreetsApi.as_view(), name="api-district-streets"),
+    path("district/streets/<slug:slug>/communities/", district.DistrictCommunitiesApi.as_view(),
+         name="api-district-communities"),
+    path("district/series/", district.DistrictSeriesApi.as_view(), name="api-district-series"),
     path("district/overdue/", district.DistrictOverdueApi.as_view(), name="api-district-overdue"),
 ]

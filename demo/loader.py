@@ -61,4 +61,8 @@ def demo_load() -> bool:
                 import_string(dotted)(office=office, accounts=accounts)
             # The phase tasks the scanner would create within a minute of the worker starting.
             deliverable_checks_ensure(office=office)
+    # The district dashboard reads the rollup: fill it now rather than after the first change.
+    from core.rollup.services import rollup_rebuild
+
+    rollup_rebuild(district=district)
     return True

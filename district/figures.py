@@ -1,7 +1,6 @@
-"""Live figures of the district's street offices (区级总览) and the overdue list across streets.
-
-Each street is read inside its own schema through the domains' selectors, as a district member sees
-it (read-only, whole street). Figures are computed when asked; the page states when.
+"""The district's figures (区级总览), read from the rollup (``core.rollup``), and the overdue list
+across streets (read live inside each street's schema through the deadlines' selector, as a district
+member sees it: read-only, whole street).
 """
 
 from __future__ import annotations
@@ -9,115 +8,47 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
 from django.utils import timezone
 from django_tenants.utils import tenant_context
 
+from core.rollup.selectors import Figures, district_total, street_figures
 from tenants.members import Member
-
-REQUEST_CLOCKS = ["respond", "handle", "feedback"]
-
-
-@dataclass
-class StreetFigures:
-    """One street office's figures. Rates are percentages (float) or None when nothing counts yet."""
-
-    slug: str
-    name: str
-    registered: int = 0
-    covered: int = 0
-    needs_open: int = 0
-    needs_met: int = 0
-    problems_open: int = 0
-    problems_resolved: int = 0
-    requests_open: int = 0
-    requests_total: int = 0
-    clocks_overdue: int = 0
-    on_time: int = 0
-    late: int = 0
-    rectifications_open: int = 0
-    rectifications_relapsed: int = 0
-    tasks_done: int = 0
-    tasks_due: int = 0
-
-    @property
-    def coverage_rate(self) -> float | None:
-        return round(100.0 * self.covered / self.registered, 1) if self.registered else None
-
-    @property
-    def on_time_rate(self) -> float | None:
-        total = self.on_time + self.late
-        return round(100.0 * self.on_time / total, 1) if total else None
-
-    @property
-    def needs_met_rate(self) -> float | None:
-        total = self.needs_open + self.needs_met
-        return round(100.0 * self.needs_met / total, 1) if total else None
-
-
-def street_figures(*, member: Member, office, now: dt.datetime) -> StreetFigures:
-    """Figures of one street office for a district member (reads inside the street's schema)."""
-    from core.campaigns.selectors import street_checks
-    from core.deadlines.selectors import clocks_for_member, on_time_rates
-    from core.inspections.selectors import coverage, need_list, problem_list
-    from core.rectification.selectors import rectification_summary
-    from core.requests.selectors import request_list
-
-    row = StreetFigures(slug=office.slug, name=office.name)
-    with tenant_context(office):
-        tree = coverage(member=member)
-        row.registered, row.covered = tree.registered, tree.covered
-        needs = need_list(member=member).aggregate(
-            open=Count("id", filter=Q(status__in=["open", "in_progress"])), met=Count("id", filter=Q(status="met"))
-        )
-        row.needs_open, row.needs_met = needs["open"], needs["met"]
-        problems = problem_list(member=member).aggregate(
-            open=Count("id", filter=Q(status="open")), resolved=Count("id", filter=Q(status="resolved"))
-        )
-        row.problems_open, row.problems_resolved = problems["open"], problems["resolved"]
-        requests = request_list(member=member).aggregate(
-            total=Count("id"), open=Count("id", filter=~Q(status="closed"))
-        )
-        row.requests_total, row.requests_open = requests["total"], requests["open"]
-        row.clocks_overdue = clocks_for_member(member=member, mine=False).filter(
-            state__in=["on_track", "due_soon", "overdue"], due_at__lte=now
-        ).count()
-        rate = on_time_rates(by="street", now=now, kinds=REQUEST_CLOCKS, member=member)[0]
-        row.on_time, row.late = rate.on_time, rate.late
-        summary = rectification_summary(member=member)
-        row.rectifications_open = summary["open"] + summary["fixed"]
-        row.rectifications_relapsed = summary["relapsed_items"]
-    checks = street_checks(office=office)
-    row.tasks_due = sum(1 for c in checks if c.due_at <= now)
-    row.tasks_done = sum(1 for c in checks if c.done_at is not None)
-    return row
-
 
 SORTABLE = {
     "name": lambda r: r.name,
     "coverage": lambda r: r.coverage_rate if r.coverage_rate is not None else -1,
+    "phase_coverage": lambda r: r.phase_coverage_rate if r.phase_coverage_rate is not None else -1,
     "on_time": lambda r: r.on_time_rate if r.on_time_rate is not None else -1,
-    "overdue": lambda r: r.clocks_overdue,
-    "needs_open": lambda r: r.needs_open,
-    "relapsed": lambda r: r.rectifications_relapsed,
+    "overdue": lambda r: r.get("clocks_overdue"),
+    "needs_open": lambda r: r.get("needs_open"),
+    "problems_open": lambda r: r.get("problems_open"),
+    "relapsed": lambda r: r.get("rectifications_relapsed"),
+    "relief": lambda r: r.get("relief_approved_yuan"),
+    "patrol": lambda r: r.patrol_rate if r.patrol_rate is not None else -1,
+    "tasks": lambda r: r.tasks_rate if r.tasks_rate is not None else -1,
 }
+# Columns where more is worse rank descending by default.
+WORST_FIRST = frozenset({"overdue", "needs_open", "problems_open", "relapsed"})
 
 
-def district_figures(*, member: Member, now: dt.datetime | None = None, sort: str = "name") -> tuple[list[StreetFigures], StreetFigures]:
-    """(one row per street office of the member's district, sorted; the district total)."""
+def clean_sort(sort: str) -> str:
+    """A known sort key (optionally ``-`` for the other direction), else ``name``."""
+    return sort if sort.lstrip("-") in SORTABLE else "name"
+
+
+def district_figures(*, member: Member, sort: str = "name") -> tuple[list[Figures], Figures]:
+    """(the latest rollup figures of every street office of the member's district, sorted; the total).
+
+    Read from the rollup (``core.rollup``), never computed here; each row carries ``refreshed_at``."""
     from tenants.selectors import street_offices_of
 
-    now = now or timezone.now()
-    rows = [street_figures(member=member, office=o, now=now) for o in street_offices_of(district=member.district)]
-    key = SORTABLE.get(sort.lstrip("-"), SORTABLE["name"])
-    rows.sort(key=key, reverse=sort.startswith("-") or sort in ("overdue", "needs_open", "relapsed"))
-    total = StreetFigures(slug="", name="合计")
-    for r in rows:
-        for f in ("registered", "covered", "needs_open", "needs_met", "problems_open", "problems_resolved",
-                  "requests_open", "requests_total", "clocks_overdue", "on_time", "late", "rectifications_open",
-                  "rectifications_relapsed", "tasks_done", "tasks_due"):
-            setattr(total, f, getattr(total, f) + getattr(r, f))
-    return rows, total
+    rows = street_figures(offices=street_offices_of(district=member.district))
+    sort = clean_sort(sort)
+    key = sort.lstrip("-")
+    descending = (key in WORST_FIRST) != sort.startswith("-")
+    ranked = [r for r in rows if r.refreshed_at is not None]
+    ranked.sort(key=SORTABLE[key], reverse=descending)
+    return ranked + [r for r in rows if r.refreshed_at is None], district_total(rows)
 
 
 @dataclass

@@ -5,18 +5,65 @@ A composer: reads tenancy (tenants) and the registry's district-wide duplicate c
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from core.registry.selectors import district_duplicates
 from core.ui.decorators import member_required
 from district.forms import StreetOfficeForm
 from tenants.members import memberships_of
 from tenants.services import street_office_create
+
+RANKING_COLUMNS = [  # (sort key or "", Chinese label)
+    ("name", _("街道")), ("coverage", _("覆盖率")), ("phase_coverage", _("阶段内覆盖")), ("overdue", _("超时未办")),
+    ("on_time", _("诉求按时率")), ("needs_open", _("需求 待解决/已解决")), ("problems_open", _("问题 待解决/已解决")),
+    ("relapsed", _("整改 在办/超时/反弹")), ("relief", _("救助 件/批准金额")), ("patrol", _("巡查完成率")),
+    ("", _("报表 按时/迟报/未报")), ("tasks", _("阶段任务")), ("", _("更新于")),
+]
+
+
+def ranking_columns(sort: str) -> list[dict]:
+    """Header cells of the ranking table: the link that sorts by each column, and ``aria-sort``."""
+    from district.figures import WORST_FIRST
+
+    key = sort.lstrip("-")
+    descending = (key in WORST_FIRST) != sort.startswith("-")
+    columns = []
+    for code, label in RANKING_COLUMNS:
+        active = bool(code) and code == key
+        columns.append({
+            "key": code, "label": label, "active": active,
+            "aria": "descending" if descending else "ascending",
+            "next": (code if sort.startswith("-") else f"-{code}") if active else code,
+        })
+    return columns
+
+
+def chart_series(offices) -> dict:
+    """The dashboard's charts: per street and day (last 60 days), coverage % and overdue items."""
+    from core.rollup.selectors import district_series
+
+    since = timezone.localdate() - dt.timedelta(days=60)
+    series = district_series(offices=offices, metrics=["households_visited", "households_registered",
+                                                       "clocks_overdue"], since=since)
+    out = {"days": [d.isoformat() for d in series.days], "streets": []}
+    for office_id, _slug, name in series.streets:
+        visited = series.values["households_visited"][office_id]
+        registered = series.values["households_registered"][office_id]
+        out["streets"].append({
+            "name": name,
+            "coverage": [round(float(100 * v / r), 1) if v is not None and r else None
+                         for v, r in zip(visited, registered, strict=True)],
+            "overdue": [int(v) if v is not None else None for v in series.values["clocks_overdue"][office_id]],
+        })
+    return out
 
 
 @login_required
@@ -32,17 +79,17 @@ def district_home(request):
         return render(request, "district/my_places.html", {"places": places})
     if not member.can("district.view"):
         raise PermissionDenied
-    from district.figures import SORTABLE, district_figures
+    from district.figures import clean_sort, district_figures
+    from tenants.selectors import street_offices_of
 
-    sort = request.GET.get("sort", "name")
-    if sort.lstrip("-") not in SORTABLE:
-        sort = "name"
+    sort = clean_sort(request.GET.get("sort", "name"))
     rows, total = district_figures(member=member, sort=sort)
     for row in rows:
-        row.url = reverse("site_go", args=[row.slug])
+        row.url = reverse("district_street", args=[row.slug])
     return render(request, "district/district_home.html", {
-        "rows": rows, "total": total, "district": member.district, "sort": sort, "refreshed_at": timezone.now(),
-        "has_offices": bool(rows),
+        "rows": rows, "total": total, "district": member.district, "sort": sort,
+        "columns": ranking_columns(sort), "has_offices": bool(rows),
+        "series": chart_series(street_offices_of(district=member.district)) if rows else {},
     })
 
 
@@ -117,4 +164,30 @@ def district_overdue(request):
     return render(request, "district/overdue.html", {
         "groups": groups, "total": sum(len(g.items) for g in groups), "district": request.member.district,
         "now": timezone.now(),
+    })
+
+
+def office_of_district(member, slug: str):
+    """The member's district's street office by slug; 404 for another district's or an unknown one."""
+    from django.http import Http404
+
+    from tenants.selectors import street_offices_of
+
+    office = street_offices_of(district=member.district).filter(slug=slug).first()
+    if office is None:
+        raise Http404("没有这个街道 / no such street office in your district")
+    return office
+
+
+@member_required("district.view")
+def district_street(request, slug: str):
+    """One street office: its communities' figures (from the rollup) and the way into its lists."""
+    from core.rollup.selectors import community_figures, street_figures
+
+    office = office_of_district(request.member, slug)
+    communities = community_figures(office=office)
+    street = street_figures(offices=[office])[0]
+    return render(request, "district/street.html", {
+        "office": office, "street": street, "communities": communities, "district": request.member.district,
+        "street_url": reverse("site_go", args=[office.slug]),
     })

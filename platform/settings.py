@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 
@@ -91,6 +92,7 @@ SHARED_APPS = [
     "core.events",
     "core.campaigns",
     "core.reliefpolicy",
+    "core.rollup",
     "api",
     "reports",
     # front doors and composers without tables (docs/architecture.md)
@@ -230,6 +232,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Domain events (core/events): deliver what a lost message or a failing consumer left pending.
     "events-sweep": {"task": "events.sweep", "schedule": 60.0},
     "roster-files-purge": {"task": "registry.roster_files_purge", "schedule": 3600.0},
+    # The district rollup, rebuilt nightly (core/rollup; between changes it is refreshed per street).
+    "rollup-rebuild": {"task": "rollup.rebuild", "schedule": crontab(hour=2, minute=30)},
 }
 CELERY_TIMEZONE = "Asia/Shanghai"
 

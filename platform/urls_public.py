@@ -13,6 +13,7 @@ urlpatterns = [
     path("streets/new/", district_views.street_office_new, name="street_office_new"),
     path("id-duplicates/", district_views.id_duplicates, name="id_duplicates"),
     path("overdue/", district_views.district_overdue, name="district_overdue"),
+    path("streets/<slug:slug>/", district_views.district_street, name="district_street"),
     path("notifications/", include("core.notifications.urls")),
     path("reports/", include("reports.urls_district")),
     *campaign_urls,

@@ -8,6 +8,8 @@ class ReportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from reports import rollup
         from reports.kinds import load_all
 
         load_all()
+        rollup.register()

@@ -1,13 +1,13 @@
 """The district summary across all its street offices (区级汇总), and the district's view of what the
 streets hand up. Reads each street through the domains' selectors inside that street's schema
-(reports may switch schemas; the district rollup of issue 15 will replace the loop for the dashboard).
+(reports may switch schemas). The figures come from the same aggregation as the district rollup
+(``core.rollup.metrics``), narrowed to the report's period.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q
 from django_tenants.utils import tenant_context
 
 from reports.kinds import Period, Report, ReportKind, _document, register
@@ -23,34 +23,30 @@ SUMMARY_COLUMNS = [
 
 
 def street_figures(*, member: Member, office, period: Period, now: dt.datetime) -> list[str]:
-    """One row of the district summary, computed inside the street's schema."""
-    from core.deadlines.selectors import on_time_rates
-    from core.inspections.selectors import coverage, need_list, problem_list
-    from core.rectification.selectors import rectification_summary
-    from core.requests.selectors import request_list
+    """One row of the district summary: the street's figures by the one aggregation of the district
+    rollup (``core.rollup.metrics.street_metrics``), flows narrowed to the period, and its monthly report."""
+    from core.rollup.metrics import street_metrics
     from reports.models import Submission
 
+    m = street_metrics(office=office, now=now, since=period.start, until=period.end)
+    n = {code: int(m.total(code)) for code in (
+        "households_registered", "households_visited", "needs_raised", "needs_met", "problems_found",
+        "problems_fixed", "requests_received", "request_on_time", "request_late", "rectifications_open",
+        "rectifications_relapsed")}
     with tenant_context(office):
-        tree = coverage(member=member)
-        needs = need_list(member=member).filter(created_at__gte=period.start, created_at__lt=period.end).aggregate(
-            total=Count("id"), met=Count("id", filter=Q(status="met")))
-        problems = problem_list(member=member).filter(created_at__gte=period.start, created_at__lt=period.end).aggregate(
-            total=Count("id"), resolved=Count("id", filter=Q(status="resolved")))
-        requests = request_list(member=member).filter(received_at__gte=period.start, received_at__lt=period.end).count()
-        rate = on_time_rates(by="street", now=now, kinds=["respond", "handle", "feedback"], since=period.start,
-                             member=member)[0]
-        rect = rectification_summary(member=member)
         monthly = Submission.objects.filter(kind="monthly_progress", level="street", period=f"{period.last:%Y-%m}").first()
-    total = rate.on_time + rate.late
+    total = n["request_on_time"] + n["request_late"]
     if monthly is None or monthly.status == Submission.Status.DRAFT:
         report = "未报"
     else:
         report = ("按时" if monthly.on_time else "迟报") + ("·已审" if monthly.status == "accepted" else "")
+    registered, covered = n["households_registered"], n["households_visited"]
     return [
-        office.name, str(tree.registered), str(tree.covered), f"{tree.percent}%", str(needs["total"]),
-        str(needs["met"]), str(problems["total"]), str(problems["resolved"]), str(requests),
-        f"{100.0 * rate.on_time / total:.1f}%" if total else "—", str(rect["open"] + rect["fixed"]),
-        str(rect["relapses"]), report,
+        office.name, str(registered), str(covered),
+        f"{round(100.0 * covered / registered, 1) if registered else 100.0}%", str(n["needs_raised"]),
+        str(n["needs_met"]), str(n["problems_found"]), str(n["problems_fixed"]), str(n["requests_received"]),
+        f"{100.0 * n['request_on_time'] / total:.1f}%" if total else "—", str(n["rectifications_open"]),
+        str(n["rectifications_relapsed"]), report,
     ]
 
 
