@@ -227,6 +227,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "once-purge": {"task": "once.purge_expired", "schedule": 3600.0},
     "login-handoffs-purge": {"task": "tenants.login_handoffs_purge", "schedule": 24 * 3600.0},
     "relief-daily": {"task": "relief.daily", "schedule": 3600.0},
+    # Submission slots (报送) of the report periods that have begun; pages never create them.
+    "reports-submission-slots": {"task": "reports.submission_slots", "schedule": 3600.0},
     # Durable jobs (core/jobs): send what waited for the broker, resume what a dead worker left.
     "jobs-sweep": {"task": "jobs.sweep", "schedule": 60.0},
     # Domain events (core/events): deliver what a lost message or a failing consumer left pending.

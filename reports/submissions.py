@@ -115,7 +115,7 @@ def submission_due_at(submission: Submission) -> dt.datetime | None:
 
 @transaction.atomic
 def submission_ensure(*, kind: str, period: str, level: str, community_id: int | None = None,
-                      now: dt.datetime | None = None) -> Submission:
+                      now: dt.datetime | None = None, check=None) -> Submission:
     """The submission slot (created with its deadline on first use). Raises ValidationError."""
     from core.campaigns.services import calendar_for
     from core.deadlines.services import clock_start
@@ -132,7 +132,7 @@ def submission_ensure(*, kind: str, period: str, level: str, community_id: int |
     existing = Submission.objects.filter(kind=kind, period=period, level=level, community_id=community_id).first()
     if existing:
         return existing
-    check = _street_check(office, kind, period)
+    check = check or _street_check(office, kind, period)
     if check is None:
         raise ValidationError({"period": "工作方案中没有这一期的报送任务 / the campaign has no such task"})
     community = Community.objects.filter(pk=community_id).first()
@@ -159,6 +159,44 @@ def submission_ensure(*, kind: str, period: str, level: str, community_id: int |
             rule=f"街道报区截止前 {COMMUNITY_LEAD_WORKING_DAYS} 个工作日",
         )
     return submission
+
+
+def submission_slots_ensure(*, now: dt.datetime | None = None) -> int:
+    """The scheduled step (task ``reports.submission_slots``, hourly; idempotent) that gives the current
+    street office its submission slots: for every phase task of the active campaign that is handed up
+    (``DELIVERABLE_OF``) whose report period has begun by ``now``, the street's slot and one per
+    community, each community slot with its ``report_submit`` clock. Pages and list reads never
+    create slots. Returns how many slots were created."""
+    from core.campaigns.models import DeliverableCheck
+    from core.campaigns.services import deliverable_checks_ensure
+    from core.org.models import Community
+
+    now = now or timezone.now()
+    office = current_street_office()
+    deliverable_checks_ensure(office=office, now=now)
+    today = timezone.localtime(now).date()
+    kind_of = {key: kind for kind, key in DELIVERABLE_OF.items()}
+    communities = list(Community.objects.order_by("pk").values_list("pk", flat=True))
+    checks = DeliverableCheck.objects.filter(
+        street_office=office, deliverable__key__in=kind_of, deliverable__phase__campaign__is_active=True
+    ).select_related("deliverable")
+    created = 0
+    for check in checks.order_by("period_due_on", "pk"):
+        kind = kind_of[check.deliverable.key]
+        period = f"{check.period_due_on:%Y-%m}" if kind == "monthly_progress" else "inspection"
+        if period_bounds(kind, period, office.district)[0] > today:
+            continue  # the period has not begun: its slots come with a later run
+        have = set(
+            Submission.objects.filter(kind=kind, period=period).values_list("level", "community_id")
+        )
+        wanted = [(Submission.Level.STREET, None)] + [(Submission.Level.COMMUNITY, c) for c in communities]
+        for level, community_id in wanted:
+            if (level, community_id) not in have:
+                submission_ensure(
+                    kind=kind, period=period, level=level, community_id=community_id, now=now, check=check
+                )
+                created += 1
+    return created
 
 
 def _kind_title(kind: str) -> str:

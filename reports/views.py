@@ -121,29 +121,9 @@ def monthly_page(request, period: str):
     }, status=400 if error else 200)
 
 
-def _ensure_current_slots(member) -> None:
-    """Make this period's submission slots exist for the member's level (idempotent)."""
-    from core.org.models import Community
-
-    period = current_month_period(timezone.now())
-    wanted = [("monthly_progress", period), ("problem_ledger", "inspection")]
-    for kind, key in wanted:
-        try:
-            if member.scope in ("community", "grid"):
-                submissions.submission_ensure(kind=kind, period=key, level="community", community_id=member.community_id)
-            else:
-                submissions.submission_ensure(kind=kind, period=key, level="street")
-                for community_id in Community.objects.values_list("pk", flat=True):
-                    submissions.submission_ensure(kind=kind, period=key, level="community", community_id=community_id)
-        except ValidationError:
-            continue  # the campaign has no such task (e.g. outside the campaign)
-
-
 @member_required("report.view")
 def submissions_page(request):
-    member = request.member
-    if not member.read_only:
-        _ensure_current_slots(member)
+    member = request.member  # a read: slots come from the scheduled step (submission_slots_ensure)
     items = list(submission_list(member=member)[:100])
     for item in items:
         item.due_at = submissions.submission_due_at(item)

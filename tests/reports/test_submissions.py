@@ -175,3 +175,34 @@ def test_a_community_deadline_counts_working_days_back_on_the_calendar_and_follo
     assert submission_due_at(slot) == clock.due_at
     told = Notification.objects.get(kind="clock.moved_earlier", user=users["community_director"])
     assert "时限提前" in told.title
+
+
+def test_slots_come_from_the_scheduled_step_for_begun_periods_never_from_a_read(org_a, users, web_client, street_a):
+    """Reading the submissions page or list creates nothing; the hourly step creates each begun
+    period's street slot and community slots (with their clocks) once."""
+    from core.campaigns.models import Deliverable
+    from core.campaigns.services import campaign_ensure
+    from core.deadlines.durations import LOCAL_TZ
+    from reports.submissions import submission_slots_ensure
+    from reports.tasks import submission_slots_all
+
+    page = web_client(street_a, users["street_staff"]).get("/reports/submissions/")
+    assert page.status_code == 200
+    web_client(street_a, users["community_director"]).get("/reports/submissions/")
+    assert Submission.objects.count() == 0
+
+    campaign = campaign_ensure(street_a.district)
+    first_due = Deliverable.objects.get(phase__campaign=campaign, key="monthly_progress").due_on
+    now = dt.datetime.combine(first_due - dt.timedelta(days=5), dt.time(9), tzinfo=LOCAL_TZ)  # inside month 1
+
+    assert submission_slots_ensure(now=now) == 6  # (monthly month 1 + problem ledger) x (street + 2 communities)
+    slots = set(Submission.objects.values_list("kind", "period", "level", "community_id"))
+    month = f"{first_due:%Y-%m}"
+    assert ("monthly_progress", month, "street", None) in slots
+    assert {("monthly_progress", month, "community", c.pk) for c in (org_a.c1, org_a.c2)} <= slots
+    assert {p for _k, p, _l, _c in slots} == {month, "inspection"}  # later months have not begun
+    community_slots = Submission.objects.filter(level="community").values_list("pk", flat=True)
+    assert Clock.objects.filter(subject_type="reports.submission", subject_id__in=community_slots).count() == 4
+    assert submission_slots_ensure(now=now) == 0  # idempotent
+    later = now + dt.timedelta(days=31)
+    assert submission_slots_all(now=later, schemas=[street_a.schema_name]) == {"streets": 1, "created": 3, "failed": 0}
