@@ -15,6 +15,7 @@ ADR 0045.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -28,9 +29,14 @@ from rest_framework.permissions import BasePermission
 from rest_framework.views import APIView
 from rest_framework.viewsets import GenericViewSet
 
+from api.auth import ApiKeyAuthentication
 from api.idempotency import IdempotencyMixin
 from api.path_ids import check_path_ids, is_id
+from core.integrations.keys import key_record_use
+from core.integrations.models import ApiKey
+from core.integrations.scopes import actions_of, scope_for
 from core.org.scope import scope_q
+from nuandong.login_guard import client_ip
 from tenants.members import Member, member_for
 from tenants.roles import ACTIONS
 
@@ -94,12 +100,23 @@ class MemberPermission(BasePermission):
         member = member_for(request.user, getattr(request, "tenant", None))
         if member is None:
             raise Http404
+        key = request.auth if isinstance(request.auth, ApiKey) else None
+        if key is not None:  # a key does what its creator's role AND its scopes allow (core.integrations)
+            member = dataclasses.replace(member, allowed=actions_of(key.scopes))
+            key_record_use(key=key, member=member, method=request.method, path=request.path,
+                           ip=client_ip(request._request))
         request.member = member
         request._request.member = member
         action = view.action_for_request(request)
         if action is None:
             return True
         if not member.can(action):
+            if key is not None and member.allowed is not None and action not in member.allowed:
+                raise exceptions.PermissionDenied(
+                    detail=f"此接口密钥的权限范围不含此操作 / the key's scopes do not allow this ({action}; "
+                    f"scope: {', '.join(scope_for(action)) or 'none'})",
+                    code="permission_denied",
+                )
             raise exceptions.PermissionDenied(
                 detail=f"当前角色无权执行此操作 / your role may not do this ({action})",
                 code="permission_denied",
@@ -113,7 +130,7 @@ _FIXED = ("authentication_classes", "permission_classes")
 class ScopedApiMixin(IdempotencyMixin):  # Idempotency-Key on every POST (api/idempotency.py)
     # Declared by every concrete view (the kit's classes below leave it undeclared on purpose).
     required_action: ClassVar[str | dict[str, str | None] | None]
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [TokenAuthentication, ApiKeyAuthentication, SessionAuthentication]
     permission_classes = [MemberPermission]
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -90,6 +90,7 @@ SHARED_APPS = [
     "core.notifications",
     "core.jobs",
     "core.events",
+    "core.integrations",
     "core.campaigns",
     "core.reliefpolicy",
     "core.rollup",
@@ -236,6 +237,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "roster-files-purge": {"task": "registry.roster_files_purge", "schedule": 3600.0},
     # The district rollup, rebuilt nightly (core/rollup; between changes it is refreshed per street).
     "rollup-rebuild": {"task": "rollup.rebuild", "schedule": crontab(hour=2, minute=30)},
+    # Webhook deliveries due (new ones the broker never got, retries after backoff): core/integrations.
+    "webhooks-dispatch": {"task": "integrations.webhooks_dispatch", "schedule": 60.0},
 }
 CELERY_TIMEZONE = "Asia/Shanghai"
 
@@ -299,7 +302,9 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Nuandong 暖冬 API",
     "DESCRIPTION": "REST API of the winter relief campaign platform. Authenticate with "
-    "`POST /api/v1/auth/token/` and send `Authorization: Token <token>`. Street-office endpoints "
+    "`POST /api/v1/auth/token/` and send `Authorization: Token <token>`, or use an integration's API key "
+    "(`Authorization: Api-Key <prefix>.<secret>`, made on the 接口与推送 page; narrowed to its scopes). "
+    "Street-office endpoints "
     "live on the street's own domain; district endpoints on the district domain.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -353,6 +358,15 @@ NUANDONG_SMS_BACKEND = os.environ.get(
     "NUANDONG_SMS_BACKEND",
     "core.notifications.channels.DisabledSmsBackend" if PRODUCTION else "core.notifications.channels.LoggingSmsBackend",
 )
+
+# Webhooks (core/integrations/webhooks.py): receivers must be public addresses (SSRF) except these
+# networks — none in production, loopback in development and tests (where the test receiver listens).
+NUANDONG_WEBHOOK_ALLOWED_NETWORKS = [
+    n.strip() for n in os.environ.get(
+        "NUANDONG_WEBHOOK_ALLOWED_NETWORKS", "" if PRODUCTION else "127.0.0.0/8,::1/128"
+    ).split(",") if n.strip()
+]
+NUANDONG_WEBHOOK_TIMEOUT_S = float(os.environ.get("NUANDONG_WEBHOOK_TIMEOUT_S", "10"))
 
 EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("overdue/", district_views.district_overdue, name="district_overdue"),
     path("streets/<slug:slug>/", district_views.district_street, name="district_street"),
     path("notifications/", include("core.notifications.urls")),
+    path("integrations/", include("core.integrations.urls")),
     path("reports/", include("reports.urls_district")),
     *campaign_urls,
     *hotline_urls,  # public (no login)

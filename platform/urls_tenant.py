@@ -20,6 +20,7 @@ urlpatterns = [
     path("relief/", include("core.relief.urls")),
     path("deadlines/", deadline_views.my_deadlines_page, name="my_deadlines"),
     path("notifications/", include("core.notifications.urls")),
+    path("integrations/", include("core.integrations.urls")),
     *campaign_urls,
     *hotline_urls,  # the public /hotline/ page (no login)
     path("api/v1/", include(common_patterns + street_patterns)),

@@ -32,6 +32,8 @@ class Member:
     grid_id: int | None = None
     # District members looking into one of their street offices may only read there.
     read_only: bool = False
+    # An API key narrows its creator's member to the actions of its scopes (core.integrations.scopes).
+    allowed: frozenset[str] | None = None
     extra: dict = field(default_factory=dict, compare=False)
 
     @property
@@ -48,6 +50,8 @@ class Member:
 
     def can(self, action: str) -> bool:
         if not role_can(self.role, action):
+            return False
+        if self.allowed is not None and action not in self.allowed:
             return False
         if self.read_only and not is_read_action(action) and action not in DISTRICT_STREET_WRITES:
             return False

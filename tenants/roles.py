@@ -111,6 +111,7 @@ ACTIONS: dict[str, str] = {
     "notification.view": "查看通知 / view notifications",
     "notification.read": "标记通知已读 / mark notifications read",
     "audit.view": "查看操作日志 / view the audit trail",
+    "integration.manage": "管理接口密钥与推送 / manage API keys and webhooks",
 }
 
 
@@ -142,6 +143,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "notification.view",
             "notification.read",
             "audit.view",
+            "integration.manage",
             "relief.view",
             "relief.district_decide",
             "material.view",

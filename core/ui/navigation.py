@@ -29,6 +29,7 @@ NAV: list[tuple[str, str, str, str]] = [
     (_("热线"), "hotline_edit", "hotline.edit", STREET),
     (_("通知"), "notifications", "notification.view", STREET),
     (_("登录锁定"), "login_lockouts", "member.manage", STREET),
+    (_("接口与推送"), "integrations:home", "integration.manage", STREET),
     (_("区级总览"), "home", "district.view", DISTRICT),
     (_("超时清单"), "district_overdue", "district.view", DISTRICT),
     (_("工作方案与时限"), "campaign_settings", "campaign.view", DISTRICT),
@@ -39,4 +40,5 @@ NAV: list[tuple[str, str, str, str]] = [
     (_("街道报送"), "reports:district_submissions", "report.view", DISTRICT),
     (_("通知"), "notifications", "notification.view", DISTRICT),
     (_("登录锁定"), "login_lockouts", "district.manage_members", DISTRICT),
+    (_("接口与推送"), "integrations:home", "integration.manage", DISTRICT),
 ]

@@ -65,6 +65,7 @@ EXPECTED = {
     "notification.view": "xxxxxxxxxx",
     "notification.read": "xxxxxxxxxx",
     "audit.view": "x.xx......",
+    "integration.manage": "x..x......",
 }
 
 CELLS = [(role, action, EXPECTED[action][i] == "x") for action in EXPECTED for i, role in enumerate(ROLES)]
