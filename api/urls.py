@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from api import campaigns, deadlines, district, notifications, reports
+from api import campaigns, deadlines, district, integrations, notifications, reports
 from api import relief as relief_api
 from api.auth import TokenObtainApi
 from api.inspections import CoverageApi, DistrictIdDuplicatesApi, NeedViewSet, ProblemViewSet, VisitViewSet
@@ -17,8 +17,12 @@ from api.rectifications import RectificationViewSet
 from api.registry import BuildingViewSet, CommunityViewSet, GridViewSet, HouseholdViewSet, PersonViewSet
 from api.requests import RequestViewSet
 
+_common_router = SimpleRouter()
+integrations.register(_common_router)
+
 common_patterns = [
     path("auth/token/", TokenObtainApi.as_view(), name="api-token"),
+    *_common_router.urls,
     path("me/", MeApi.as_view(), name="api-me"),
     path("notifications/", notifications.NotificationListApi.as_view(), name="api-notifications"),
     path("notifications/read/", notifications.NotificationReadApi.as_view(), name="api-notifications-read"),

@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from api.open311 import urlpatterns as open311_patterns
 from api.urls import common_patterns, street_patterns
 from core.campaigns.urls import street_urlpatterns as campaign_urls
 from core.deadlines import views as deadline_views
@@ -24,6 +25,7 @@ urlpatterns = [
     *campaign_urls,
     *hotline_urls,  # the public /hotline/ page (no login)
     path("api/v1/", include(common_patterns + street_patterns)),
+    path("open311/v2/", include(open311_patterns)),  # Open311 GeoReport v2 (api/open311.py)
     *common_urls("nuandong.urls_tenant"),
 ]
 

@@ -59,7 +59,10 @@ def test_session_of_another_street_gets_404_on_api(url, street_a, users, web_cli
 def test_anonymous_is_sent_to_login_or_gets_401(url, method, street_a, web_client):
     response = getattr(web_client(street_a), method)(url.path)
 
-    if url.is_api:
+    if url.is_open311:
+        assert response.status_code == 401
+        assert response.json()[0]["code"] == 401
+    elif url.is_api:
         assert response.status_code == 401
         assert response.json()["code"] == "not_authenticated"
     elif method == "get":

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import RegexPattern, RoutePattern
 
-SAMPLES = {"int": "1", "slug": "x", "str": "x", "uuid": "00000000-0000-0000-0000-000000000001", "path": "x"}
+SAMPLES = {"int": "1", "slug": "x", "str": "x", "uuid": "00000000-0000-0000-0000-000000000001", "path": "x",
+           "fmt": "json"}
 
 # Paths anyone may open without an account or a membership: sign-in, health, API docs, the
 # public hotline pages. Everything else must refuse a stranger. Keep this list short.
@@ -33,7 +34,12 @@ class SampleUrl:
 
     @property
     def is_api(self) -> bool:
-        return self.path.startswith("/api/")
+        return self.path.startswith(("/api/", "/open311/"))
+
+    @property
+    def is_open311(self) -> bool:
+        """Open311 GeoReport (api/open311.py): an API whose errors are ``[{"code", "description"}]``."""
+        return self.path.startswith("/open311/")
 
     @property
     def is_open(self) -> bool:
@@ -41,7 +47,7 @@ class SampleUrl:
 
     @property
     def has_params(self) -> bool:
-        return "/1/" in self.path or "/x/" in self.path or "0000-" in self.path
+        return "/1/" in self.path or "/x/" in self.path or "0000-" in self.path or "/x." in self.path
 
 
 def _route_to_path(pattern) -> str | None:
