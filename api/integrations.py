@@ -13,7 +13,7 @@ from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from api.base import TenantViewSet
+from api.base import WHOLE_STREET, TenantViewSet
 from core.integrations import keys as key_services
 from core.integrations import webhooks as hooks
 from core.integrations.events import EVENT_TYPES
@@ -55,10 +55,9 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
                        "create": "integration.manage", "revoke": "integration.manage"}
     serializer_class = ApiKeyOut
     queryset = ApiKey.objects.none()
+    reach = WHOLE_STREET  # public-schema rows of this street office / district (no grid or community)
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return ApiKey.objects.none()
+    def rows(self):
         return key_services.keys_of(self.request.member)
 
     @extend_schema(request=ApiKeyIn, responses={201: ApiKeyCreatedOut})
@@ -130,10 +129,9 @@ class WebhookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
                        ("list", "retrieve", "create", "partial_update", "destroy", "deliveries")}
     serializer_class = WebhookOut
     queryset = WebhookSubscription.objects.none()
+    reach = WHOLE_STREET  # public-schema rows of this street office / district
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return WebhookSubscription.objects.none()
+    def rows(self):
         return hooks.subscriptions_of(self.request.member)
 
     @extend_schema(request=WebhookIn, responses={201: WebhookCreatedOut})
@@ -176,10 +174,9 @@ class WebhookDeliveryViewSet(mixins.RetrieveModelMixin, TenantViewSet):
     required_action = {"retrieve": "integration.manage", "replay": "integration.manage"}
     serializer_class = DeliveryOut
     queryset = WebhookDelivery.objects.none()
+    reach = WHOLE_STREET  # public-schema rows of this street office / district
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return WebhookDelivery.objects.none()
+    def rows(self):
         return hooks.deliveries_of(self.request.member).prefetch_related("attempt_log")
 
     @extend_schema(request=None, responses={202: DeliveryOut})

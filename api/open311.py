@@ -34,7 +34,7 @@ from rest_framework.response import Response
 
 from api.base import TenantApi
 from core.deadlines.models import OPEN_STATES, Clock
-from core.org.scope import communities_in_reach, grids_in_reach
+from core.org.scope import communities_in_reach, grids_in_reach, place_for_new
 from core.requests import services
 from core.requests.models import CitizenRequest, RequestCategory, RequestChannel, RequestStatus
 from core.requests.selectors import RequestFilters, request_list
@@ -95,6 +95,7 @@ def _to_xml(tag: str, value) -> ET.Element:
 class Open311Api(TenantApi):
     """Format by the path's ending, errors in the GeoReport shape, ``api_key`` as a parameter."""
 
+    _kit = True  # an abstract base: each endpoint below declares its required_action
     api_key_param = True  # read by api.auth.ApiKeyAuthentication
     renderer_classes = [JSONRenderer, Open311XmlRenderer]
     xml_root = "root"
@@ -354,22 +355,14 @@ class RequestsApi(Open311Api):
     def post(self, request, fmt):
         data = self.validated(Open311RequestPostIn, _post_data(request))
         member = request.member
-        community = grid = None
-        communities = communities_in_reach(member)
-        if data["attribute_community"] is not None:
-            community = communities.filter(pk=data["attribute_community"]).first()
-            if community is None:
-                raise ValidationError({"attribute[community]": ["社区不存在或不在您的负责范围 / unknown community"]})
-        elif communities.count() == 1:
-            community = communities.first()
-        else:
-            raise ValidationError({"attribute[community]": ["请指定社区(村) / attribute[community] is required"]})
-        if data["attribute_grid"] is not None:
-            grid = grids_in_reach(member).filter(pk=data["attribute_grid"], community=community).first()
-            if grid is None:
-                raise ValidationError({"attribute[grid]": ["网格不属于该社区 / grid not in this community"]})
-        elif member.scope == "grid":
-            grid = grids_in_reach(member).filter(community=community).first()
+        community_id = data["attribute_community"]
+        if community_id is None:
+            communities = list(communities_in_reach(member).values_list("pk", flat=True)[:2])
+            community_id = communities[0] if len(communities) == 1 else None  # one community: it
+        try:
+            community, grid = place_for_new(member, community_id=community_id, grid_id=data["attribute_grid"])
+        except ValidationError as exc:  # named as the GeoReport attributes are
+            raise ValidationError({f"attribute[{k}]": v for k, v in exc.message_dict.items()}) from None
         address = data["address_string"].strip()
         if not address and data["lat"] is not None:
             address = f"{data['lat']:.6f},{data['long']:.6f}"
