@@ -8,6 +8,7 @@ Sources: the plan's 六 (工作要求: 两本台账, 月度报送) and 七 (时�
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -37,6 +38,73 @@ class Period:
 
     def label(self) -> str:
         return f"{_cn_date(self.first)}至{_cn_date(self.last)}"
+
+
+# --- the reporting month (one definition: pages, API, PDFs, submissions) ---------------------------
+# Plan 七 (时间安排): progress is reported by the 20th of each month, so the month "2026-12" covers
+# 2026-11-21 .. 2026-12-20 (both inclusive, Beijing days); the 21st starts the next month's period.
+REPORT_MONTH_CUTOFF = 20
+REPORT_MONTH_EARLIEST = 2020  # no campaign of this product before then
+_MONTH_KEY = re.compile(r"[0-9]{4}-[0-9]{2}")  # ASCII digits only (a URL part and a stored key)
+
+
+def report_month(key: str) -> Period:
+    """``"2026-12"`` -> Period(2026-11-21, 2026-12-20). Raises ValueError for a malformed key."""
+    if not isinstance(key, str) or not _MONTH_KEY.fullmatch(key):
+        raise ValueError(f"not a YYYY-MM period: {key!r}")
+    year, month = int(key[:4]), int(key[5:])
+    last = dt.date(year, month, REPORT_MONTH_CUTOFF)  # ValueError for month 0 / 13
+    first = (last.replace(day=1) - dt.timedelta(days=1)).replace(day=REPORT_MONTH_CUTOFF + 1)
+    return Period(first, last)
+
+
+def report_month_of(day: dt.date) -> str:
+    """The reporting month a local day belongs to: 2026-12-20 -> "2026-12", 2026-12-21 -> "2027-01"."""
+    if day.day > REPORT_MONTH_CUTOFF:
+        day = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    return f"{day:%Y-%m}"
+
+
+def period_label(kind: str, key: str) -> str:
+    """How people name a submission period: "2026年12月（11月21日至12月20日）", "排查阶段"."""
+    if key == "inspection":
+        return "排查阶段"
+    try:
+        month = report_month(key)
+    except ValueError:
+        return key
+    return f"{key[:4]}年{int(key[5:])}月（{month.first.month}月{month.first.day}日至{month.last.month}月{month.last.day}日）"
+
+
+def period_may_begin(first: dt.date, *, now: dt.datetime, district) -> bool:
+    """A period may be written or reported on once it has begun, or ahead of time inside the
+    district's active campaign (the plan is known in advance); never a period after the campaign."""
+    if first <= now.astimezone(LOCAL).date():
+        return True
+    if district is None:
+        return False
+    from core.campaigns.services import campaign_ensure
+
+    return first <= campaign_ensure(district).ends_on
+
+
+def report_month_check(key: str, *, now: dt.datetime, district) -> Period:
+    """A reporting month a user may write or submit for: well-formed, not before 2020, and begun
+    (or inside the district's campaign, see ``period_may_begin``).
+
+    Raises django ValidationError {"period": ...} (Chinese / English) otherwise.
+    """
+    from django.core.exceptions import ValidationError
+
+    try:
+        period = report_month(key)
+    except ValueError:
+        raise ValidationError({"period": "期次格式应为 YYYY-MM / period must be YYYY-MM"}) from None
+    if period.last.year < REPORT_MONTH_EARLIEST:
+        raise ValidationError({"period": "期次过早 / period too early"})
+    if not period_may_begin(period.first, now=now, district=district):
+        raise ValidationError({"period": "该期次尚未开始 / this period has not begun"})
+    return period
 
 
 def _cn_date(day: dt.date) -> str:
@@ -142,6 +210,7 @@ def build_needs_ledger(*, member: Member, period: Period, community_id: int | No
     if community_id:
         qs = qs.filter(household__community_id=community_id)
     mask = masker_for(member)
+    needs = list(qs.order_by("household__community_id", "household__grid_id", "created_at", "id"))
     rows = [
         [
             str(i), n.household.community.name, n.household.grid.name, mask.address(str(n.household)),
@@ -149,12 +218,13 @@ def build_needs_ledger(*, member: Member, period: Period, community_id: int | No
             n.get_urgency_display(), n.description, n.get_status_display(), _local(n.created_at),
             n.visit.visitor_name if n.visit else "",
         ]
-        for i, n in enumerate(qs.order_by("household__community_id", "household__grid_id", "created_at", "id"), start=1)
+        for i, n in enumerate(needs, start=1)
     ]
-    met = sum(1 for r in rows if r[9] == "已满足")
+    # Counted by the stored status, never by its (translatable) label.
+    met = sum(1 for n in needs if n.status == "met")
     document = _document(
         member, "困难群众过冬需求台账", period, now=now, community_name=_community_name(member, community_id),
-        columns=NEED_COLUMNS, rows=rows, summary=[("需求", f"{len(rows)} 条"), ("已满足", f"{met} 条")],
+        columns=NEED_COLUMNS, rows=rows, summary=[("需求", f"{len(rows)} 条"), ("已解决", f"{met} 条")],
         note="" if mask.full else "按查看人角色，姓名、住址已部分遮蔽。",
     )
     return Report(document, "需求台账")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Q
 
-from reports.kinds import Period, Report, ReportKind, _community_name, _document, register
+from reports.kinds import Period, Report, ReportKind, _community_name, _document, register, report_month_of
 from reports.pdf import Column
 from tenants.members import Member
 
@@ -134,18 +134,11 @@ def _relief_figures(*, member: Member, period: Period, community_id: int | None)
 FIGURE_COLUMNS = [Column("类别", 20), Column("指标", 55), Column("数值", 25, "right")]
 
 
-def month_period(period_key: str) -> Period:
-    """"2026-12" -> the whole calendar month."""
-    year, month = (int(x) for x in period_key.split("-"))
-    first = dt.date(year, month, 1)
-    nxt = dt.date(year + (month == 12), month % 12 + 1, 1)
-    return Period(first, nxt - dt.timedelta(days=1))
-
-
 def build_monthly_progress(*, member: Member, period: Period, community_id: int | None, now: dt.datetime, **_) -> Report:
     from reports.models import MonthlyNarrative
 
-    key = f"{period.first:%Y-%m}"
+    # The narrative of the reporting month the period ends in (the 21st-to-20th month, plan 七).
+    key = report_month_of(period.last)
     narrative = MonthlyNarrative.objects.filter(period=key, community_id=community_id).first()
     figures = monthly_figures(member=member, period=period, community_id=community_id, now=now)
     sections = [("一、工作开展情况", narrative.narrative if narrative and narrative.narrative else "（未填写）")]
@@ -153,9 +146,9 @@ def build_monthly_progress(*, member: Member, period: Period, community_id: int 
     if narrative and narrative.signed_off_at:
         from reports.kinds import LOCAL, _cn_date
 
-        signature = [f"审核人：{narrative.signed_off_by_name}", f"审核日期：{_cn_date(narrative.signed_off_at.astimezone(LOCAL).date())}"]
+        signature = [f"签发人：{narrative.signed_off_by_name}", f"审核日期：{_cn_date(narrative.signed_off_at.astimezone(LOCAL).date())}"]
     document = _document(
-        member, f"{period.first.year}年{period.first.month}月困难群众温暖过冬工作进展情况", period, now=now,
+        member, f"{key[:4]}年{int(key[5:])}月困难群众温暖过冬工作进展情况", period, now=now,
         community_name=_community_name(member, community_id), landscape=False,
         sections=sections + [("二、主要数据", "")], columns=FIGURE_COLUMNS,
         rows=[[f.section, f.label, f.value] for f in figures], signature=signature,

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.audit.services import audit_record
-from reports.kinds import KINDS, Period
+from reports.kinds import KINDS, Period, period_may_begin
 from reports.models import MonthlyNarrative, ReportRun
 from tenants.members import Member, member_for
 from tenants.selectors import current_street_office
@@ -65,6 +65,8 @@ def report_run_create(
     if fmt not in ReportRun.Format.values:
         raise ValidationError({"fmt": "格式应为 pdf 或 xlsx / format must be pdf or xlsx"})
     period = period_parse(first, last)
+    if not period_may_begin(period.first, now=timezone.now(), district=actor.district):
+        raise ValidationError({"period": "统计期间尚未开始 / the period has not begun"})
     if community_id is not None:
         from core.org.scope import communities_in_reach
 
@@ -79,7 +81,7 @@ def report_run_create(
         title=f"{report_kind.title}（{period.label()}）",
         masked=not actor.can("household.view"),
         created_by_user_id=actor.user.pk,
-        created_by_name=actor.user.get_full_name() or actor.user.username,
+        created_by_name=actor.user.display_name(),
     )
     audit_record(actor=actor, action="report.generate", obj=run, after={"kind": kind, "fmt": fmt, **run.params})
     _dispatch_on_commit(run)
@@ -160,33 +162,44 @@ def report_run_download(*, actor: Member, run: ReportRun) -> ReportRun:
     return run
 
 
+NARRATIVE_MAX_CHARS = 5000  # a month's 工作开展情况 fits on two printed pages
+
+
 @transaction.atomic
 def monthly_narrative_save(
-    *, actor: Member, period: str, narrative: str, community_id: int | None = None, sign_off: bool = False
+    *, actor: Member, period: str, narrative: str, community_id: int | None = None, sign_off: bool = False,
+    now: dt.datetime | None = None,
 ) -> MonthlyNarrative:
-    """Save the narrative of a month's report; ``sign_off`` (report.submit) records who signed it.
+    """Save the narrative of a reporting month (``"2026-12"`` = 11-21..12-20, plan 七); ``sign_off``
+    (report.submit) records who signed it, by their display name.
 
-    Refused once the month's submission at that level is accepted (locked).
+    Raises ValidationError for a malformed, pre-2020 or not yet begun period and for a narrative over
+    ``NARRATIVE_MAX_CHARS`` characters (never truncated silently); PermissionDenied without
+    report.compile; refused once the month's submission at that level is accepted (locked).
     """
-    from reports.monthly import month_period
+    from reports.kinds import report_month_check
     from reports.submissions import ensure_unlocked
 
     _ensure(actor, "report.compile")
-    try:
-        month_period(period)
-    except ValueError:
-        raise ValidationError({"period": "期次格式应为 YYYY-MM / period must be YYYY-MM"}) from None
+    now = now or timezone.now()
+    report_month_check(period, now=now, district=actor.district)
+    text = (narrative or "").strip()
+    if len(text) > NARRATIVE_MAX_CHARS:
+        raise ValidationError(
+            {"narrative": f"工作情况说明最多 {NARRATIVE_MAX_CHARS} 字（现 {len(text)} 字）"
+                          f" / at most {NARRATIVE_MAX_CHARS} characters"}
+        )
     if actor.scope in ("community", "grid"):
         community_id = actor.community_id
     ensure_unlocked(kind="monthly_progress", period=period, community_id=community_id)
     item, _ = MonthlyNarrative.objects.select_for_update().get_or_create(period=period, community_id=community_id)
     before = {"narrative": item.narrative}
-    item.narrative = narrative.strip()[:20000]
+    item.narrative = text
     if sign_off:
         _ensure(actor, "report.submit")
         item.signed_off_by_user_id = actor.user.pk
-        item.signed_off_by_name = actor.user.get_full_name() or actor.user.username
-        item.signed_off_at = timezone.now()
+        item.signed_off_by_name = actor.user.display_name()
+        item.signed_off_at = now
     item.save()
     audit_record(actor=actor, action="report.narrative", obj=item, before=before,
                  after={"narrative": item.narrative, "signed_off": sign_off})

@@ -66,13 +66,13 @@ SubmissionConflict = StepConflict  # the submission moved on while this step was
 def period_bounds(kind: str, period: str, district) -> tuple[dt.date, dt.date]:
     """The report period a submission covers. Raises ValidationError for a malformed period."""
     if kind == "monthly_progress":
+        from reports.kinds import report_month
+
         try:
-            year, month = (int(x) for x in period.split("-"))
-            last = dt.date(year, month, 20)
-        except (ValueError, TypeError):
+            month = report_month(period)
+        except ValueError:
             raise ValidationError({"period": "期次格式应为 YYYY-MM / period must be YYYY-MM"}) from None
-        prev = dt.date(year - (month == 1), (month - 2) % 12 + 1, 21)
-        return prev, last
+        return month.first, month.last
     if kind == "problem_ledger" and period == "inspection":
         from core.campaigns.services import campaign_ensure
 
@@ -100,16 +100,20 @@ def _street_check(office, kind: str, period: str):
     return checks.order_by("period_due_on").first()
 
 
-def submission_due_at(submission: Submission) -> dt.datetime | None:
-    """The deadline, from the clock engine's clock of the submission (or of its phase task)."""
+def submission_clock(submission: Submission):
+    """The clock engine's clock of the submission's deadline (or of its phase task), or None."""
     from core.campaigns.models import DeliverableCheck
     from core.deadlines.services import clock_first
 
     if submission.level == Submission.Level.STREET:
         check = DeliverableCheck.objects.filter(pk=submission.check_id).first()
-        clock = clock_first(subject=check, kind="deliverable") if check else None
-    else:
-        clock = clock_first(subject=submission, kind="report_submit")
+        return clock_first(subject=check, kind="deliverable") if check else None
+    return clock_first(subject=submission, kind="report_submit")
+
+
+def submission_due_at(submission: Submission) -> dt.datetime | None:
+    """The deadline, from the clock engine's clock of the submission (or of its phase task)."""
+    clock = submission_clock(submission)
     return clock.due_at if clock else None
 
 
@@ -247,7 +251,7 @@ def submission_step(*, actor: Member, submission_id: int, step: str, note: str =
     if step in NEEDS_REASON and not note:
         raise ValidationError({"note": "请填写理由 / a reason is required"})
     before = submission.status
-    name = actor.user.get_full_name() or actor.user.username
+    name = actor.user.display_name()
     if step == "submit":
         run = _submittable_run(submission, run_id)
         submission.run = run

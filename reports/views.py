@@ -16,7 +16,7 @@ from core.org.scope import communities_in_reach
 from core.ui.decorators import member_required
 from core.ui.errors import error_text
 from reports import services, submissions
-from reports.kinds import KINDS, LOCAL
+from reports.kinds import KINDS, LOCAL, period_label, report_month_of
 from reports.models import MonthlyNarrative, ReportRun
 from reports.selectors import run_get, run_list, submission_get, submission_list
 
@@ -28,11 +28,8 @@ def _err(exc: Exception) -> str:
 
 
 def current_month_period(now: dt.datetime) -> str:
-    """The monthly report period a day belongs to: 21st of last month .. 20th of this month."""
-    day = now.astimezone(LOCAL).date()
-    if day.day > 20:
-        day = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
-    return f"{day:%Y-%m}"
+    """The reporting month ``now`` falls in (21st of last month .. 20th of this month)."""
+    return report_month_of(now.astimezone(LOCAL).date())
 
 
 def _default_period(now: dt.datetime) -> tuple[dt.date, dt.date]:
@@ -101,7 +98,9 @@ def monthly_page(request, period: str):
         raise Http404("no such period") from None
     item = MonthlyNarrative.objects.filter(period=period, community_id=community_id).first()
     error = ""
+    typed = item.narrative if item else ""
     if request.method == "POST":
+        typed = request.POST.get("narrative", "")  # shown again when refused: nothing typed is lost
         try:
             item = services.monthly_narrative_save(
                 actor=member, period=period, narrative=request.POST.get("narrative", ""),
@@ -117,8 +116,21 @@ def monthly_page(request, period: str):
     figures = monthly_figures(member=member, period=Period(first, last), community_id=community_id, now=timezone.now())
     return render(request, "reports/monthly.html", {
         "period": period, "first": first, "last": last, "item": item, "figures": figures, "error": error,
+        "typed": typed,
         "can_sign": member.can("report.submit"), "community_id": community_id or "",
     }, status=400 if error else 200)
+
+
+def _decorate(item) -> None:
+    """What the submission pages show of an item: its title, period in words, deadline and whether
+    the clock engine holds it overdue (a slot still open past its deadline)."""
+    from core.deadlines.models import ClockState
+
+    clock = submissions.submission_clock(item)
+    item.due_at = clock.due_at if clock else None
+    item.kind_title = KINDS[item.kind].title
+    item.period_label = period_label(item.kind, item.period)
+    item.overdue = bool(clock and clock.state == ClockState.OVERDUE)
 
 
 @member_required("report.view")
@@ -126,16 +138,14 @@ def submissions_page(request):
     member = request.member  # a read: slots come from the scheduled step (submission_slots_ensure)
     items = list(submission_list(member=member)[:100])
     for item in items:
-        item.due_at = submissions.submission_due_at(item)
-        item.kind_title = KINDS[item.kind].title
+        _decorate(item)
     return render(request, "reports/submissions.html", {"items": items})
 
 
 @member_required("report.view")
 def submission_page(request, pk: int):
     item = submission_get(member=request.member, pk=pk)
-    item.due_at = submissions.submission_due_at(item)
-    item.kind_title = KINDS[item.kind].title
+    _decorate(item)
     steps = [(s, submissions.STEP_LABELS[s], s in submissions.NEEDS_REASON) for s in submissions.steps_for(request.member, item)]
     first, last = submissions.period_bounds(item.kind, item.period, request.tenant.district)
     runs = ReportRun.objects.filter(kind=item.kind, fmt="pdf", status="done", params__first=first.isoformat(),
@@ -176,8 +186,7 @@ def district_submissions_page(request):
     for office in StreetOffice.objects.filter(district=member.district).order_by("name"):
         with tenant_context(office):
             for item in submission_list(member=member)[:24]:
-                item.due_at = submissions.submission_due_at(item)
-                item.kind_title = KINDS[item.kind].title
+                _decorate(item)
                 item.steps = [(s, submissions.STEP_LABELS[s], s in submissions.NEEDS_REASON)
                               for s in submissions.steps_for(member, item)]
                 item.office = office
