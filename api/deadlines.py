@@ -9,9 +9,9 @@ from rest_framework.response import Response
 
 from api.base import TenantApi
 from api.requests import ClockOut
-from core.deadlines.scanner import subject_url
 from core.deadlines.selectors import CLOCK_STATE_FILTERS, clocks_for_member, on_time_rates
 from core.deadlines.services import clock_state_at
+from core.deadlines.subjects import subject_url
 
 
 class DeadlineOut(ClockOut):

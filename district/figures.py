@@ -82,8 +82,8 @@ class OverdueGroup:
 def overdue_across_streets(*, member: Member, now: dt.datetime | None = None, kind: str = "") -> list[OverdueGroup]:
     """Everything overdue in the district's street offices, grouped by street, the most escalated and
     newest escalation first within a street; streets with the most overdue first."""
-    from core.deadlines.escalation import KIND_LABELS
     from core.deadlines.selectors import clocks_for_member
+    from core.deadlines.subjects import kind_label
     from tenants.selectors import street_offices_of
 
     now = now or timezone.now()
@@ -98,7 +98,7 @@ def overdue_across_streets(*, member: Member, now: dt.datetime | None = None, ki
                 qs = qs.filter(kind=kind)
             for clock in qs.order_by("-escalation_level", "-due_at")[:200]:
                 group.items.append(OverdueItem(
-                    street=office.name, slug=office.slug, kind=clock.kind, kind_label=KIND_LABELS.get(clock.kind, clock.kind),
+                    street=office.name, slug=office.slug, kind=clock.kind, kind_label=kind_label(clock.kind),
                     title=clock.title or clock.subject_type, rule=clock.rule, due_at=clock.due_at,
                     overdue_hours=int((now - clock.due_at).total_seconds() // 3600),
                     escalation=f"已逐级督办 {clock.escalation_level} 次" if clock.escalation_level else "",

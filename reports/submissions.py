@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from core.audit.services import audit_record
 from core.deadlines.durations import ByDate
+from core.events.services import publish
 from core.workflow import Step, StepConflict, Workflow
 from reports.models import ReportRun, Submission, SubmissionEvent
 from tenants.members import Member
@@ -275,6 +276,12 @@ def submission_step(*, actor: Member, submission_id: int, step: str, note: str =
     WORKFLOW.event(submission, step, actor=actor, at=now, note=note[:500])
     audit_record(actor=actor, action=f"submission.{step}", obj=submission, before={"status": before},
                  after={"status": definition.target, "note": note, "run": submission.run_id})
+    if step == "submit":
+        publish("report.submitted", submission,
+                {"kind": submission.kind, "period": submission.period, "level": submission.level,
+                 "url": f"/reports/submissions/{submission.pk}/"}
+                | ({"community_id": submission.community_id} if submission.community_id else {}),
+                actor=actor, at=now)
     return submission
 
 

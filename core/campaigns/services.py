@@ -471,8 +471,7 @@ def deliverable_checks_ensure(*, office: StreetOffice, now: dt.datetime | None =
     Runs inside the street's schema (the scanner and the street's campaign page call it). Returns how
     many checks were created. A due date moved by the district re-times the open clock.
     """
-    from core.deadlines.models import Clock
-    from core.deadlines.services import clock_retime, clock_start
+    from core.deadlines.services import clock_exists, clock_retime, clock_start
 
     assert connection.schema_name == office.schema_name, "call inside the street's schema"
     now = now or timezone.now()
@@ -528,9 +527,7 @@ def deliverable_checks_ensure(*, office: StreetOffice, now: dt.datetime | None =
                     started_at = due_at - dt.timedelta(days=1)
                 if responsible is None:
                     responsible = _street_responsible(office)
-                if not Clock.objects.filter(
-                    subject_type="campaigns.deliverablecheck", subject_id=check.pk
-                ).exists():
+                if not clock_exists(subject=check):
                     clock_start(
                         subject=check,
                         kind="deliverable",

@@ -22,26 +22,6 @@ ROLE_TIER = {
     "enforcement": 2,
     "street_leader": 3,
 }
-KIND_LABELS = {
-    "respond": "响应",
-    "handle": "处置",
-    "feedback": "反馈",
-    "rectify": "整改",
-    "lookback": "回头看",
-    "deliverable": "阶段任务",
-    "problem": "问题整改",
-    "report_submit": "报表报送",
-    "relief_whole": "救助审核确认",
-    "relief_decide": "救助审批",
-    "relief_help": "先行救助",
-    "relief_paperwork": "补办救助手续",
-    "relief_confirm": "公示后确认",
-    "relief_refusal": "不予批准书面告知",
-    "patrol_week": "每周街面巡查",
-    "need": "需求办结",
-}
-
-
 def escalation_step(started_at: dt.datetime, due_at: dt.datetime) -> dt.timedelta:
     """Time between escalation steps: the clock's own span, at least 1 hour and at most 1 day."""
     return max(dt.timedelta(hours=1), min(due_at - started_at, dt.timedelta(days=1)))
@@ -73,6 +53,11 @@ class StreetPeople:
         )
 
     def start_tier(self, clock) -> int:
+        from core.deadlines.subjects import escalation_start
+
+        registered = escalation_start(clock)  # the subject's domain may know better than the role
+        if registered is not None:
+            return registered
         member = self.by_user.get(clock.responsible_user_id or -1)
         if member is not None:
             return ROLE_TIER.get(member.role, 0)

@@ -21,29 +21,18 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context, tenant_context
 
-from core.deadlines.escalation import KIND_LABELS, TIER_LABELS, TOP_TIER, StreetPeople, escalation_step
+from core.deadlines.escalation import TIER_LABELS, TIERS, TOP_TIER, StreetPeople, escalation_step
 from core.deadlines.models import Clock, ClockState
+from core.deadlines.subjects import STREET_WORK, clock_event_payload, kind_label, subject_event, subject_url
 from tenants.models import PUBLIC_SCHEMA, StreetOffice
 
 logger = logging.getLogger("nuandong.deadlines")
-SUBJECT_URLS = {
-    "requests.citizenrequest": "/requests/{id}/",
-    "rectification.rectification": "/rectifications/{id}/",
-    "campaigns.deliverablecheck": "/campaign/",
-    "reports.submission": "/reports/submissions/{id}/",
-    "relief.reliefcase": "/relief/cases/{id}/",
-    "relief.patrolweek": "/relief/patrols/",
-    "inspections.need": "/needs/#need-{id}",
-}
 
-
-def subject_url(clock: Clock) -> str:
-    template = SUBJECT_URLS.get(clock.subject_type)
-    return template.format(id=clock.subject_id) if template else "/deadlines/"
+__all__ = ["clock_scan", "clock_scan_street", "subject_url"]
 
 
 def _describe(clock: Clock) -> str:
-    return f"{clock.title or clock.subject_type}（{KIND_LABELS.get(clock.kind, clock.kind)}时限 {clock.rule}）".strip()
+    return f"{clock.title or clock.subject_type}（{kind_label(clock.kind)}时限 {clock.rule}）".strip()
 
 
 def _local(moment: dt.datetime) -> str:
@@ -59,7 +48,9 @@ def clock_scan(
 ) -> dict:
     """Scan every street office (or only those ``schemas``). Returns counts of what changed.
 
-    ``ensure_deliverables=False`` leaves out the campaign work (benchmarks of the clock passes).
+    First the street work the domains registered (``core.deadlines.subjects.street_work_register``:
+    the campaign's deliverable checks), each in every street, isolated; then the clocks.
+    ``ensure_deliverables=False`` leaves out that street work (benchmarks of the clock passes).
 
     ``{"due_soon", "overdue", "escalated": clocks changed, "streets": street offices scanned,
     "failed": ["<schema>: <what failed>", ...]}``. Never raises for one street's or one clock's
@@ -73,10 +64,11 @@ def clock_scan(
     if schemas is not None:
         offices = [o for o in offices if o.schema_name in schemas]
     failures: dict[str, list[str]] = {office.schema_name: [] for office in offices}
-    for office in offices:  # campaign work first: it may start clocks that are due already
-        if ensure_deliverables and office.district_id:
+    for office in offices:  # the domains' street work first: it may start clocks that are due already
+        if ensure_deliverables:
             with tenant_context(office):
-                _isolated(failures[office.schema_name], "campaign", _campaign_work, office=office, now=now)
+                for name, work in STREET_WORK.items():
+                    _isolated(failures[office.schema_name], name, work, office=office, now=now)
     due = _streets_with_due_clocks([o.schema_name for o in offices], now)
     for office in offices:
         if due is None or office.schema_name in due:
@@ -105,18 +97,13 @@ def clock_scan_street(
 ) -> dict:
     """Scan one street office (call inside its schema). Returns ``{"due_soon", "overdue", "escalated"}``.
 
-    Raises what the street's campaign work raises; a clock that cannot be processed is logged and
-    skipped (``clock_scan`` isolates and alerts both).
+    Raises what the street work registered by the domains raises; a clock that cannot be processed
+    is logged and skipped (``clock_scan`` isolates and alerts both).
     """
-    if ensure_deliverables and office.district_id:
-        _campaign_work(office=office, now=now)
+    if ensure_deliverables:
+        for work in STREET_WORK.values():
+            work(office=office, now=now)
     return _scan_clocks(office=office, now=now, batch=batch, failures=[])
-
-
-def _campaign_work(*, office: StreetOffice, now: dt.datetime) -> None:
-    from core.campaigns.services import deliverable_checks_ensure
-
-    deliverable_checks_ensure(office=office, now=now)
 
 
 def _isolated(failures: list[str], what: str, work, /, *, atomic: bool = True, **kwargs):
@@ -331,6 +318,7 @@ def _turn_overdue(
     changes, drafts = _plan(clocks, plan, bad, failures)
     done = _write(changes, [ClockState.ON_TRACK, ClockState.DUE_SOON], bad, failures)
     _notify(people, drafts, done, now)
+    _publish(clocks, done, now)
     return len(clocks), len(done)
 
 
@@ -356,7 +344,28 @@ def _escalate(people, now: dt.datetime, batch: int, bad: set[int], failures: lis
     changes, drafts = _plan(clocks, plan, bad, failures)
     done = _write(changes, [ClockState.OVERDUE], bad, failures)
     _notify(people, drafts, done, now)
+    _publish(clocks, done, now)
     return len(clocks), len(done)
+
+
+def _publish(clocks: list[Clock], done: set[int], now: dt.datetime) -> None:
+    """The domain events the subjects' domains registered for clocks that went overdue or climbed a
+    tier in this batch (``request.overdue`` / ``request.escalated``), in the batch's transaction."""
+    from core.events.services import publish_many
+
+    items = []
+    for clock in clocks:
+        if clock.pk not in done:
+            continue
+        subject = (clock.subject_type, clock.subject_id)
+        if getattr(clock, "went_overdue", False) and (kind := subject_event(clock, "overdue")):
+            items.append((kind, subject, clock_event_payload(clock)))
+        tier = getattr(clock, "reached_tier", None)
+        if tier is not None and (kind := subject_event(clock, "escalated")):
+            items.append(
+                (kind, subject, clock_event_payload(clock, level=clock.escalation_level, tier=TIERS[tier]))
+            )
+    publish_many(items, at=now)
 
 
 def _alert(failures: list[str], now: dt.datetime) -> None:
@@ -457,6 +466,7 @@ def _step_up(people: StreetPeople, clock: Clock, now: dt.datetime, *, overdue: b
         ]
     clock.escalation_level = level
     clock.updated_at = now
+    clock.went_overdue, clock.reached_tier = overdue, tier  # for _publish
     if tier >= TOP_TIER:
         clock.next_escalation_at = None
     else:

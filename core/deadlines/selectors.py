@@ -154,3 +154,8 @@ def subject_next_due(subject) -> dt.datetime | None:
         .values_list("due_at", flat=True)
         .first()
     )
+
+
+def clocks_overdue(*, member: Member, kinds: tuple[str, ...]) -> QuerySet[Clock]:
+    """Overdue clocks of these kinds in the member's reach (a street-wide member sees them all)."""
+    return clocks_for_member(member=member, mine=False, state=ClockState.OVERDUE).filter(kind__in=kinds)

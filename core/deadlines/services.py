@@ -69,11 +69,12 @@ def clock_start(
     is provisional: the clock records the missing years and the responsible person and the district
     admins are told. Raises ValueError for an unknown kind or a deadline not after ``started_at``.
     """
-    from core.deadlines.escalation import KIND_LABELS
+    from core.deadlines.subjects import KIND_LABELS
 
     if kind not in KIND_LABELS:
         raise ValueError(
-            f"unknown clock kind {kind!r}: add its label to core.deadlines.escalation.KIND_LABELS"
+            f"unknown clock kind {kind!r}: register it in the domain's deadlines.py "
+            "(core.deadlines.subjects.clock_subject_register)"
         )
     now = now or timezone.now()
     started_at = started_at or now
@@ -146,7 +147,7 @@ def _years_text(years: list[int]) -> str:
 def _tell_calendar_missing(clock: Clock, years: list[int], now: dt.datetime) -> None:
     """A provisional clock: its responsible person (once per clock) and the district admins (once per
     year and district) learn which calendar year is missing."""
-    from core.deadlines.scanner import subject_url
+    from core.deadlines.subjects import subject_url
     from core.notifications.services import notify
     from tenants.models import Membership
     from tenants.selectors import current_street_office
@@ -245,7 +246,7 @@ def _calendar_due(clock: Clock, calendar: WorkCalendar) -> tuple[dt.datetime, st
 
 
 def _tell_moved_earlier(clock: Clock, old_due: dt.datetime, now: dt.datetime) -> None:
-    from core.deadlines.scanner import subject_url
+    from core.deadlines.subjects import subject_url
     from core.notifications.services import notify
 
     def local(value: dt.datetime) -> str:
@@ -395,12 +396,43 @@ def clock_reassign(*, subject: models.Model, user_id: int, actor=None) -> int:
 
 
 # --- look-ups: the only reads of clock rows outside the engine's own selectors ----------------------
-def clocks_of(subject: models.Model) -> list[Clock]:
-    """Every clock of ``subject``, oldest round first (kind, round, state, due and met times)."""
+def clocks_of(subject: models.Model, *, order: tuple[str, ...] = ("started_at", "kind", "round")) -> list[Clock]:
+    """Every clock of ``subject``, oldest first by default (kind, round, state, due and met times)."""
     subject_type, subject_id = subject_key(subject)
-    return list(
-        Clock.objects.filter(subject_type=subject_type, subject_id=subject_id).order_by("started_at", "kind", "round")
+    return list(Clock.objects.filter(subject_type=subject_type, subject_id=subject_id).order_by(*order))
+
+
+def clock_exists(*, subject: models.Model) -> bool:
+    """Whether ``subject`` has any clock (open or not) — e.g. to start a subject's clock only once."""
+    subject_type, subject_id = subject_key(subject)
+    return Clock.objects.filter(subject_type=subject_type, subject_id=subject_id).exists()
+
+
+def clock_open_kinds(*, subject: models.Model) -> set[str]:
+    """The kinds of ``subject``'s open clocks."""
+    subject_type, subject_id = subject_key(subject)
+    return set(
+        Clock.objects.filter(subject_type=subject_type, subject_id=subject_id, state__in=OPEN_STATES).values_list(
+            "kind", flat=True
+        )
     )
+
+
+def clocks_by_subject(*, subject_type: str, subject_ids: list[int]) -> dict[int, Clock]:
+    """The latest-round clock of each of these subjects (``app_label.model`` ids), by subject id."""
+    found: dict[int, Clock] = {}
+    for clock in Clock.objects.filter(subject_type=subject_type, subject_id__in=subject_ids).order_by("round", "id"):
+        found[clock.subject_id] = clock
+    return found
+
+
+def clock_next_open(*, subject_type: str, field: str) -> models.Subquery:
+    """For annotating a list of subjects (``.annotate(next_due_at=clock_next_open(..., field="due_at"))``):
+    ``field`` of the subject's open clock due first (None when none is open)."""
+    clocks = Clock.objects.filter(
+        subject_type=subject_type, subject_id=models.OuterRef("pk"), state__in=OPEN_STATES
+    ).order_by("due_at", "id")
+    return models.Subquery(clocks.values(field)[:1])
 
 
 def clock_first(*, subject: models.Model, kind: str) -> Clock | None:

@@ -3,9 +3,8 @@ from __future__ import annotations
 from django.shortcuts import render
 
 from core.deadlines.durations import RULE_TEXT
-from core.deadlines.escalation import KIND_LABELS
-from core.deadlines.scanner import subject_url
 from core.deadlines.selectors import GROUPS, MINE, REACH, deadline_counts, deadline_list, on_time_rates
+from core.deadlines.subjects import kind_label, subject_url
 from core.org.models import Community
 from core.ui.decorators import member_required
 
@@ -13,7 +12,7 @@ from core.ui.decorators import member_required
 def decorate(clocks):
     for clock in clocks:
         clock.url = subject_url(clock)
-        clock.kind_label = KIND_LABELS.get(clock.kind, clock.kind)
+        clock.kind_label = kind_label(clock.kind)
     return clocks
 
 

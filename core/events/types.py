@@ -80,9 +80,12 @@ EVENT_TYPES: dict[str, EventType] = {
             {"household_id", "visited_at", "needs", "problems"} | _PLACE,
         ),
         EventType(
-            "need.created", "新需求登记", "need recorded", {"household_id", "category", "url"} | _PLACE
+            "need.created",
+            "新需求登记",
+            "need recorded",
+            {"household_id", "need_type", "urgency", "quantity", "url"} | _PLACE,
         ),
-        EventType("need.met", "需求已办结", "need met", {"household_id", "category", "url"} | _PLACE),
+        EventType("need.met", "需求已办结", "need met", {"household_id", "need_type", "url"} | _PLACE),
         EventType(
             "need.assigned",
             "需求转派",
@@ -92,12 +95,9 @@ EVENT_TYPES: dict[str, EventType] = {
             | _PLACE,
         ),
         EventType(
-            "problem.created",
-            "新问题登记",
-            "problem recorded",
-            {"household_id", "category", "severity", "url"} | _PLACE,
+            "problem.created", "新问题登记", "problem recorded", {"household_id", "item", "url"} | _PLACE
         ),
-        EventType("problem.fixed", "问题已整改", "problem fixed", {"household_id", "url"} | _PLACE),
+        EventType("problem.fixed", "问题已整改", "problem fixed", {"household_id", "item", "url"} | _PLACE),
         # registry (户籍)
         EventType("household.created", "新登记户", "household registered", {"url"} | _PLACE),
         # relief (救助)

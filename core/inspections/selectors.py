@@ -197,17 +197,14 @@ def need_list(*, member: Member) -> QuerySet[Need]:
     """Needs in reach, open ones first (待解决, 办理中), the most urgent first, then the oldest (unique
     tie-breaker last so pages never overlap); each with ``next_due_at`` / ``next_warn_at`` of its
     open clock (None once met or cancelled)."""
-    from core.deadlines.models import OPEN_STATES, Clock
+    from core.deadlines.services import clock_next_open
 
     qs = Need.objects.select_related("household__community", "household__grid", "person", "visit")
-    open_clock = Clock.objects.filter(
-        subject_type="inspections.need", subject_id=OuterRef("pk"), state__in=OPEN_STATES
-    ).order_by("due_at")
     return (
         scope_households(qs, member, prefix="household__")
         .annotate(
-            next_due_at=Subquery(open_clock.values("due_at")[:1]),
-            next_warn_at=Subquery(open_clock.values("warn_at")[:1]),
+            next_due_at=clock_next_open(subject_type="inspections.need", field="due_at"),
+            next_warn_at=clock_next_open(subject_type="inspections.need", field="warn_at"),
             open_rank=_rank("status", [Need.Status.OPEN, Need.Status.IN_PROGRESS]),
             urgency_rank=_rank("urgency", ["critical", "urgent"]),
         )

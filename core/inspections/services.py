@@ -19,6 +19,7 @@ from core.audit.services import audit_record, model_snapshot
 from core.common import ensure_can
 from core.deadlines.durations import DAYS, Duration, WorkCalendar, due_after
 from core.deadlines.services import clock_cancel, clock_meet, clock_start
+from core.events.services import publish, publish_many
 from core.inspections.checklist import (
     CHECKLIST,
     CHECKLIST_BY_CODE,
@@ -231,8 +232,46 @@ def _visit_ledgers(
             "problems": [p.pk for p in problems],
         },
     )
+    publish_many(
+        [
+            (
+                "need.created",
+                need,
+                _place(household)
+                | {"need_type": need.need_type, "urgency": need.urgency, "quantity": need.quantity, "url": _need_url(need)},
+            )
+            for need in created_needs
+        ]
+        + [
+            (
+                "visit.saved",
+                visit,
+                _place(household)
+                | {
+                    "visited_at": visit.visited_at,
+                    "needs": [n.pk for n in created_needs],
+                    "problems": [p.pk for p in problems],
+                },
+            )
+        ],
+        actor=actor,
+        at=visit.visited_at,
+    )
     visit.recorded_needs, visit.recorded_problems = created_needs, problems
     return visit
+
+
+def _place(household: Household) -> dict:
+    """The household keys every inspections event carries (core.events.types)."""
+    return {"household_id": household.pk, "community_id": household.community_id, "grid_id": household.grid_id}
+
+
+def _need_url(need: Need) -> str:
+    return f"/needs/#need-{need.pk}"
+
+
+def _problem_url(problem: Problem) -> str:
+    return "/problems/"
 
 
 def _need_clock_start(need: Need, *, started_at: dt.datetime, actor, now: dt.datetime | None = None):
@@ -312,6 +351,13 @@ def problem_raise(
         actor=actor,
     )
     audit_record(actor=actor, action="problem.open", obj=problem, after=model_snapshot(problem))
+    publish(
+        "problem.created",
+        problem,
+        _place(household) | {"item": problem.item, "url": _problem_url(problem)},
+        actor=actor,
+        at=started_at,
+    )
     return problem
 
 
@@ -382,7 +428,19 @@ def problem_follow_rectification(
         after=model_snapshot(problem),
         reason=reason,
     )
+    if resolved:
+        _problem_fixed(problem, actor)
     return problem
+
+
+def _problem_fixed(problem: Problem, actor) -> None:
+    publish(
+        "problem.fixed",
+        problem,
+        _place(problem.household) | {"item": problem.item, "url": _problem_url(problem)},
+        actor=actor,
+        at=problem.resolved_at,
+    )
 
 
 @transaction.atomic
@@ -406,6 +464,7 @@ def problem_resolve(*, actor, problem: Problem, note: str) -> Problem:
         after=model_snapshot(problem),
         reason=note.strip(),
     )
+    _problem_fixed(problem, actor)
     return problem
 
 
@@ -493,6 +552,14 @@ def need_status_set(*, actor, need: Need, status: str, note: str = "") -> Need:
     audit_record(
         actor=actor, action="need.status", obj=need, before=before, after=model_snapshot(need), reason=note
     )
+    if status == Need.Status.MET:
+        publish(
+            "need.met",
+            need,
+            _place(need.household) | {"need_type": need.need_type, "url": _need_url(need)},
+            actor=actor,
+            at=now,
+        )
     return need
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.http import Http404
 
-from core.deadlines.models import OPEN_STATES, Clock
+from core.deadlines.models import Clock
+from core.deadlines.services import clock_next_open, clocks_of
 from core.org.scope import scope_to_member
 from core.rectification.models import Rectification, RectificationStatus
 from tenants.members import Member
@@ -45,15 +46,13 @@ def _scoped(member: Member) -> QuerySet[Rectification]:
 def rectification_list(
     *, member: Member, filters: RectificationFilters | None = None
 ) -> QuerySet[Rectification]:
-    clocks = Clock.objects.filter(
-        subject_type="rectification.rectification", subject_id=OuterRef("pk"), state__in=OPEN_STATES
-    ).order_by("due_at", "id")
+    subject = "rectification.rectification"
     return (
         (filters or RectificationFilters())
         .apply(_scoped(member))
         .annotate(
-            next_due_at=Subquery(clocks.values("due_at")[:1]),
-            next_clock_kind=Subquery(clocks.values("kind")[:1]),
+            next_due_at=clock_next_open(subject_type=subject, field="due_at"),
+            next_clock_kind=clock_next_open(subject_type=subject, field="kind"),
         )
         .order_by(F("next_due_at").asc(nulls_last=True), "-created_at", "-id")
     )
@@ -67,11 +66,7 @@ def rectification_get(*, member: Member, pk: int) -> Rectification:
 
 
 def rectification_clocks(item: Rectification) -> list[Clock]:
-    return list(
-        Clock.objects.filter(subject_type="rectification.rectification", subject_id=item.pk).order_by(
-            "started_at", "id"
-        )
-    )
+    return clocks_of(item, order=("started_at", "id"))
 
 
 def rectification_summary(*, member: Member) -> dict:

@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from core.deadlines.escalation import KIND_LABELS
+from core.deadlines.subjects import kind_label
 from core.org.scope import communities_in_reach, grids_in_reach
 from core.rectification import services
 from core.rectification.forms import EvidenceForm, NoteForm, RectificationForm, VerdictForm
@@ -51,7 +51,7 @@ def rectification_ledger(request):
     page = Paginator(rectification_list(member=request.member, filters=filters), 30).get_page(params.get("page"))
     items = page.object_list
     for item in items:
-        item.next_clock_label = KIND_LABELS.get(item.next_clock_kind or "", "")
+        item.next_clock_label = kind_label(item.next_clock_kind) if item.next_clock_kind else ""
     return render(
         request,
         "rectification/ledger.html",
@@ -102,7 +102,7 @@ def rectification_detail(request, pk: int):
     item = rectification_get(member=request.member, pk=pk)
     clocks = rectification_clocks(item)
     for clock in clocks:
-        clock.kind_label = KIND_LABELS.get(clock.kind, clock.kind)
+        clock.kind_label = kind_label(clock.kind)
     member = request.member
     can_edit = member.can("rectification.edit")
     steps = {step.name for step in RECTIFICATION_WORKFLOW.available(item, member)}

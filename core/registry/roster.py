@@ -53,7 +53,7 @@ from core.org.models import Building, Community, Grid
 from core.org.scope import member_reaches
 from core.registry.idnumbers import file_decrypt, file_encrypt, id_normalize
 from core.registry.models import CATEGORY_CHOICES, Household, Person, RosterImport
-from core.registry.services import household_validate, person_clean
+from core.registry.services import household_event, household_validate, person_clean
 from core.ui.errors import zh
 from tenants.members import member_for
 from tenants.models import IdHashClaim, User
@@ -542,6 +542,7 @@ def _in_reach(actor, household: Household) -> bool:
 
 def _apply(rows: list[_Row], actor, run: RosterImport) -> _Result:
     from core.audit.services import audit_record, audit_record_many, model_snapshot
+    from core.events.services import publish_many
 
     result = _Result()
     ok = [r for r in rows if not r.errors and not r.example]
@@ -748,6 +749,7 @@ def _apply(rows: list[_Row], actor, run: RosterImport) -> _Result:
         if elsewhere:
             result.notices.append(f"{elsewhere}人在本区其他街道也有登记，请在“重复人员”页面核对")
     audit_record_many(actor=actor, events=audit_events)
+    publish_many([household_event(h) for h in new_households], actor=actor, at=now)
     if left_behind:
         empty = Household.objects.filter(pk__in=left_behind, is_active=True).exclude(persons__is_active=True)
         for household in empty:

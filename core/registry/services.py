@@ -7,6 +7,7 @@ from django.db import transaction
 
 from core.audit.services import audit_record, model_snapshot
 from core.common import MOBILE_ERROR, MOBILE_RE, PHONE_ERROR, PHONE_RE, current_office, ensure_can
+from core.events.services import publish
 from core.once.unique import unique_guard, unique_messages
 from core.org.models import Building, Community, Grid
 from core.org.scope import ensure_reach, member_reaches
@@ -154,7 +155,17 @@ def household_register(*, actor, **fields) -> Household:
     household.clean_fields(exclude=_HOUSEHOLD_RELATIONS)  # relations and constraints checked above
     household.save()
     audit_record(actor=actor, action="household.register", obj=household, after=model_snapshot(household))
+    publish(*household_event(household), actor=actor)
     return household
+
+
+def household_event(household: Household) -> tuple[str, Household, dict]:
+    """The ``household.created`` event of a new household (core.events), for ``publish``/``publish_many``."""
+    return (
+        "household.created",
+        household,
+        {"community_id": household.community_id, "grid_id": household.grid_id, "url": f"/households/{household.pk}/"},
+    )
 
 
 @unique_messages

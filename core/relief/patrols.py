@@ -69,9 +69,9 @@ def patrol_week_ensure(*, day: dt.date, now: dt.datetime | None = None, actor=No
     schedule = patrol_schedule()
     PatrolWeek.objects.bulk_create([PatrolWeek(week_start=start, required=schedule.per_week)], ignore_conflicts=True)
     week = PatrolWeek.objects.select_for_update().get(week_start=start)
-    from core.deadlines.models import Clock
+    from core.deadlines.services import clock_exists
 
-    if not Clock.objects.filter(subject_type="relief.patrolweek", subject_id=week.pk).exists():
+    if not clock_exists(subject=week):
         started = dt.datetime.combine(start, dt.time(0, 0), tzinfo=LOCAL_TZ).astimezone(dt.UTC)
         due = end_of_local_day(start + dt.timedelta(days=6))
         clock_start(
@@ -176,15 +176,12 @@ def patrol_record(
 def patrol_compliance(*, weeks: int = 8, today: dt.date) -> list[dict]:
     """The last ``weeks`` weeks up to the one containing ``today``: required, done, short, and the
     state of the week's clock (a short week whose Sunday has passed is 'overdue')."""
-    from core.deadlines.models import Clock
+    from core.deadlines.services import clocks_by_subject
 
     current = week_start(today)
     starts = [current - dt.timedelta(weeks=i) for i in range(weeks)]
     rows = {w.week_start: w for w in PatrolWeek.objects.filter(week_start__in=starts)}
-    clocks = {
-        c.subject_id: c
-        for c in Clock.objects.filter(subject_type="relief.patrolweek", subject_id__in=[w.pk for w in rows.values()])
-    }
+    clocks = clocks_by_subject(subject_type="relief.patrolweek", subject_ids=[w.pk for w in rows.values()])
     per_week = patrol_schedule().per_week
     result = []
     for start in starts:

@@ -19,6 +19,7 @@ from django.utils import timezone
 from core.audit.services import audit_record, model_snapshot
 from core.common import current_office, ensure_can
 from core.deadlines.durations import DAYS, LOCAL_TZ, Duration
+from core.events.services import publish
 from core.org.scope import member_reaches
 from core.relief.models import ENROLMENT_KINDS, CaseStatus, Payment, ReliefCase
 from core.relief.services import parse_amount
@@ -113,6 +114,13 @@ def payment_record(*, actor, payment: Payment, amount, paid_on, note: str = "", 
         payment.problem = _problem(payment, now, actor)
     payment.save()
     audit_record(actor=actor, action="relief.payment_record", obj=payment, before=before, after=model_snapshot(payment))
+    publish(
+        "payment.made",
+        payment,
+        {"case_id": payment.case_id, "household_id": payment.household_id, "amount": value, "paid_on": paid_on},
+        actor=actor,
+        at=now,
+    )
     return payment
 
 

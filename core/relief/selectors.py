@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, Q, QuerySet, Subquery, Sum
 from django.http import Http404
 
-from core.deadlines.models import OPEN_STATES, Clock
-from core.org.scope import communities_in_reach, scope_q, scope_to_member
+from core.deadlines.selectors import clocks_overdue
+from core.deadlines.services import clock_next_open, clocks_of
+from core.org.scope import communities_in_reach, scope_to_member
 from core.relief.models import (
     CaseStatus,
     HolidayCampaign,
@@ -31,8 +32,7 @@ CASE_SUBJECT = "relief.reliefcase"
 
 
 def _next_clock(field: str) -> Subquery:
-    clocks = Clock.objects.filter(subject_type=CASE_SUBJECT, subject_id=OuterRef("pk"), state__in=OPEN_STATES)
-    return Subquery(clocks.order_by("due_at").values(field)[:1])
+    return clock_next_open(subject_type=CASE_SUBJECT, field=field)
 
 
 @dataclass
@@ -79,8 +79,9 @@ def case_get(*, member: Member, pk) -> ReliefCase:
     return case
 
 
-def case_clocks(case: ReliefCase) -> QuerySet:
-    return Clock.objects.filter(subject_type=CASE_SUBJECT, subject_id=case.pk).order_by("started_at", "id")
+def case_clocks(case: ReliefCase) -> list:
+    """The case's clocks (core.deadlines), oldest first."""
+    return clocks_of(case, order=("started_at", "id"))
 
 
 def cases_waiting_on(*, member: Member, limit: int = 200) -> list[ReliefCase]:
@@ -98,10 +99,7 @@ def overdue_relief_clocks(*, member: Member) -> QuerySet:
     """Overdue clocks of relief (cases and patrol weeks) in the member's reach."""
     kinds = ("relief_whole", "relief_decide", "relief_help", "relief_paperwork", "relief_confirm",
              "relief_refusal", "patrol_week")
-    qs = Clock.objects.filter(kind__in=kinds, state="overdue")
-    if member.scope in ("street", "district"):
-        return qs
-    return qs.filter(scope_q(member, grid="grid", community="community"))
+    return clocks_overdue(member=member, kinds=kinds)
 
 
 # --- payments --------------------------------------------------------------------------------------

@@ -38,8 +38,8 @@ from django.utils import timezone
 from core.audit.services import audit_record, model_snapshot
 from core.common import current_office, ensure_can
 from core.deadlines.durations import HOURS, LOCAL_TZ, WORKING_DAYS, Duration, end_of_local_day
-from core.deadlines.models import OPEN_STATES, Clock
-from core.deadlines.services import clock_cancel, clock_meet, clock_retime, clock_start
+from core.deadlines.services import clock_cancel, clock_meet, clock_open_kinds, clock_retime, clock_start
+from core.events.services import publish
 from core.org.scope import member_reaches
 from core.registry.models import Household, Person
 from core.relief.models import (
@@ -125,7 +125,7 @@ WORKFLOWS = {"enrolment": ENROLMENT, "grant": GRANT, "emergency": EMERGENCY, "re
 STEP_NAMES = tuple(dict.fromkeys(step.name for wf in WORKFLOWS.values() for step in wf.steps))
 DECISION_STEPS = ("approve", "refuse", "district_approve", "district_refuse")
 
-# Clock kinds of relief (labels in core.deadlines.escalation.KIND_LABELS).
+# Clock kinds of relief (labels registered in core/relief/deadlines.py).
 CLOCK_WHOLE, CLOCK_DECIDE, CLOCK_HELP, CLOCK_PAPERWORK = "relief_whole", "relief_decide", "relief_help", "relief_paperwork"
 CLOCK_CONFIRM, CLOCK_REFUSAL = "relief_confirm", "relief_refusal"
 CASE_CLOCK_KINDS = (CLOCK_WHOLE, CLOCK_DECIDE, CLOCK_HELP, CLOCK_PAPERWORK, CLOCK_CONFIRM, CLOCK_REFUSAL)
@@ -272,12 +272,7 @@ def _clock(case: ReliefCase, kind: str, duration: Duration, started_at: dt.datet
 
 
 def _cancel_open_clocks(case: ReliefCase, reason: str, actor) -> None:
-    open_kinds = set(
-        Clock.objects.filter(subject_type=CASE_SUBJECT_TYPE, subject_id=case.pk, state__in=OPEN_STATES).values_list(
-            "kind", flat=True
-        )
-    )
-    for kind in open_kinds:
+    for kind in sorted(clock_open_kinds(subject=case)):
         clock_cancel(subject=case, kind=kind, reason=reason, actor=actor)
 
 
@@ -478,6 +473,23 @@ def case_step(*, case: ReliefCase, actor, step: str, now: dt.datetime | None = N
         actor=actor, action=f"relief.{step}", obj=case, before=before, after=model_snapshot(case), reason=note[:500]
     )
     _emit(case, step)
+    if step in ("approve", "district_approve"):
+        amount = case.monthly_amount if case.kind in ENROLMENT_KINDS else case.amount_approved
+        publish(
+            "case.approved",
+            case,
+            {
+                "number": case.number,
+                "kind": case.kind,
+                "household_id": case.household_id,
+                "community_id": case.community_id,
+                "grid_id": case.grid_id,
+                "url": f"/relief/cases/{case.pk}/",
+            }
+            | ({"amount": amount} if amount is not None else {}),
+            actor=actor,
+            at=now,
+        )
     return case
 
 

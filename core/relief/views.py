@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.deadlines.escalation import KIND_LABELS
+from core.deadlines.subjects import kind_label
 from core.org.scope import communities_in_reach, scope_households
 from core.relief import forms as f
 from core.relief import holidays, ledger, patrols, payments, services
@@ -77,7 +77,7 @@ def case_board(request):
     for item in items:
         item.status_text = services.status_label(item)
         item.is_overdue = item.next_due_at is not None and item.next_due_at <= now
-        item.next_clock_label = KIND_LABELS.get(item.next_clock_kind or "", "")
+        item.next_clock_label = kind_label(item.next_clock_kind) if item.next_clock_kind else ""
         item.waiting_on_me = bool(services.steps_for_member(item, member))
     return render(request, "relief/board.html", {
         "items": items, "filters": filters, "kinds": CaseKind.choices, "statuses": CaseStatus.choices,
@@ -114,7 +114,7 @@ def case_detail(request, pk: int):
     case = case_get(member=member, pk=pk)
     clocks = list(case_clocks(case))
     for clock in clocks:
-        clock.kind_label = KIND_LABELS.get(clock.kind, clock.kind)
+        clock.kind_label = kind_label(clock.kind)
     steps = [
         (step, services.step_label(case, step), f.StepForm(step=step, enrolment=case.is_enrolment, prefix=step),
          "relief:case_district" if services.step_action(case, step) == "relief.district_decide" else "relief:case_step")

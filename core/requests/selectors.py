@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery
+from django.db.models import Count, F, QuerySet, Subquery
 from django.http import Http404
 
-from core.deadlines.models import OPEN_STATES, Clock
+from core.deadlines.models import Clock
+from core.deadlines.services import clock_next_open, clocks_of
 from core.org.scope import scope_to_member
 from core.requests.models import CitizenRequest, RequestStatus
 from tenants.members import Member
@@ -16,10 +17,7 @@ OPEN_REQUEST_STATUSES = (RequestStatus.RECEIVED, RequestStatus.RESPONDED, Reques
 
 
 def _next_clock(field: str) -> Subquery:
-    open_clocks = Clock.objects.filter(
-        subject_type="requests.citizenrequest", subject_id=OuterRef("pk"), state__in=OPEN_STATES
-    ).order_by("due_at", "id")
-    return Subquery(open_clocks.values(field)[:1])
+    return clock_next_open(subject_type="requests.citizenrequest", field=field)
 
 
 @dataclass
@@ -91,11 +89,7 @@ def request_get(*, member: Member, pk: int) -> CitizenRequest:
 
 
 def request_clocks(request: CitizenRequest) -> list[Clock]:
-    return list(
-        Clock.objects.filter(subject_type="requests.citizenrequest", subject_id=request.pk).order_by(
-            "round", "started_at", "due_at"
-        )
-    )
+    return clocks_of(request, order=("round", "started_at", "due_at"))
 
 
 def request_counts(*, member: Member) -> dict:

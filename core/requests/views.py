@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.deadlines.escalation import KIND_LABELS
+from core.deadlines.subjects import kind_label
 from core.org.scope import communities_in_reach, grids_in_reach
 from core.requests import services
 from core.requests.forms import CloseForm, FeedbackForm, NoteForm, ReopenForm, RequestForm
@@ -59,7 +59,7 @@ def request_board(request):
     items = page.object_list
     now = timezone.now()
     for item in items:
-        item.next_clock_label = KIND_LABELS.get(item.next_clock_kind or "", "")
+        item.next_clock_label = kind_label(item.next_clock_kind) if item.next_clock_kind else ""
         item.is_overdue = item.next_due_at is not None and item.next_due_at <= now
     counts = request_counts(member=member)
     chips = [(value, label, counts[value]) for value, label in RequestStatus.choices]
@@ -187,7 +187,7 @@ def request_detail(request, pk: int):
     obj = request_get(member=request.member, pk=pk)
     clocks = request_clocks(obj)
     for clock in clocks:
-        clock.kind_label = KIND_LABELS.get(clock.kind, clock.kind)
+        clock.kind_label = kind_label(clock.kind)
     member = request.member
     steps = [
         (step.name, step.label, STEP_FORMS[step.name](prefix=step.name))

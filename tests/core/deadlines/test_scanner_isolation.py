@@ -85,12 +85,12 @@ def test_a_street_whose_work_fails_in_the_database_is_skipped_alerted_and_the_re
     street_a, street_a2, street_b, users, operator, caplog, monkeypatch
 ):
     """Street A's campaign work hits a database constraint (as the bad phase task once did), twice."""
-    from core.deadlines import scanner
+    from core.deadlines.subjects import STREET_WORK
 
     offices = (street_a, street_a2, street_b)
     clocks = {office.schema_name: due_clock(office, users["grid_worker"]) for office in offices}
     schemas = list(clocks)
-    real_work = scanner._campaign_work
+    real_work = STREET_WORK["campaign"]  # registered by the campaign domain (core/campaigns/deadlines.py)
 
     def campaign_work(*, office, now):
         real_work(office=office, now=now)
@@ -98,7 +98,7 @@ def test_a_street_whose_work_fails_in_the_database_is_skipped_alerted_and_the_re
             due_clock(office, users["grid_worker"], due_at=dt.datetime(2000, 1, 3, tzinfo=LOCAL_TZ))
             Clock.objects.filter(due_at__year=2000).update(warn_at=T0)
 
-    monkeypatch.setattr(scanner, "_campaign_work", campaign_work)
+    monkeypatch.setitem(STREET_WORK, "campaign", campaign_work)
     with caplog.at_level(logging.ERROR, logger="nuandong.deadlines"):
         first = clock_scan(now=T0, schemas=schemas)
         second = clock_scan(now=T0 + dt.timedelta(minutes=1), schemas=schemas)

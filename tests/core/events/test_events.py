@@ -197,3 +197,42 @@ def test_a_new_request_publishes_request_created_and_its_assignee_is_told(place)
     assert event.payload["assignee_user_id"] == place.users["grid_worker"].pk
     note = Notification.objects.get(user=place.users["grid_worker"], kind="request.assigned")
     assert note.title == f"新诉求待响应：{obj.number} 取暖" and note.body == "王大爷：暖气不热"
+
+
+def test_the_clock_scanner_publishes_the_events_the_request_domain_registered(place):
+    """request.overdue when the respond clock passes its deadline, request.escalated as it climbs;
+    a second scan publishes nothing again (the clock's state changes once)."""
+    from core.deadlines.scanner import clock_scan_street
+    from core.deadlines.services import clocks_of
+
+    local = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    obj = requests.request_receive(
+        actor=place.member("street_staff"),
+        channel="hotline",
+        category="heating",
+        description="暖气不热",
+        requester_name="张大爷",
+        community=place.community,
+        grid=place.grid,
+        received_at=local,
+        now=local,
+    )
+    respond = next(c for c in clocks_of(obj) if c.kind == "respond")
+
+    clock_scan_street(office=place.office, now=local + dt.timedelta(hours=2), ensure_deliverables=False)
+    clock_scan_street(office=place.office, now=local + dt.timedelta(hours=2), ensure_deliverables=False)
+
+    overdue = Event.objects.filter(event_type="request.overdue", subject_id=obj.pk)
+    assert [e.payload["clock_kind"] for e in overdue] == ["respond"]
+    event = overdue.get()
+    assert {k: v for k, v in event.payload.items() if k != "due_at"} == {
+        "clock_id": respond.pk,
+        "clock_kind": "respond",
+        "responsible_user_id": place.users["grid_worker"].pk,
+        "url": f"/requests/{obj.pk}/",
+    }
+    assert dt.datetime.fromisoformat(event.payload["due_at"]) == respond.due_at
+    assert (event.subject_type, event.actor_user_id) == ("requests.citizenrequest", None)
+    escalated = Event.objects.get(event_type="request.escalated", subject_id=obj.pk)
+    assert (escalated.payload["level"], escalated.payload["tier"]) == (1, "community_director")
+    assert not Event.objects.filter(event_type__startswith="rectification.").exists()
