@@ -69,6 +69,7 @@ if BASE_DOMAIN == "localhost":
 # --- apps -------------------------------------------------------------------------------
 SHARED_APPS = [
     "django_tenants",
+    "nuandong.apps.PlatformConfig",  # bootstraps the Celery app (platform/apps.py)
     "tenants",
     "django.contrib.contenttypes",
     "django.contrib.auth",

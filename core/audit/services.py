@@ -10,6 +10,7 @@ from typing import Any
 from django.db import connection, models
 from django.utils import timezone
 
+from core.audit.actions import ensure_audit_action
 from core.audit.context import current_request_id
 from core.audit.models import AuditEvent
 
@@ -53,7 +54,9 @@ def audit_record(
     """Write one audit event in the current schema.
 
     ``actor`` is a ``Member``, a ``User`` or ``None`` (the system: scheduled tasks, setup).
+    ``action`` must be listed in ``core.audit.actions.AUDIT_ACTIONS`` (``ValueError`` otherwise).
     """
+    ensure_audit_action(action)
     user = getattr(actor, "user", actor)
     role = getattr(actor, "role", "") or ""
     if obj is not None:
@@ -91,6 +94,7 @@ def audit_record_many(*, actor: Any, events: list[dict]) -> int:
     at, schema, request_id = timezone.now(), connection.schema_name, current_request_id()
     rows = []
     for event in events:
+        ensure_audit_action(event["action"])
         obj = event.get("obj")
         rows.append(
             AuditEvent(

@@ -28,6 +28,12 @@ def subject_key(subject: models.Model) -> tuple[str, int]:
     return subject._meta.label_lower, int(subject.pk)
 
 
+def clock_overdue(*, due_at: dt.datetime | None, now: dt.datetime) -> bool:
+    """Whether an open obligation due at ``due_at`` is overdue at ``now`` — the engine's one rule
+    (the same as ``clock_state_at``), for pages that show a subject's next deadline."""
+    return due_at is not None and now >= due_at
+
+
 def clock_state_at(clock: Clock, now: dt.datetime) -> str:
     """The state a clock is in at ``now`` (pure; the scanner persists it)."""
     if clock.state == ClockState.CANCELLED:

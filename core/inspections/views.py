@@ -309,6 +309,12 @@ def _need_next(need) -> None:
     need.can_cancel = Need.Status.CANCELLED in allowed
 
 
+def _problem_row(problem) -> None:
+    from core.deadlines.services import clock_overdue
+
+    problem.is_overdue = problem.status == "open" and clock_overdue(due_at=problem.due_at, now=timezone.now())
+
+
 @member_required("problem.view")
 def problem_ledger(request):
     return _ledger(
@@ -321,6 +327,7 @@ def problem_ledger(request):
         title="问题台账",
         extra_filters=["item", "status"],
         can_edit=request.member.can("problem.edit"),
+        decorate=_problem_row,
         extra_context={
             "can_rectify": request.member.can("rectification.edit"),
             "can_see_rectification": request.member.can("rectification.view"),

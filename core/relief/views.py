@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.deadlines.services import clock_overdue
 from core.deadlines.subjects import kind_label
 from core.org.scope import communities_in_reach, scope_households
 from core.relief import forms as f
@@ -76,7 +77,7 @@ def case_board(request):
     now = timezone.now()
     for item in items:
         item.status_text = services.status_label(item)
-        item.is_overdue = item.next_due_at is not None and item.next_due_at <= now
+        item.is_overdue = clock_overdue(due_at=item.next_due_at, now=now)
         item.next_clock_label = kind_label(item.next_clock_kind) if item.next_clock_kind else ""
         item.waiting_on_me = bool(services.steps_for_member(item, member))
     return render(request, "relief/board.html", {

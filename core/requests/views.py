@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from core.deadlines.services import clock_overdue
 from core.deadlines.subjects import kind_label
 from core.org.scope import communities_in_reach, grids_in_reach
 from core.requests import services
@@ -60,7 +61,7 @@ def request_board(request):
     now = timezone.now()
     for item in items:
         item.next_clock_label = kind_label(item.next_clock_kind) if item.next_clock_kind else ""
-        item.is_overdue = item.next_due_at is not None and item.next_due_at <= now
+        item.is_overdue = clock_overdue(due_at=item.next_due_at, now=now)
     counts = request_counts(member=member)
     chips = [(value, label, counts[value]) for value, label in RequestStatus.choices]
     open_count = sum(counts[s] for s in ("received", "responded", "handled"))

@@ -5,8 +5,16 @@ from __future__ import annotations
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from core.audit.actions import AUDIT_ACTIONS
 from core.audit.models import AuditEvent
-from core.audit.services import audit_record
+from core.audit.services import audit_record, audit_record_many
+
+
+@pytest.fixture(autouse=True)
+def probe_actions(monkeypatch):
+    """The probe actions these tests write are listed for them only (the list is closed)."""
+    monkeypatch.setitem(AUDIT_ACTIONS, "test.write", ("测试写入", "test write"))
+    monkeypatch.setitem(AUDIT_ACTIONS, "household.edit", ("测试修改", "test edit"))
 
 
 def _write(actor, schema_label):
@@ -97,3 +105,46 @@ def test_web_requests_carry_their_request_id_into_the_audit_trail(users, web_cli
     assert event.request_id == "probe-request-0001"
     assert event.actor_id == users["district_admin"].pk and event.actor_role == "district_admin"
     assert District.objects.filter(code="140403").exists()
+
+
+def test_an_unlisted_action_is_refused_by_the_writer(users, street_a, in_street):
+    with in_street(street_a):
+        with pytest.raises(ValueError, match="unknown audit action 'household.teleport'"):
+            audit_record(actor=users["street_staff"], action="household.teleport", object_type="x", object_id=1)
+        with pytest.raises(ValueError, match="unknown audit action"):
+            audit_record_many(actor=None, events=[{"action": "person.vanish", "object_type": "x", "object_id": 1}])
+        assert not AuditEvent.objects.filter(action__in=["household.teleport", "person.vanish"]).exists()
+
+
+def test_every_action_the_code_writes_is_listed():
+    """Every literal action in the code is in the closed list (workflow step families are listed
+    from the workflows themselves)."""
+    import re
+    from pathlib import Path
+
+    from core.relief.services import STEP_NAMES
+    from core.requests.workflow import REQUEST_WORKFLOW
+    from reports.submissions import TRANSITIONS
+
+    root = Path(__file__).resolve().parents[2]
+    literal = re.compile(r'(?:action=|"action": )"([a-z_.-]+)"(?: if [^"]+ else "([a-z_.-]+)")?')
+    found = set()
+    for package in ("core", "api", "reports", "district", "home", "demo", "tenants", "platform"):
+        for path in (root / package).rglob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            for call in re.finditer(r"audit_record(?:_many)?\(", text):
+                depth, end = 0, call.end() - 1
+                for end in range(call.end() - 1, len(text)):  # to the call's closing parenthesis
+                    depth += {"(": 1, ")": -1}.get(text[end], 0)
+                    if depth == 0:
+                        break
+                for match in literal.finditer(text[call.start() : end]):
+                    found |= {name for name in match.groups() if name}
+            for match in re.finditer(r'"action": "([a-z_.-]+)"', text):
+                found.add(match.group(1))
+    found |= {f"relief.{step}" for step in STEP_NAMES if step != "accept"}
+    found |= {f"submission.{step}" for step in TRANSITIONS}
+    found |= {f"request.{step.target}" for step in REQUEST_WORKFLOW.steps if step.name != "reopen"}
+    listed = set(AUDIT_ACTIONS) - {"test.write", "household.edit"}
+    assert found - listed == set()
+    assert len(found) > 80

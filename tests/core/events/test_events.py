@@ -17,7 +17,7 @@ from core.requests import services as requests
 from tests.support import deliver_events
 
 T0 = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.UTC)
-PAYLOAD = {"household_id": 7, "category": "heating", "url": "/needs/#need-1", "community_id": 1, "grid_id": None}
+PAYLOAD = {"household_id": 7, "need_type": "coal", "url": "/needs/#need-1", "community_id": 1, "grid_id": None}
 
 
 class Boom(Exception):
