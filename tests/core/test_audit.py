@@ -140,8 +140,8 @@ def test_every_action_the_code_writes_is_listed():
                         break
                 for match in literal.finditer(text[call.start() : end]):
                     found |= {name for name in match.groups() if name}
-            for match in re.finditer(r'"action": "([a-z_.-]+)"', text):
-                found.add(match.group(1))
+            if "audit_record_many(" in text:  # its events are dicts built beforehand
+                found |= set(re.findall(r'"action": "([a-z_.-]+)"', text))
     found |= {f"relief.{step}" for step in STEP_NAMES if step != "accept"}
     found |= {f"submission.{step}" for step in TRANSITIONS}
     found |= {f"request.{step.target}" for step in REQUEST_WORKFLOW.steps if step.name != "reopen"}

@@ -220,7 +220,10 @@ def test_the_clock_scanner_publishes_the_events_the_request_domain_registered(pl
     respond = next(c for c in clocks_of(obj) if c.kind == "respond")
 
     clock_scan_street(office=place.office, now=local + dt.timedelta(hours=2), ensure_deliverables=False)
+    published = Event.objects.filter(subject_id=obj.pk, event_type__in=["request.overdue", "request.escalated"])
+    first = published.count()
     clock_scan_street(office=place.office, now=local + dt.timedelta(hours=2), ensure_deliverables=False)
+    assert published.count() == first  # nothing changed, nothing published again
 
     overdue = Event.objects.filter(event_type="request.overdue", subject_id=obj.pk)
     assert [e.payload["clock_kind"] for e in overdue] == ["respond"]
@@ -233,6 +236,9 @@ def test_the_clock_scanner_publishes_the_events_the_request_domain_registered(pl
     }
     assert dt.datetime.fromisoformat(event.payload["due_at"]) == respond.due_at
     assert (event.subject_type, event.actor_user_id) == ("requests.citizenrequest", None)
-    escalated = Event.objects.get(event_type="request.escalated", subject_id=obj.pk)
-    assert (escalated.payload["level"], escalated.payload["tier"]) == (1, "community_director")
+    # One hour late the first step (community director) is taken and, two hours late, the next one.
+    escalated = Event.objects.filter(event_type="request.escalated", subject_id=obj.pk).order_by("id")
+    steps = [(e.payload["clock_kind"], e.payload["level"], e.payload["tier"]) for e in escalated]
+    assert steps[0] == ("respond", 1, "community_director")
+    assert [level for _kind, level, _tier in steps] == list(range(1, len(steps) + 1))
     assert not Event.objects.filter(event_type__startswith="rectification.").exists()
