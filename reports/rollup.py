@@ -18,12 +18,10 @@ METRICS = (
 
 def reports_handed_up(w):
     from core.campaigns.models import DeliverableCheck
-    from core.deadlines.models import Clock
+    from core.deadlines.selectors import clock_due_passed
     from reports.models import Submission
 
-    past_due = Exists(Clock.objects.filter(
-        subject_type=Submission._meta.label_lower, subject_id=OuterRef("pk"), kind="report_submit", due_at__lte=w.now
-    )) | Exists(DeliverableCheck.objects.filter(pk=OuterRef("check_id"), due_at__lte=w.now))
+    past_due = clock_due_passed(subject_type=Submission._meta.label_lower, kind="report_submit", now=w.now) | Exists(DeliverableCheck.objects.filter(pk=OuterRef("check_id"), due_at__lte=w.now))
     draft = Q(status=Submission.Status.DRAFT)
     rows = (Submission.objects.annotate(past_due=past_due).values("community_id")
             .annotate(on_time_n=Count("id", filter=~draft & Q(on_time=True)),

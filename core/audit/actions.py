@@ -59,6 +59,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
     # inspections (core.inspections)
     "visit.record": ("走访记录", "visit recorded"),
     "need.status": ("需求状态变更", "need status changed"),
+    "need.reassign": ("需求转派", "need reassigned"),
     "problem.open": ("登记问题", "problem opened"),
     "problem.assign": ("指派问题", "problem assigned"),
     "problem.resolve": ("问题销号", "problem resolved"),

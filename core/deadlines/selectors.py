@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from core.deadlines.models import OPEN_STATES, Clock, ClockState
@@ -159,3 +159,42 @@ def subject_next_due(subject) -> dt.datetime | None:
 def clocks_overdue(*, member: Member, kinds: tuple[str, ...]) -> QuerySet[Clock]:
     """Overdue clocks of these kinds in the member's reach (a street-wide member sees them all)."""
     return clocks_for_member(member=member, mine=False, state=ClockState.OVERDUE).filter(kind__in=kinds)
+
+
+def clocks_where(
+    *,
+    kinds: list[str] | tuple[str, ...] | None = None,
+    subject_type: str = "",
+    open_only: bool = False,
+    overdue_at: dt.datetime | None = None,
+    exclude_cancelled: bool = False,
+) -> QuerySet[Clock]:
+    """Clocks of the current street office for counting (the district rollup): of these ``kinds`` /
+    ``subject_type``; only open ones; only those overdue at ``overdue_at`` (open and past due: the
+    engine's rule, as ``clock_state_at``); without cancelled ones."""
+    qs = Clock.objects.all()
+    if kinds is not None:
+        qs = qs.filter(kind__in=list(kinds))
+    if subject_type:
+        qs = qs.filter(subject_type=subject_type)
+    if open_only or overdue_at is not None:
+        qs = qs.filter(state__in=OPEN_STATES)
+    if overdue_at is not None:
+        qs = qs.filter(due_at__lte=overdue_at)
+    if exclude_cancelled:
+        qs = qs.exclude(state=ClockState.CANCELLED)
+    return qs
+
+
+def clock_subject_ids(*, subject_type: str, kind: str = "", open_only: bool = True) -> QuerySet:
+    """``subject_id`` values of subjects that have a (by default open) clock, for ``pk__in`` filters."""
+    qs = clocks_where(subject_type=subject_type, kinds=[kind] if kind else None, open_only=open_only)
+    return qs.values("subject_id")
+
+
+def clock_due_passed(*, subject_type: str, kind: str, now: dt.datetime) -> Exists:
+    """For annotating subjects: whether the subject (``OuterRef("pk")``) has a clock of ``kind``
+    whose deadline has passed at ``now``."""
+    return Exists(
+        Clock.objects.filter(subject_type=subject_type, subject_id=OuterRef("pk"), kind=kind, due_at__lte=now)
+    )

@@ -654,11 +654,9 @@ def need_clocks_backfill(*, now: dt.datetime | None = None) -> list[int]:
     run finds nothing. For needs recorded before needs had clocks (``nuandong need_clocks backfill``).
     Returns the ids of the needs that got a clock.
     """
-    from core.deadlines.models import OPEN_STATES, Clock
+    from core.deadlines.selectors import clock_subject_ids
 
-    with_clock = Clock.objects.filter(
-        subject_type=Need._meta.label_lower, kind=NEED_CLOCK_KIND, state__in=OPEN_STATES
-    ).values("subject_id")
+    with_clock = clock_subject_ids(subject_type=Need._meta.label_lower, kind=NEED_CLOCK_KIND)
     done = []
     needs = Need.objects.filter(status__in=[Need.Status.OPEN, Need.Status.IN_PROGRESS]).exclude(pk__in=with_clock)
     for need in needs.select_related("household").order_by("pk"):

@@ -160,8 +160,8 @@ def needs_and_problems(w: Window):
 
 
 def requests(w: Window):
-    from core.deadlines.models import OPEN_STATES, Clock, ClockState
-    from core.deadlines.selectors import deadline_group_q, on_time_rates
+    from core.deadlines.models import ClockState
+    from core.deadlines.selectors import clocks_where, deadline_group_q, on_time_rates
     from core.requests.models import CitizenRequest, RequestStatus
 
     yield from _grouped(
@@ -169,7 +169,7 @@ def requests(w: Window):
         requests_received=Count("id"),
         requests_open=Count("id", filter=~Q(status=RequestStatus.CLOSED)),
     )
-    clocks = Clock.objects.filter(kind__in=REQUEST_CLOCKS).exclude(state=ClockState.CANCELLED)
+    clocks = clocks_where(kinds=REQUEST_CLOCKS, exclude_cancelled=True)
     if w.since is not None:
         clocks = clocks.filter(due_at__gte=w.since)
     if w.until is not None:
@@ -186,13 +186,13 @@ def requests(w: Window):
         yield rate.key, "request_on_time", rate.on_time
         yield rate.key, "request_late", rate.late
     yield from _grouped(
-        Clock.objects.filter(state__in=OPEN_STATES, due_at__lte=w.now), "community_id",
+        clocks_where(overdue_at=w.now), "community_id",
         clocks_overdue=Count("id"),
     )
 
 
 def rectifications(w: Window):
-    from core.deadlines.models import OPEN_STATES, Clock
+    from core.deadlines.selectors import clocks_where
     from core.rectification.models import Rectification, RectificationStatus
 
     yield from _grouped(
@@ -201,7 +201,7 @@ def rectifications(w: Window):
         rectifications_relapsed=Count("id", filter=Q(relapse_count__gt=0)),
     )
     yield from _grouped(
-        Clock.objects.filter(subject_type=Rectification._meta.label_lower, state__in=OPEN_STATES, due_at__lte=w.now),
+        clocks_where(subject_type=Rectification._meta.label_lower, overdue_at=w.now),
         "community_id",
         rectifications_overdue=Count("subject_id", distinct=True),
     )
