@@ -50,15 +50,15 @@ class SampleUrl:
         return "/1/" in self.path or "/x/" in self.path or "0000-" in self.path or "/x." in self.path
 
 
-def _route_to_path(pattern) -> str | None:
+def _route_to_path(pattern, samples: dict) -> str | None:
     if isinstance(pattern, RoutePattern):
         route = str(pattern._route)
-        return re.sub(r"<(?:(\w+):)?\w+>", lambda m: SAMPLES.get(m.group(1) or "str", "x"), route)
+        return re.sub(r"<(?:(\w+):)?\w+>", lambda m: samples.get(m.group(1) or "str", "x"), route)
     if isinstance(pattern, RegexPattern):
         regex = pattern._regex
         if "format" in regex:  # DRF format-suffix duplicates of the same views
             return None
-        text = re.sub(r"\(\?P<\w+>[^)]*\)", "1", regex).lstrip("^").rstrip("$")
+        text = re.sub(r"\(\?P<\w+>[^)]*\)", samples["int"], regex).lstrip("^").rstrip("$")
         text = text.replace("\\.", ".")
         if re.search(r"[()\[\]?*+\\]", text):
             return None
@@ -66,12 +66,14 @@ def _route_to_path(pattern) -> str | None:
     return None
 
 
-def all_urls(urlconf: str) -> list[SampleUrl]:
+def all_urls(urlconf: str, *, ids: str = "1") -> list[SampleUrl]:
+    """Every URL of ``urlconf``; each id parameter (``<int:...>`` or a regex group) set to ``ids``."""
     found: list[SampleUrl] = []
+    samples = SAMPLES | {"int": ids}
 
     def walk(patterns, prefix: str) -> None:
         for entry in patterns:
-            piece = _route_to_path(entry.pattern)
+            piece = _route_to_path(entry.pattern, samples)
             if piece is None:
                 continue
             if isinstance(entry, URLResolver):
