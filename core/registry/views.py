@@ -8,11 +8,9 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from core.inspections.selectors import coverage_period, households_with_coverage
 from core.org.selectors import building_list, community_list, grid_list
 from core.registry.forms import HouseholdForm, PersonForm
 from core.registry.models import CATEGORY_CHOICES
@@ -36,6 +34,7 @@ from core.registry.services import (
 )
 from core.ui.decorators import member_required
 from core.ui.errors import apply_errors, error_text, run_and_report
+from core.ui.panels import collect
 
 
 def _household_form(member, data=None, initial=None) -> HouseholdForm:
@@ -115,15 +114,11 @@ def household_edit(request, pk: int):
 
 @member_required("household.view")
 def household_detail(request, pk: int):
+    """The household page: its persons here; what other domains hold about it (coverage, requests,
+    needs, problems, relief, visits) comes as panels they register (core.ui.panels, slots
+    ``household.card`` and ``household``)."""
     member = request.member
     household = household_get(member=member, pk=pk)
-    period = coverage_period(member.district)
-    coverage_row = (
-        households_with_coverage(member=member, period=period)
-        .filter(pk=pk)
-        .values("covered", "on_time", "added_late", "first_covered_at")
-        .first()
-    )
     persons = list(household.persons.filter(is_active=True))
     inactive_persons = list(household.persons.filter(is_active=False))
     duplicates = {d.person_id: d for d in cross_street_duplicates(person_ids=[p.pk for p in persons])}
@@ -136,38 +131,14 @@ def household_detail(request, pk: int):
             "household": household,
             "persons": persons,
             "inactive_persons": inactive_persons,
-            "coverage_row": coverage_row,
-            "period": period,
-            "coverage_state": period.state(timezone.now()),
-            "visits": household.visits.all()[:20],
-            **_household_ledgers(member, household),
+            "card_panels": collect("household.card", member=member, subject=household),
+            "household_panels": collect("household", member=member, subject=household),
             "can_full_id": member.can("person.view_full_id"),
             "can_visit": member.can("visit.create"),
             "can_edit": member.can("household.edit"),
+            "can_request": member.can("request.create"),
         },
     )
-
-
-def _household_ledgers(member, household) -> dict:
-    """What the other ledgers hold about this household: its requests, needs and problems (each shown
-    only to roles that may read that ledger)."""
-    from core.requests.selectors import RequestFilters, request_list
-
-    context = {"can_request": member.can("request.create")}
-    if member.can("request.view"):
-        filters = RequestFilters(status="all", household_id=household.pk)
-        context["requests"] = list(request_list(member=member, filters=filters)[:50])
-    if member.can("need.view"):
-        context["needs"] = list(household.needs.select_related("person")[:50])
-    if member.can("problem.view"):
-        context["problems"] = list(household.problems.select_related("rectification")[:50])
-        context["can_see_rectification"] = member.can("rectification.view")
-    from core.relief.selectors import household_relief
-
-    context |= household_relief(member=member, household=household)
-    context["can_relief"] = member.can("relief.edit") and household.is_active
-    context["can_hand_out"] = member.can("material.edit") and household.is_active
-    return context
 
 
 def _person_form_page(request, *, household, person=None):
