@@ -44,6 +44,7 @@ from core.relief.models import (
     Patrol,
     PatrolEncounter,
     Payment,
+    PaymentEntry,
     ReliefCase,
     StockBalance,
     StockMovement,
@@ -267,7 +268,18 @@ class ReliefCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
 
 
 # --- payments ------------------------------------------------------------------------------------------
+class PaymentEntryOut(serializers.ModelSerializer):
+    amount = serializers.DecimalField(**MONEY, read_only=True)
+    reverses_id = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = PaymentEntry
+        fields = ["id", "kind", "amount", "paid_on", "reverses_id", "note", "recorded_by_name", "recorded_at"]
+
+
 class PaymentOut(serializers.ModelSerializer):
+    entries = PaymentEntryOut(many=True, read_only=True, help_text="the payment ledger lines: payments and "
+                              "reversals (冲正), never edited; paid_amount is their sum")
     case_number = serializers.CharField(source="case.number", read_only=True)
     person_name = serializers.CharField(source="case.person.name", read_only=True, default=None)
     expected_amount = serializers.DecimalField(**MONEY, read_only=True)
@@ -276,7 +288,15 @@ class PaymentOut(serializers.ModelSerializer):
     class Meta:
         model = Payment
         fields = ["id", "case_id", "case_number", "person_name", "household_id", "month", "expected_amount",
-                  "due_on", "paid_amount", "paid_on", "status", "problem_id", "note"]
+                  "due_on", "paid_amount", "paid_on", "status", "problem_id", "note", "entries"]
+
+
+class PaymentCorrectIn(serializers.Serializer):
+    reason = serializers.CharField(max_length=300, help_text="why the recorded payment was wrong (冲正原因)")
+    amount = serializers.CharField(max_length=20, required=False, allow_blank=True, default="",
+                                   help_text="what was really paid (yuan, to the fen); omit with paid_on to reverse only")
+    paid_on = serializers.DateField(required=False, allow_null=True, default=None)
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
 class PaymentIn(serializers.Serializer):
@@ -289,7 +309,9 @@ class PaymentIn(serializers.Serializer):
 class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """Expected monthly payments of enrolled people and the recorded actual payments."""
 
-    required_action = {"list": "relief.view", "retrieve": "relief.view", "record": "relief.edit"}
+    required_action = {
+        "list": "relief.view", "retrieve": "relief.view", "record": "relief.edit", "correct": "relief.edit",
+    }
     reach = HOUSEHOLD_ROWS
     serializer_class = PaymentOut
     queryset = Payment.objects.none()
@@ -310,6 +332,15 @@ class PaymentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantVie
         """Record the actual payment; late or short ones are flagged and become problems."""
         data = self.validated(PaymentIn, request.data)
         payment = payments.payment_record(actor=request.member, payment=self.get_object(), **data)
+        return Response(PaymentOut(payment).data)
+
+    @extend_schema(request=PaymentCorrectIn, responses=PaymentOut)
+    @action(detail=True, methods=["post"])
+    def correct(self, request, pk=None):
+        """Correct a wrongly recorded payment (冲正): a reversal line plus, with amount and paid_on, the
+        right payment line; never an edit. 400 when nothing is recorded or the correction changes nothing."""
+        data = self.validated(PaymentCorrectIn, request.data)
+        payment = payments.payment_correct(actor=request.member, payment=self.get_object(), **data)
         return Response(PaymentOut(payment).data)
 
 

@@ -113,6 +113,12 @@ class PaymentForm(forms.Form):
     note = forms.CharField(label="备注", required=False, max_length=300)
 
 
+class PaymentCorrectForm(forms.Form):
+    reason = forms.CharField(label="冲正原因", max_length=300)
+    amount = forms.CharField(label="实际发放金额（元）", max_length=20, required=False)
+    paid_on = forms.DateField(label="实际发放日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
 class PatrolForm(forms.Form):
     started_at = forms.DateTimeField(label="巡查时间", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
                                      input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])

@@ -258,6 +258,51 @@ class MaterialItem(models.Model):
         return self.name
 
 
+class PaymentEntry(models.Model):
+    """One line of a month's payment ledger (发放台账): a payment (amount > 0, the day it reached the
+    person) or a reversal (冲正: the negative of the line it reverses, on that line's day, so a
+    month's total by payment day stays true). Lines are never edited or deleted; a wrong payment is
+    corrected by a reversal plus a new payment line. ``Payment.paid_amount`` / ``paid_on`` are the
+    sum of a payment's lines and the day of its payment line still in force."""
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", "发放"
+        REVERSAL = "reversal", "冲正"
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="entries")
+    kind = models.CharField("类型", max_length=10, choices=Kind.choices)
+    amount = models.DecimalField("金额（元）", max_digits=12, decimal_places=2)
+    paid_on = models.DateField("发放日期")
+    reverses = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversed_by"
+    )
+    note = models.CharField("备注/冲正原因", max_length=300, blank=True, default="")
+    recorded_by_id = models.BigIntegerField(null=True, blank=True)
+    recorded_by_name = models.CharField(max_length=150, blank=True, default="")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="payentry_sign",
+                condition=(Q(kind="payment") & Q(amount__gt=0) & Q(reverses__isnull=True))
+                | (Q(kind="reversal") & Q(amount__lt=0) & Q(reverses__isnull=False)),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.amount} {self.paid_on}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise ValueError("payment ledger lines are never edited: add a reversal (冲正)")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("payment ledger lines are never deleted: add a reversal (冲正)")
+
+
 class MovementKind(models.TextChoices):
     IN = "in", "入库"
     OUT = "out", "发放"

@@ -111,7 +111,11 @@ def payment_list(*, member: Member, status: str = "", household_id: int | None =
         qs = qs.filter(status=status)
     if household_id:
         qs = qs.filter(household_id=household_id)
-    return qs.select_related("case", "case__person", "household").order_by("-month", "due_on", "id")
+    return (
+        qs.select_related("case", "case__person", "household")
+        .prefetch_related("entries")
+        .order_by("-month", "due_on", "id")
+    )
 
 
 # --- material ledger ---------------------------------------------------------------------------------

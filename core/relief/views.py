@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.deadlines.services import clock_overdue
@@ -304,9 +305,11 @@ def payment_board(request):
         if not member.can("relief.edit"):
             raise PermissionDenied("当前角色无权登记发放 / your role may not record payments")
         payment = payment_list(member=member).filter(pk=_int(request.POST.get("payment"))).first()
-        form = f.PaymentForm(request.POST)
         if payment is None:
             raise Http404
+        if request.POST.get("action") == "correct":
+            return _payment_correct(request, member, payment)
+        form = f.PaymentForm(request.POST)
         if form.is_valid():
             try:
                 payments.payment_record(actor=member, payment=payment, **form.cleaned_data)
@@ -319,6 +322,21 @@ def payment_board(request):
         return redirect(request.get_full_path())
     return render(request, "relief/payments.html", {
         "rows": rows, "status": status, "statuses": Payment.Status.choices, "can_edit": member.can("relief.edit")})
+
+
+def _payment_correct(request, member, payment):
+    """冲正: a reversal line plus the right payment line (or the reversal alone); never an edit."""
+    form = f.PaymentCorrectForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写冲正原因；更正发放须同时填写金额和日期"))
+    else:
+        try:
+            payments.payment_correct(actor=member, payment=payment, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, _("已冲正，并按更正后的记录重新核对是否足额按时"))
+    return redirect(f"{request.get_full_path()}#payment-{payment.pk}")
 
 
 # --- patrols -------------------------------------------------------------------------------------------
