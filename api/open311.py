@@ -33,7 +33,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from api.base import TenantApi
-from core.deadlines.models import OPEN_STATES, Clock
+from core.deadlines.services import clocks_of
 from core.org.scope import communities_in_reach, grids_in_reach, place_for_new
 from core.requests import services
 from core.requests.models import CitizenRequest, RequestCategory, RequestChannel, RequestStatus
@@ -238,11 +238,8 @@ def _status_of(obj: CitizenRequest) -> str:
 
 
 def _expected(obj: CitizenRequest) -> dt.datetime | None:
-    clock = (
-        Clock.objects.filter(subject_type="requests.citizenrequest", subject_id=obj.pk, state__in=OPEN_STATES)
-        .order_by("due_at").first()
-    )
-    return clock.due_at if clock else None
+    open_clocks = [c for c in clocks_of(obj, order=("due_at", "id")) if c.is_open]
+    return open_clocks[0].due_at if open_clocks else None
 
 
 def request_representation(obj: CitizenRequest, office) -> dict:

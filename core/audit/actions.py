@@ -19,6 +19,15 @@ AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
     "login.lockout_lifted": ("解除登录锁定", "sign-in lockout lifted"),
     "login_handoff.purge": ("清理跨站登录凭据", "login hand-offs purged"),
     "id_keys.rotated": ("更换身份证号密钥", "ID number keys rotated"),
+    "auth.token_issue": ("签发接口令牌", "API token issued"),
+    # integrations (core.integrations: API keys, webhooks)
+    "api_key.create": ("创建接口密钥", "API key created"),
+    "api_key.revoke": ("吊销接口密钥", "API key revoked"),
+    "api_key.use": ("使用接口密钥", "API key used"),
+    "webhook.create": ("新建推送订阅", "webhook created"),
+    "webhook.update": ("修改推送订阅", "webhook updated"),
+    "webhook.delete": ("删除推送订阅", "webhook deleted"),
+    "webhook.replay": ("重新推送", "webhook delivery replayed"),
     # organisation (core.org)
     "community.create": ("新建社区(村)", "community created"),
     "community.update": ("修改社区(村)", "community updated"),
