@@ -111,6 +111,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
     "relief.withdraw": ("撤回申请", "relief withdrawn"),
     "relief.payments_expect": ("生成应发放清单", "payments expected"),
     "relief.payment_record": ("登记发放", "payment recorded"),
+    "relief.payment_correct": ("发放冲正", "payment corrected"),
     "relief.payment_late": ("发放逾期", "payment late"),
     "patrol.schedule": ("设置巡查安排", "patrol schedule set"),
     "patrol.record": ("登记巡查", "patrol recorded"),
