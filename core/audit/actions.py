@@ -113,7 +113,6 @@ AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
     "relief.payment_record": ("登记发放", "payment recorded"),
     "relief.payment_correct": ("发放冲正", "payment corrected"),
     "relief.payment_late": ("发放逾期", "payment late"),
-    "relief.payment_correct": ("发放冲正", "payment corrected (reversal)"),
     "patrol.schedule": ("设置巡查安排", "patrol schedule set"),
     "patrol.record": ("登记巡查", "patrol recorded"),
     "holiday.campaign_create": ("建立节日走访", "holiday campaign created"),
