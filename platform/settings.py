@@ -63,6 +63,8 @@ CSRF_TRUSTED_ORIGINS = [f"{_scheme}://{BASE_DOMAIN}", f"{_scheme}://*.{BASE_DOMA
 # Production = not DEBUG and a real domain: refuses weak keys and requires the separate ID keys
 # (nuandong/keys.py, docs/security.md).
 PRODUCTION = not DEBUG and BASE_DOMAIN != "localhost"
+# An audit action missing from core/audit/actions.py raises in development and tests, is logged in production.
+NUANDONG_AUDIT_STRICT = os.environ.get("NUANDONG_AUDIT_STRICT", "0" if PRODUCTION else "1") == "1"
 if BASE_DOMAIN == "localhost":
     CSRF_TRUSTED_ORIGINS += ["http://localhost:8000", "http://*.localhost:8000"]
 

@@ -8,6 +8,8 @@ is named. A new action is one line here (name, Chinese label, English label). Na
 
 from __future__ import annotations
 
+import logging
+
 AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
     # tenancy, accounts, sign-in (tenants, platform)
     "district.create": ("开设区", "district created"),
@@ -142,7 +144,14 @@ def audit_action_label(action: str) -> str:
 
 
 def ensure_audit_action(action: str) -> str:
-    """``action`` when it is listed; ``ValueError`` otherwise (a programming error, caught by tests)."""
+    """``action`` when it is listed. An unlisted one is a programming error: ``ValueError`` in
+    development and tests (``NUANDONG_AUDIT_STRICT``, default on everywhere but production); in
+    production it is logged as an error and still recorded (the trail never loses an event)."""
     if action not in AUDIT_ACTIONS:
-        raise ValueError(f"unknown audit action {action!r}: list it in core.audit.actions.AUDIT_ACTIONS")
+        from django.conf import settings
+
+        message = f"unknown audit action {action!r}: list it in core.audit.actions.AUDIT_ACTIONS"
+        if getattr(settings, "NUANDONG_AUDIT_STRICT", True):
+            raise ValueError(message)
+        logging.getLogger("nuandong.audit").error(message)
     return action
