@@ -30,6 +30,7 @@ from core.events.services import publish
 from core.workflow import Step, StepConflict, Workflow
 from reports.models import ReportRun, Submission, SubmissionEvent
 from tenants.members import Member
+from tenants.roles import COMMUNITY_DIRECTOR
 from tenants.selectors import current_street_office
 
 S = Submission.Status
@@ -155,7 +156,7 @@ def submission_ensure(*, kind: str, period: str, level: str, community_id: int |
 
         director = (
             Membership.objects.filter(street_office=office, community_id=community.pk, is_active=True,
-                                      role="community_director").order_by("id").values_list("user_id", flat=True).first()
+                                      role=COMMUNITY_DIRECTOR).order_by("id").values_list("user_id", flat=True).first()
         )
         clock_start(
             subject=submission, kind="report_submit", by_date=by_date, calendar=calendar,

@@ -21,12 +21,6 @@ from reports.models import MonthlyNarrative, ReportRun
 from reports.selectors import run_get, run_list, submission_get, submission_list
 
 
-def _err(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return error_text(exc)
-    return str(exc).split(" / ")[0] or "当前角色无权执行此操作"
-
-
 def current_month_period(now: dt.datetime) -> str:
     """The reporting month ``now`` falls in (21st of last month .. 20th of this month)."""
     return report_month_of(now.astimezone(LOCAL).date())
@@ -59,7 +53,7 @@ def reports_page(request):
             messages.success(request, f"已开始生成：{run.title}")
             return redirect("reports:run", pk=run.pk)
         except (ValidationError, PermissionDenied) as exc:
-            error = _err(exc)
+            error = error_text(exc)
     runs = list(run_list(member=member)[:50])
     communities = list(communities_in_reach(member)) if member.street_office is not None else []
     return render(request, "reports/index.html", {
@@ -109,7 +103,7 @@ def monthly_page(request, period: str):
             messages.success(request, "已签发" if item.signed_off_at and request.POST.get("sign_off") else "已保存")
             return redirect("reports:monthly", period=period)
         except (ValidationError, PermissionDenied) as exc:
-            error = _err(exc)
+            error = error_text(exc)
     from reports.kinds import Period
     from reports.monthly import monthly_figures
 
@@ -168,7 +162,7 @@ def submission_step(request, pk: int, step: str):
     except submissions.SubmissionConflict as exc:
         messages.error(request, f"已被他人处理：{exc}")
     except (ValidationError, PermissionDenied) as exc:
-        messages.error(request, _err(exc))
+        messages.error(request, error_text(exc))
     return redirect("reports:submission", pk=item.pk)
 
 
@@ -214,7 +208,7 @@ def district_submission_step(request, slug: str, pk: int, step: str):
         except submissions.SubmissionConflict as exc:
             messages.error(request, f"已被他人处理：{exc}")
         except (ValidationError, PermissionDenied) as exc:
-            messages.error(request, _err(exc))
+            messages.error(request, error_text(exc))
     return redirect("reports:district_submissions")
 
 

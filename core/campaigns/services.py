@@ -27,9 +27,10 @@ from core.deadlines.durations import LOCAL_TZ, ByDate, Duration, WorkCalendar
 from core.once.unique import unique_messages
 from core.plausible import ensure_plausible
 from tenants.models import District, Membership, StreetOffice
+from tenants.roles import COMMUNITY_DIRECTOR, COMMUNITY_WORKER, GRID_WORKER, STREET_STAFF
 
 DEFAULT_CALENDAR = Path(__file__).resolve().parent / "data" / "holidays-cn-2026.csv"
-ATTENDANCE_ROLES = ("community_worker", "community_director", "grid_worker")
+ATTENDANCE_ROLES = (COMMUNITY_WORKER, COMMUNITY_DIRECTOR, GRID_WORKER)
 
 
 # --- working-day calendar ----------------------------------------------------------------------
@@ -458,7 +459,7 @@ def _periods(deliverable: Deliverable) -> list[dt.date]:
 
 def _street_responsible(office: StreetOffice) -> int | None:
     return (
-        Membership.objects.filter(street_office=office, role="street_staff", is_active=True)
+        Membership.objects.filter(street_office=office, role=STREET_STAFF, is_active=True)
         .order_by("id")
         .values_list("user_id", flat=True)
         .first()

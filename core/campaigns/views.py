@@ -23,8 +23,7 @@ from core.campaigns.models import SLA_KINDS, SLA_LABELS, CalendarDay, Deliverabl
 from core.campaigns.selectors import STATUS_LABELS, check_status, district_progress, street_checks
 from core.deadlines.durations import RULE_TEXT, Duration
 from core.ui.decorators import member_required
-from core.ui.errors import error_text
-from core.ui.forms import add_service_errors
+from core.ui.errors import apply_errors, error_text
 
 
 # --- district -----------------------------------------------------------------------------------
@@ -42,7 +41,7 @@ def campaign_settings(request):
             try:
                 services.campaign_update(campaign=campaign, actor=request.member, **form.cleaned_data)
             except ValidationError as exc:
-                add_service_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, "已保存工作方案与时限")
                 return redirect("campaign_settings")
@@ -111,7 +110,7 @@ def calendar_page(request):
                 try:
                     result = services.calendar_import(district=district, text=text, actor=request.member)
                 except ValidationError as exc:
-                    add_service_errors(upload_form, exc)
+                    apply_errors(upload_form, exc)
                 else:
                     messages.success(request, f"已导入 {result['created']} 天，更新 {result['updated']} 天")
                     return redirect("campaign_calendar")

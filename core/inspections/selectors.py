@@ -26,6 +26,7 @@ from core.org.scope import scope_households
 from core.registry.models import Household, Person
 from core.uploads import serve_upload
 from tenants.members import Member
+from tenants.roles import COMMUNITY_DIRECTOR, COMMUNITY_WORKER, GRID_WORKER, STREET_LEADER, STREET_STAFF
 
 
 def qualifying_visit_q(prefix: str = "") -> Q:
@@ -262,6 +263,6 @@ def need_responsible_choices(need: Need) -> list[Member]:
         )
         for m in Membership.objects.select_related("user").filter(street_office=office, is_active=True)
     ]
-    order = {"street_leader": 0, "street_staff": 1, "community_director": 2, "community_worker": 3, "grid_worker": 4}
+    order = {STREET_LEADER: 0, STREET_STAFF: 1, COMMUNITY_DIRECTOR: 2, COMMUNITY_WORKER: 3, GRID_WORKER: 4}
     chosen = [m for m in members if need_may_be_responsible(m, need.household)]
     return sorted(chosen, key=lambda m: (order.get(m.role, 9), m.user.display_name(), m.user.pk))

@@ -23,7 +23,7 @@ from core.integrations.forms import ApiKeyForm
 from core.integrations.models import ApiKey
 from core.integrations.scopes import SCOPES
 from core.ui.decorators import member_required
-from core.ui.forms import add_service_errors
+from core.ui.errors import apply_errors
 
 _SHOW_ONCE = "integrations_show_once"
 
@@ -46,7 +46,7 @@ def integrations_home(request):
                 allowed_ips=data["allowed_ips"], rate_per_minute=data["rate_per_minute"],
             )
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_errors(form, exc)
         else:
             request.session[_SHOW_ONCE] = {"kind": "key", "id": key.pk, "secret": full_key}
             return redirect("integrations:key", key_id=key.pk)
@@ -107,7 +107,7 @@ def webhook_new(request):
         try:
             sub, secret = subscription_create(actor=request.member, **form.cleaned_data)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_errors(form, exc)
         else:
             request.session[_SHOW_ONCE] = {"kind": "webhook", "id": sub.pk, "secret": secret}
             return redirect("integrations:webhook", subscription_id=sub.pk)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.deadlines.subjects import kind_label
-from core.org.scope import communities_in_reach, grids_in_reach
+from core.org.scope import communities_in_reach, grids_in_reach, place_for_new
 from core.rectification import services
 from core.rectification.forms import EvidenceForm, NoteForm, RectificationForm, VerdictForm
 from core.rectification.models import RectificationSource, RectificationStatus
@@ -22,10 +22,9 @@ from core.rectification.selectors import (
 )
 from core.rectification.workflow import RECTIFICATION_WORKFLOW
 from core.ui.decorators import member_required
-from core.ui.errors import run_and_report
-from core.ui.forms import add_service_errors
+from core.ui.errors import apply_errors, error_text, run_and_report
 from tenants.models import Membership
-from tenants.roles import role_label
+from tenants.roles import VOLUNTEER, role_label
 
 
 def _street_people(office):
@@ -33,7 +32,7 @@ def _street_people(office):
         (m.user_id, f"{m.user.display_name()}（{role_label(m.role)}）")
         for m in Membership.objects.filter(street_office=office, is_active=True)
         .select_related("user")
-        .exclude(role__in=["volunteer"])
+        .exclude(role__in=[VOLUNTEER])
         .order_by("role", "user__full_name", "id")
     ]
 
@@ -79,14 +78,12 @@ def rectification_new(request):
     )
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        community_id = data.pop("community")
-        community = next(c for c in communities if c.pk == community_id)
-        grid_id = data.pop("grid")
-        grid = next((g for g in grids if g.pk == grid_id), None)
+        community_id, grid_id = data.pop("community"), data.pop("grid")
         try:
+            community, grid = place_for_new(member, community_id=community_id, grid_id=grid_id)
             item = services.rectification_create(actor=member, community=community, grid=grid, **data)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"已立项 {item.number}")
             return redirect("rectification_detail", pk=item.pk)
@@ -207,3 +204,19 @@ def rectification_evidence_photo(request, pk: int, evidence_id: int):
     return evidence_photo_response(
         rectification_evidence_photo_get(member=request.member, pk=pk, evidence_id=evidence_id)
     )
+
+
+@member_required("rectification.edit")
+@require_POST
+def rectification_from_request_page(request, pk: int):
+    """Turn request ``pk`` (in reach, else 404) into a rectification — its one path — and open it."""
+    from core.requests.selectors import request_get
+
+    obj = request_get(member=request.member, pk=pk)
+    try:
+        item = services.rectification_from_request(request=obj, actor=request.member)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, error_text(exc))
+        return redirect("request_detail", pk=pk)
+    messages.success(request, f"已转入整改台账 {item.number}")
+    return redirect("rectification_detail", pk=item.pk)

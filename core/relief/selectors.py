@@ -26,6 +26,7 @@ from core.relief.models import (
     StockMovement,
 )
 from tenants.members import Member
+from tenants.roles import SCOPE_GRID
 
 OPEN_CASE_STATUSES = tuple(s for s in CaseStatus.values if s not in ("closed", "withdrawn", "approved"))
 CASE_SUBJECT = "relief.reliefcase"
@@ -129,7 +130,7 @@ def item_list() -> QuerySet:
 
 def movement_list(*, member: Member, item_id: int | None = None, household_id: int | None = None) -> QuerySet:
     qs = StockMovement.objects.filter(community_id__in=_communities(member))
-    if member.scope == "grid":
+    if member.scope == SCOPE_GRID:
         qs = qs.filter(Q(household__grid_id=member.grid_id) | Q(household__isnull=True))
     if item_id:
         qs = qs.filter(item_id=item_id)

@@ -54,6 +54,7 @@ from core.relief.models import (
 )
 from core.relief.uploads import check_image
 from core.workflow import Step, Workflow
+from tenants.roles import BUILDING_HEAD, COMMUNITY_DIRECTOR, COMMUNITY_WORKER, GRID_WORKER, VOLUNTEER
 
 S = CaseStatus
 TERMINAL = (S.APPROVED, S.CLOSED, S.WITHDRAWN)
@@ -507,9 +508,9 @@ def _emit(case: ReliefCase, step: str) -> None:
     people = Membership.objects.filter(street_office=office, is_active=True, role__in=roles)
     user_ids = []
     for m in people.order_by("id")[:200]:
-        if m.role in ("community_director", "community_worker", "volunteer") and m.community_id != case.community_id:
+        if m.role in (COMMUNITY_DIRECTOR, COMMUNITY_WORKER, VOLUNTEER) and m.community_id != case.community_id:
             continue
-        if m.role in ("grid_worker", "building_head") and m.grid_id != case.grid_id:
+        if m.role in (GRID_WORKER, BUILDING_HEAD) and m.grid_id != case.grid_id:
             continue
         only_decisions = all(s in DECISION_STEPS for s in next_steps)
         if only_decisions and m.user_id == case.accepted_by_id:

@@ -34,8 +34,7 @@ from core.relief.selectors import (
     payment_list,
 )
 from core.ui.decorators import member_required
-from core.ui.errors import error_text
-from core.ui.forms import add_service_errors
+from core.ui.errors import apply_errors, error_text
 
 
 def _int(value):
@@ -103,7 +102,7 @@ def case_new(request):
         try:
             case = services.case_accept(actor=member, household_id=household.pk, **form.cleaned_data)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"已受理救助申请 {case.number}，时限已开始计时")
             return redirect("relief:case", pk=case.pk)
@@ -230,7 +229,7 @@ def material_ledger(request):
                     messages.success(request, f"已添加物资：{item.name}")
                 return redirect("relief:materials")
             except ValidationError as exc:
-                add_service_errors(form, exc)
+                apply_errors(form, exc)
     return render(request, "relief/materials.html", {
         "balances": balance_list(member=member), "totals": balance_totals(member=member),
         "movements": movement_list(member=member)[:50], "in_form": in_form, "item_form": item_form,
@@ -254,7 +253,7 @@ def material_out(request):
         try:
             line = ledger.stock_out(actor=member, household_id=household.pk, **form.cleaned_data)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"已发放 {line.item.name} {line.quantity}{line.item.unit}，签收人 {line.recipient_name}")
             return redirect("relief:materials")
@@ -287,7 +286,7 @@ def material_diversion(request):
             try:
                 count = ledger.stock_count(actor=member, **form.cleaned_data)
             except ValidationError as exc:
-                add_service_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, f"已登记盘点：实盘 {count.counted_quantity}，账面 {count.recorded_quantity}")
                 return redirect("relief:diversion")
@@ -354,7 +353,7 @@ def patrol_board(request):
             try:
                 patrols.patrol_schedule_set(actor=member, **schedule_form.cleaned_data)
             except ValidationError as exc:
-                add_service_errors(schedule_form, exc)
+                apply_errors(schedule_form, exc)
             else:
                 messages.success(request, "已更新巡查计划（下周起按新次数考核）")
                 return redirect("relief:patrols")
@@ -400,7 +399,7 @@ def holiday_board(request):
             try:
                 campaign = holidays.holiday_campaign_create(actor=member, **form.cleaned_data)
             except ValidationError as exc:
-                add_service_errors(form, exc)
+                apply_errors(form, exc)
             else:
                 messages.success(request, f"已创建慰问活动，慰问对象 {campaign.targets.count()} 人")
                 return redirect("relief:holiday", pk=campaign.pk)
@@ -434,7 +433,7 @@ def holiday_visit(request, pk: int):
         try:
             holidays.holiday_visit_record(actor=member, target=target, **form.cleaned_data)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"已记录对 {target.person.name} 的慰问")
             return redirect("relief:holiday", pk=target.campaign_id)

@@ -27,6 +27,7 @@ from core.requests.workflow import REQUEST_WORKFLOW
 from core.workflow import actor_name
 from tenants.members import Member
 from tenants.models import Membership, User
+from tenants.roles import COMMUNITY_DIRECTOR, GRID_WORKER
 from tenants.selectors import current_street_office
 
 S = RequestStatus
@@ -44,19 +45,19 @@ def _required(value: str, field: str, label: str) -> str:
 
 def default_assignee(*, actor: Member | None, community: Community, grid: Grid | None) -> int | None:
     """Who handles a new request: the grid worker who took it, else the grid's worker, else the director."""
-    if actor is not None and actor.role == "grid_worker" and grid is not None and actor.grid_id == grid.pk:
+    if actor is not None and actor.role == GRID_WORKER and grid is not None and actor.grid_id == grid.pk:
         return actor.user.pk
     office = current_street_office()
     people = Membership.objects.filter(street_office=office, is_active=True)
     if grid is not None:
         worker = (
-            people.filter(role="grid_worker", grid_id=grid.pk)
+            people.filter(role=GRID_WORKER, grid_id=grid.pk)
             .order_by("id")
             .values_list("user_id", flat=True)
         )
         if worker.first():
             return worker.first()
-    director = people.filter(role="community_director", community_id=community.pk).order_by("id")
+    director = people.filter(role=COMMUNITY_DIRECTOR, community_id=community.pk).order_by("id")
     found = director.values_list("user_id", flat=True).first()
     if found:
         return found

@@ -7,6 +7,5 @@ urlpatterns = [
     path("new/", views.request_new, name="request_new"),
     path("<int:pk>/", views.request_detail, name="request_detail"),
     path("<int:pk>/assign/", views.request_assign, name="request_assign"),
-    path("<int:pk>/to-rectification/", views.request_to_rectification, name="request_to_rectification"),
     path("<int:pk>/<str:step>/", views.request_step, name="request_step"),
 ]

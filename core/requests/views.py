@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from core.deadlines.services import clock_overdue
 from core.deadlines.subjects import kind_label
-from core.org.scope import communities_in_reach, grids_in_reach
+from core.org.scope import communities_in_reach, grids_in_reach, place_for_new
 from core.requests import services
 from core.requests.forms import CloseForm, FeedbackForm, NoteForm, ReopenForm, RequestForm
 from core.requests.models import RequestCategory, RequestStatus
@@ -24,8 +24,9 @@ from core.requests.selectors import (
 )
 from core.requests.workflow import REQUEST_WORKFLOW
 from core.ui.decorators import member_required
-from core.ui.errors import error_text
-from core.ui.forms import add_service_errors
+from core.ui.errors import apply_errors, error_text
+from core.ui.panels import collect
+from tenants.roles import COMMUNITY_DIRECTOR, COMMUNITY_WORKER, GRID_WORKER, STREET_STAFF
 
 
 def _sla_text(office) -> str:
@@ -131,7 +132,7 @@ def _household_initial(member, household_id: int) -> dict:
 def request_new(request):
     member = request.member
     communities, grids = list(communities_in_reach(member)), list(grids_in_reach(member))
-    initial = {"channel": "grid_worker" if member.role == "grid_worker" else "hotline"}
+    initial = {"channel": "grid_worker" if member.role == GRID_WORKER else "hotline"}
     if member.grid_id:
         initial["grid"] = member.grid_id
     if member.community_id:
@@ -160,14 +161,13 @@ def request_new(request):
     if request.method == "POST" and not searching and form.is_valid():
         data = dict(form.cleaned_data)
         community_id, grid_id = data.pop("community"), data.pop("grid")
-        community = next((c for c in communities if c.pk == community_id), None)
-        grid = next((g for g in grids if g.pk == grid_id), None)
-        if grid is None and community is not None and member.scope == "grid":
-            grid = next((g for g in grids if g.community_id == community.pk), None)
         try:
+            community = grid = None  # with a household, the service takes its community and grid
+            if not data.get("household_id"):
+                community, grid = place_for_new(member, community_id=community_id, grid_id=grid_id)
             obj = services.request_receive(actor=member, community=community, grid=grid, **data)
         except ValidationError as exc:
-            add_service_errors(form, exc)
+            apply_errors(form, exc)
         else:
             messages.success(request, f"已登记诉求 {obj.number}，三项时限已开始计时")
             return redirect("request_detail", pk=obj.pk)
@@ -202,9 +202,8 @@ def request_detail(request, pk: int):
             "clocks": clocks,
             "events": obj.events.all(),
             "steps": steps,
-            "can_rectify": member.can("rectification.edit"),
             "can_household": member.can("household.view"),
-            "rectifications": _rectifications_from(obj) if member.can("rectification.view") else [],
+            "request_panels": collect("request", member=member, subject=obj),
             "assignees": _assignees(request.tenant)
             if member.can("request.handle") and obj.status in OPEN_REQUEST_STATUSES
             else [],
@@ -212,17 +211,11 @@ def request_detail(request, pk: int):
     )
 
 
-def _rectifications_from(obj) -> list:
-    from core.rectification.models import Rectification, RectificationSource
-
-    return list(Rectification.objects.filter(source_type=RectificationSource.REQUEST, source_id=obj.pk))
-
-
 def _assignees(office) -> list[tuple[int, str]]:
     from tenants.models import Membership
     from tenants.roles import role_label
 
-    roles = ("grid_worker", "community_worker", "community_director", "street_staff")
+    roles = (GRID_WORKER, COMMUNITY_WORKER, COMMUNITY_DIRECTOR, STREET_STAFF)
     return [
         (m.user_id, f"{m.user.display_name()}（{role_label(m.role)}）")
         for m in Membership.objects.filter(street_office=office, is_active=True, role__in=roles)
@@ -284,18 +277,3 @@ def request_step(request, pk: int, step: str):
     else:
         messages.success(request, STEP_DONE[step])
     return redirect("request_detail", pk=pk)
-
-
-@member_required("rectification.edit")
-@require_POST
-def request_to_rectification(request, pk: int):
-    from core.rectification.services import rectification_from_request
-
-    obj = request_get(member=request.member, pk=pk)
-    try:
-        item = rectification_from_request(request=obj, actor=request.member)
-    except ValidationError as exc:
-        messages.error(request, error_text(exc))
-        return redirect("request_detail", pk=pk)
-    messages.success(request, f"已转入整改台账 {item.number}")
-    return redirect("rectification_detail", pk=item.pk)

@@ -45,3 +45,28 @@ def test_relief_shows_its_panel_on_the_household_page_to_roles_that_read_relief(
 
     assert 'id="household-relief"' in page and case.number in page
     assert page.index('id="household-requests"') < page.index('id="household-relief"')
+
+
+def test_the_request_page_offers_its_one_path_to_a_rectification_as_rectifications_panel(org_a, web_client, users):
+    from core.rectification.models import Rectification
+    from core.requests.services import request_receive
+
+    household = make_household(org_a)
+    staff = org_a.members["street_staff"]
+    obj = request_receive(actor=staff, channel="hotline", category="heating", description="暖气漏水",
+                          requester_name="王五", household_id=household.pk)
+    from core.requests.services import request_respond
+
+    request_respond(request=obj, actor=staff, note="已联系")
+    client = web_client(org_a.office, users["street_staff"])
+
+    page = client.get(f"/requests/{obj.pk}/").content.decode()
+    assert f'action="/rectifications/from-request/{obj.pk}/"' in page
+    made = client.post(f"/rectifications/from-request/{obj.pk}/")
+    item = Rectification.objects.get()
+    assert made.status_code == 302 and made["Location"] == f"/rectifications/{item.pk}/"
+    again = client.post(f"/rectifications/from-request/{obj.pk}/", follow=True)
+    assert Rectification.objects.count() == 1 and again.status_code == 200
+    assert item.number in client.get(f"/requests/{obj.pk}/").content.decode()
+    volunteer = web_client(org_a.office, users["volunteer"]).get(f"/requests/{obj.pk}/")
+    assert "from-request" not in volunteer.content.decode()
