@@ -3,8 +3,9 @@
 :func:`postprocess` (a drf-spectacular ``POSTPROCESSING_HOOKS`` entry) adds to every operation
 
 * the error responses the API really answers, all in the one shape ``{"code", "message", "details"}``
-  (component ``Error``): 400 for operations with a body or query parameters, 401 and 403 everywhere
-  but the token endpoint, 404 for paths with parameters;
+  (component ``Error``): 400 for operations with a body or query parameters, 401, 403 and 429 (an
+  API key over its rate limit) everywhere but the token endpoint, 404 for paths with parameters;
+  Open311 paths (``/open311/``) answer errors in the GeoReport shape (``Open311Error``, JSON and XML);
 * an ``example`` to every request-body property that has none: from :data:`EXAMPLES` by field name,
   else from its type (enum: the first value). Integrators get a body that shows each field's shape.
 
@@ -26,11 +27,24 @@ ERROR_SCHEMA = {
     },
     "required": ["code", "message", "details"],
 }
+# Open311 GeoReport v2 answers its errors in the spec's own shape (api/open311.py), JSON or XML.
+OPEN311_ERROR_SCHEMA = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {
+            "code": {"type": "integer", "example": 400},
+            "description": {"type": "string", "example": "提交的数据有误 / invalid input service_code: ..."},
+        },
+        "required": ["code", "description"],
+    },
+}
 ERROR_TEXT = {
     "400": "提交的数据有误 / invalid input (details per field)",
     "401": "需要登录 / authentication required",
     "403": "无权执行此操作 / permission denied",
     "404": "未找到，或不在您的负责范围 / not found or outside your reach",
+    "429": "请求过于频繁 / too many requests: an API key over its rate_per_minute (header Retry-After, seconds)",
 }
 
 # Example values by field name (synthetic people only; the ID number has a valid check digit).
@@ -70,6 +84,7 @@ def postprocess(result, generator, request, public):
     components = result.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     schemas.setdefault("Error", ERROR_SCHEMA)
+    schemas.setdefault("Open311Error", OPEN311_ERROR_SCHEMA)
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             if method not in ("get", "post", "put", "patch", "delete"):
@@ -88,14 +103,16 @@ def _add_errors(path: str, method: str, operation: dict) -> None:
         codes += ["401", "403"]
     if "{" in path:
         codes.append("404")
+    if path.startswith("/open311/"):
+        codes = sorted({*codes, "400", "404"})  # a bad format or service code, an unknown request
+        content = {media: {"schema": {"$ref": "#/components/schemas/Open311Error"}}
+                   for media in ("application/json", "application/xml")}
+    else:
+        content = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
     for code in codes:
-        responses.setdefault(
-            code,
-            {
-                "description": ERROR_TEXT[code],
-                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
-            },
-        )
+        responses.setdefault(code, {"description": ERROR_TEXT[code], "content": content})
+    if not path.endswith("/auth/token/"):  # an API key over its rate_per_minute (api/auth.py)
+        responses.setdefault("429", {"description": ERROR_TEXT["429"], "content": content})
 
 
 def _add_examples(operation: dict, schemas: dict) -> None:

@@ -55,7 +55,7 @@ def token_for(db):
     return make
 
 
-def fuzz(schema, *, host: str, token: str) -> list[str]:
+def fuzz(schema, *, host: str, token: str = "", key: str = "") -> list[str]:
     """Run every operation with at most EXAMPLES generated requests; the failures found, one line each."""
     from django.core import signals
     from django.db import close_old_connections
@@ -66,14 +66,15 @@ def fuzz(schema, *, host: str, token: str) -> list[str]:
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     try:
-        _run_all(schema, host=host, token=token, failures=failures)
+        authorization = f"Api-Key {key}" if key else f"Token {token}"
+        _run_all(schema, host=host, authorization=authorization, failures=failures)
     finally:
         signals.request_started.connect(close_old_connections)
         signals.request_finished.connect(close_old_connections)
     return failures
 
 
-def _run_all(schema, *, host: str, token: str, failures: list[str]) -> None:
+def _run_all(schema, *, host: str, authorization: str, failures: list[str]) -> None:
     from django.db import connection
     from hypothesis import given
 
@@ -86,7 +87,7 @@ def _run_all(schema, *, host: str, token: str, failures: list[str]) -> None:
         @given(case=operation.as_strategy())
         def run(case):
             response = case.call(
-                app=application, base_url=f"http://{host}", headers={"Authorization": f"Token {token}", "Accept-Encoding": "identity"}
+                app=application, base_url=f"http://{host}", headers={"Authorization": authorization, "Accept-Encoding": "identity"}
             )
             connection.set_schema_to_public()
             calls.append(response.status_code)
@@ -115,4 +116,36 @@ def test_district_api_answers_every_generated_request_without_5xx_and_to_its_sch
     district_schema, users, token_for
 ):
     failures = fuzz(district_schema, host="localhost", token=token_for(users["district_admin"]))
+    assert not failures, "\n\n".join(failures)
+
+
+@pytest.fixture
+def every_scope_key(db):
+    """``every_scope_key(office_or_None, user)``: an API key with every scope its creator may use and a
+    rate limit the fuzzer never reaches (core.integrations)."""
+    from core.integrations.keys import key_create
+    from core.integrations.scopes import SCOPES
+    from tenants.members import member_for
+
+    def make(office, user) -> str:
+        member = member_for(user, office)
+        scopes = [name for name, (_label, actions) in SCOPES.items() if any(member.can(a) for a in actions)]
+        return key_create(actor=member, name="fuzz", scopes=scopes, rate_per_minute=6000)[1]
+
+    return make
+
+
+def test_street_api_with_an_api_key_answers_without_5xx_and_to_its_schema(
+    street_schema, org_a, users, every_scope_key
+):
+    """The same walk authenticated with an integration's key: refusals outside its scopes are the
+    documented 403, never a 5xx (API keys, issue 16)."""
+    from tests.support import host_of
+
+    failures = fuzz(street_schema, host=host_of(org_a.office), key=every_scope_key(org_a.office, users["street_staff"]))
+    assert not failures, "\n\n".join(failures)
+
+
+def test_district_api_with_an_api_key_answers_without_5xx_and_to_its_schema(district_schema, users, every_scope_key):
+    failures = fuzz(district_schema, host="localhost", key=every_scope_key(None, users["district_admin"]))
     assert not failures, "\n\n".join(failures)
