@@ -12,4 +12,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nuandong.settings")
 app = CeleryApp("nuandong")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks(["nuandong", "tenants", "core.audit", "core.registry", "core.deadlines", "core.notifications", "core.jobs", "core.events",
-                        "reports", "core.relief", "core.rollup"])
+                        "reports", "core.relief", "core.rollup", "core.integrations"])

@@ -209,3 +209,13 @@ def test_the_subscription_page_shows_the_secret_once_and_the_log(place, receiver
     deliveries_dispatch(now=T0 + dt.timedelta(days=365))
     again = page.get(made["Location"]).content.decode()
     assert "whsec_" not in again and "request.created" in again and "HTTP 200" in again
+
+
+def test_the_worker_knows_the_dispatch_task_and_beat_runs_it(settings):
+    """The after-commit kick and beat name the task; a worker must have it registered (autodiscovery)."""
+    from nuandong.celery import app
+
+    app.loader.import_default_modules()
+
+    assert "integrations.webhooks_dispatch" in app.tasks
+    assert any(entry["task"] == "integrations.webhooks_dispatch" for entry in settings.CELERY_BEAT_SCHEDULE.values())
