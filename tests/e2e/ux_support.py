@@ -93,7 +93,7 @@ def phase_ended_yesterday(district):
         Phase.objects.filter(pk=phase.pk).update(starts_on=before[2], ends_on=before[3])
 
 
-def winter_street() -> SimpleNamespace:
+def winter_street(slug: str = SLUG, name: str = NAME) -> SimpleNamespace:
     """A committed street office with two communities, three grids, one account per working role and
     a winter's worth of households around now: visited in the phase, visited late, still to visit,
     a phone-only household, a vagrant; requests with overdue clocks. Idempotent (reused by the
@@ -105,9 +105,9 @@ def winter_street() -> SimpleNamespace:
     from tenants.services import membership_grant, street_office_create, user_create
     from tests.support import DISTRICT_A
 
-    office = StreetOffice.objects.filter(slug=SLUG).first()
+    office = StreetOffice.objects.filter(slug=slug).first()
     if office is None:
-        office = street_office_create(district=District.objects.get(code=DISTRICT_A[0]), slug=SLUG, name=NAME)
+        office = street_office_create(district=District.objects.get(code=DISTRICT_A[0]), slug=slug, name=name)
     with schema_context(office.schema_name):
         east, _ = Community.objects.get_or_create(name="东关社区", defaults={"sort_order": 1, "hotline": "0355-3030101"})
         west, _ = Community.objects.get_or_create(name="西关社区", defaults={"sort_order": 2, "hotline": "0355-3030102"})
@@ -118,7 +118,7 @@ def winter_street() -> SimpleNamespace:
     names = {"street_leader": "李组长", "street_staff": "程民政", "community_director": "梁主任",
              "grid_worker": "周网格", "volunteer": "王志愿", "enforcement": "郑执法"}
     for role in ROLES:
-        username = f"{SLUG}_{role}"
+        username = f"{slug}_{role}"
         user = User.objects.filter(username=username).first() or user_create(
             username=username, password=DEMO_TEST_PASSWORD, full_name=names[role]
         )
