@@ -369,10 +369,10 @@ def problem_assign_view(request, pk: int):
     from django import forms
 
     from core.inspections.services import problem_assign
-    from core.org.selectors import street_members
+    from core.org.selectors import people_choices
 
     problem = get_object_or_404(problem_list(member=request.member), pk=pk)
-    members = [(m.user_id, f"{m.user.display_name()} · {m.get_role_display()}") for m in street_members()]
+    members = people_choices()
 
     class AssignForm(forms.Form):
         responsible_user_id = forms.TypedChoiceField(label="责任人", choices=members, coerce=int)
@@ -431,14 +431,12 @@ def need_reassign_view(request, pk: int):
 
     from core.inspections.selectors import need_responsible_choices
     from core.inspections.services import need_reassign
+    from core.org.selectors import people_choices
     from core.ui.errors import apply_errors
 
     need = get_object_or_404(need_list(member=request.member), pk=pk)
-    choices = [
-        (m.user.pk, f"{m.user.display_name()} · {m.role_label}")
-        for m in need_responsible_choices(need)
-        if m.user.pk != need.responsible_user_id
-    ]
+    may = {m.user.pk for m in need_responsible_choices(need)} - {need.responsible_user_id}
+    choices = people_choices(keep=lambda m: m.user_id in may)
 
     class ReassignForm(forms.Form):
         responsible_user_id = forms.TypedChoiceField(

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from core.deadlines.subjects import kind_label
 from core.org.scope import communities_in_reach, grids_in_reach, place_for_new
+from core.org.selectors import people_choices
 from core.rectification import services
 from core.rectification.forms import EvidenceForm, NoteForm, RectificationForm, VerdictForm
 from core.rectification.models import RectificationSource, RectificationStatus
@@ -23,18 +24,7 @@ from core.rectification.selectors import (
 from core.rectification.workflow import RECTIFICATION_WORKFLOW
 from core.ui.decorators import member_required
 from core.ui.errors import apply_errors, error_text, run_and_report
-from tenants.models import Membership
-from tenants.roles import VOLUNTEER, role_label
-
-
-def _street_people(office):
-    return [
-        (m.user_id, f"{m.user.display_name()}（{role_label(m.role)}）")
-        for m in Membership.objects.filter(street_office=office, is_active=True)
-        .select_related("user")
-        .exclude(role__in=[VOLUNTEER])
-        .order_by("role", "user__full_name", "id")
-    ]
+from tenants.roles import VOLUNTEER
 
 
 @member_required("rectification.view")
@@ -73,7 +63,7 @@ def rectification_new(request):
         request.POST or None,
         communities=communities,
         grids=grids,
-        people=_street_people(request.tenant),
+        people=people_choices(exclude_roles=(VOLUNTEER,)),
         initial={"source_type": "upstream", "responsible_user_id": request.user.pk},
     )
     if request.method == "POST" and form.is_valid():

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from core.deadlines.services import clock_overdue
 from core.deadlines.subjects import kind_label
 from core.org.scope import communities_in_reach, grids_in_reach, place_for_new
+from core.org.selectors import people_choices
 from core.requests import services
 from core.requests.forms import CloseForm, FeedbackForm, NoteForm, ReopenForm, RequestForm
 from core.requests.models import RequestCategory, RequestStatus
@@ -204,24 +205,11 @@ def request_detail(request, pk: int):
             "steps": steps,
             "can_household": member.can("household.view"),
             "request_panels": collect("request", member=member, subject=obj),
-            "assignees": _assignees(request.tenant)
+            "assignees": people_choices(roles=(GRID_WORKER, COMMUNITY_WORKER, COMMUNITY_DIRECTOR, STREET_STAFF))
             if member.can("request.handle") and obj.status in OPEN_REQUEST_STATUSES
             else [],
         },
     )
-
-
-def _assignees(office) -> list[tuple[int, str]]:
-    from tenants.models import Membership
-    from tenants.roles import role_label
-
-    roles = (GRID_WORKER, COMMUNITY_WORKER, COMMUNITY_DIRECTOR, STREET_STAFF)
-    return [
-        (m.user_id, f"{m.user.display_name()}（{role_label(m.role)}）")
-        for m in Membership.objects.filter(street_office=office, is_active=True, role__in=roles)
-        .select_related("user")
-        .order_by("role", "user__full_name", "id")
-    ]
 
 
 @member_required("request.handle")
