@@ -17,6 +17,13 @@ from tests.support import deliver_events
 T0 = dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC)
 
 
+def _soon() -> dt.datetime:
+    """Just after the deliveries written now (their first attempt is due at once)."""
+    from django.utils import timezone
+
+    return timezone.now() + dt.timedelta(minutes=1)
+
+
 def _subscribe(place, receiver, events=("request.created",), who="street_staff", office=True):
     from tenants.members import member_for
 
@@ -38,7 +45,7 @@ def test_an_event_is_delivered_signed_and_the_receiver_verifies_it(place, receiv
     made = _new_request(place)
 
     deliver_events()  # the domain event reaches the webhooks consumer: one outbox row
-    result = deliveries_dispatch(now=T0 + dt.timedelta(days=365))
+    result = deliveries_dispatch(now=_soon())
 
     assert result["delivered"] == 1
     [got] = receiver.received
@@ -105,11 +112,11 @@ def test_replay_from_the_log_sends_the_event_again(place, receiver, api_client, 
     sub = _subscribe(place, receiver)
     _new_request(place)
     deliver_events()
-    deliveries_dispatch(now=T0 + dt.timedelta(days=365))
+    deliveries_dispatch(now=_soon())
     original = WebhookDelivery.objects.get(subscription=sub)
 
     replay = delivery_replay(actor=place.member("street_staff"), delivery_id=original.pk)
-    deliveries_dispatch(now=T0 + dt.timedelta(days=365))
+    deliveries_dispatch(now=_soon())
     by_api = api_client(place.office, place.users["street_staff"]).post(
         f"/api/v1/webhook-deliveries/{original.pk}/replay/")
     by_page = web_client(place.office, place.users["street_staff"]).post(
@@ -169,7 +176,7 @@ def test_loopback_is_refused_in_production_settings_even_for_an_existing_subscri
     deliver_events()
     settings.NUANDONG_WEBHOOK_ALLOWED_NETWORKS = []
 
-    result = deliveries_dispatch(now=T0 + dt.timedelta(days=365))
+    result = deliveries_dispatch(now=_soon())
 
     assert result["retry"] == 1 and receiver.received == []
     assert "private or reserved" in WebhookDelivery.objects.get(subscription=sub).last_error
@@ -206,7 +213,7 @@ def test_the_subscription_page_shows_the_secret_once_and_the_log(place, receiver
     assert "whsec_" in first
     _new_request(place)
     deliver_events()
-    deliveries_dispatch(now=T0 + dt.timedelta(days=365))
+    deliveries_dispatch(now=_soon())
     again = page.get(made["Location"]).content.decode()
     assert "whsec_" not in again and "request.created" in again and "HTTP 200" in again
 
@@ -219,3 +226,24 @@ def test_the_worker_knows_the_dispatch_task_and_beat_runs_it(settings):
 
     assert "integrations.webhooks_dispatch" in app.tasks
     assert any(entry["task"] == "integrations.webhooks_dispatch" for entry in settings.CELERY_BEAT_SCHEDULE.values())
+
+
+def test_an_overdue_clock_reaches_its_subscribers(place, receiver):
+    """The clock scanner's request.overdue (core.events) becomes a delivery like any other event."""
+    from core.deadlines.scanner import clock_scan_street
+
+    local = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    sub = _subscribe(place, receiver, events=("request.overdue",))
+    made = requests.request_receive(
+        actor=place.member("street_staff"), channel="hotline", category="heating", description="暖气不热",
+        requester_name="张大爷", community=place.community, grid=place.grid, received_at=local, now=local,
+    )
+    clock_scan_street(office=place.office, now=local + dt.timedelta(hours=2), ensure_deliverables=False)
+    deliver_events()
+    deliveries_dispatch(now=_soon())
+
+    [got] = receiver.received
+    body = json.loads(got["body"])
+    assert got["valid"] and body["type"] == "request.overdue"
+    assert body["data"]["clock_kind"] == "respond" and body["data"]["subject"]["id"] == made.pk
+    assert WebhookDelivery.objects.get(subscription=sub).status == "delivered"
