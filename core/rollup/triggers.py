@@ -1,9 +1,9 @@
-"""What asks for a rollup refresh: a change to the rows the street's figures are computed from.
-
-Until the domains publish events (``core.events``) the rollup listens to the saves and deletes of
-those models; each transaction that touched a street office asks once, after it commits
-(``rollup_request_refresh``, debounced per street). Bulk writes (``bulk_create``, ``update``) send no
-signals: the nightly rebuild covers them, and their callers may call ``changed(office_id)``.
+"""What asks for a rollup refresh besides domain events (``core.rollup.consumers``): saves and deletes
+of the rows the metrics read that the domains change without publishing an event — household edits
+and deregistration, relief case steps, patrol weeks, phase tasks, report drafts. Each transaction
+that touched a street office asks once, after it commits (``rollup_request_refresh``, debounced per
+street). Bulk writes send no signals: the nightly rebuild covers them, and their callers may call
+``changed(office_id)``. When a domain starts publishing an event for one of these, drop it here.
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from django.db.models.signals import post_delete, post_save
 
 # app_label.ModelName of the rows the metrics read (core.rollup.metrics).
 WATCHED = (
-    "registry.Household", "inspections.Visit", "inspections.Need", "inspections.Problem",
-    "requests.CitizenRequest", "deadlines.Clock", "rectification.Rectification", "relief.ReliefCase",
-    "relief.Payment", "relief.PatrolWeek", "campaigns.DeliverableCheck", "reports.Submission",
+    "registry.Household", "relief.ReliefCase", "relief.PatrolWeek", "campaigns.DeliverableCheck",
+    "reports.Submission",
+    # listed event types (visit.saved, need.created, problem.*, payment.made) not yet published by
+    # their services on the day this was written: drop each once its service publishes it
+    "inspections.Visit", "inspections.Need", "inspections.Problem", "relief.Payment",
 )
 
 

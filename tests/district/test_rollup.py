@@ -179,3 +179,20 @@ def test_the_rebuild_command_refreshes_one_street_or_all(org_a, street_a, street
         call_command("rollup", "rebuild", "--street", "nowhere")
     call_command("rollup", "rebuild")
     assert RollupFigure.objects.filter(street_office_id=street_a2.pk).exists()
+
+
+def test_the_rollup_consumes_domain_events_and_asks_once_for_the_street(org_a, street_a, django_capture_on_commit_callbacks):
+    from core.events.models import Delivery, Event
+    from core.events.services import events_deliver
+    from core.requests.services import request_receive
+
+    request_receive(actor=org_a.members["street_staff"], channel="hotline", category="heating", description="暖气不热",
+                    requester_name="王先生", community=org_a.c1)
+    event = Event.objects.filter(event_type="request.created", schema_name=street_a.schema_name).latest("id")
+    assert Delivery.objects.filter(event=event, consumer="rollup.refresh").exists()
+
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        events_deliver(event_ids=[event.pk])
+
+    assert [getattr(c, "rollup_office_id", None) for c in callbacks if hasattr(c, "rollup_office_id")] == [street_a.pk]
+    assert Delivery.objects.get(event=event, consumer="rollup.refresh").state == "done"
