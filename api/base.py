@@ -38,7 +38,7 @@ from core.integrations.scopes import actions_of, scope_for
 from core.org.scope import scope_q
 from nuandong.login_guard import client_ip
 from tenants.members import Member, member_for
-from tenants.roles import ACTIONS
+from tenants.roles import ACTIONS, DISTRICT_DRILL_DOWN
 
 
 @dataclass(frozen=True)
@@ -117,10 +117,20 @@ class MemberPermission(BasePermission):
                     f"scope: {', '.join(scope_for(action)) or 'none'})",
                     code="permission_denied",
                 )
+            if member.read_only and action in DISTRICT_DRILL_DOWN:
+                raise exceptions.PermissionDenied(
+                    detail="请先说明查阅理由：POST /api/v1/district-access/ {\"reason\": ...}（30 分钟内有效） / "
+                           "state a reason first: POST /api/v1/district-access/ (valid 30 minutes)",
+                    code="reason_required",
+                )
             raise exceptions.PermissionDenied(
                 detail=f"当前角色无权执行此操作 / your role may not do this ({action})",
                 code="permission_denied",
             )
+        if member.uses_drill_down(action):  # read only under a stated reason: logged in both trails
+            from tenants.access import street_access_looked
+
+            street_access_looked(member=member, what=f"API {request.method} {request.get_full_path()}")
         return True
 
 

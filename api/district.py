@@ -144,3 +144,56 @@ class DistrictOverdueApi(TenantApi):
              "items": [{k: v for k, v in asdict(i).items() if k not in ("street", "slug")} for i in g.items]}
             for g in groups
         ])
+
+
+class DistrictDuplicatesApi(TenantApi):
+    """The same resident ID registered by two or more street offices of the district: per person, each
+    street's record as the district may see it (masked name, community · grid, date registered) —
+    never the number nor its hash."""
+
+    required_action = "district.view"
+
+    @extend_schema(responses=inline_serializer("DuplicateGroup", {
+        "person": serializers.IntegerField(help_text="1, 2, ... within this answer"),
+        "claims": inline_serializer("DuplicateClaim", {
+            "street_office": serializers.CharField(),
+            "name": serializers.CharField(allow_null=True), "place": serializers.CharField(allow_null=True),
+            "registered": serializers.DateTimeField(allow_null=True)}, many=True)}, many=True))
+    def get(self, request):
+        from core.registry.selectors import district_duplicates
+        from district.views import describe_claims
+
+        groups = district_duplicates(district_id=request.member.district.pk)
+        describe_claims(groups)
+        return Response([
+            {"person": n, "claims": [
+                {"street_office": c["street_office"], "name": (c.get("person") or {}).get("name"),
+                 "place": (c.get("person") or {}).get("place"), "registered": (c.get("person") or {}).get("registered")}
+                for c in g["claims"]]}
+            for n, g in enumerate(groups, start=1)
+        ])
+
+
+class DistrictAccessApi(TenantApi):
+    """Inside a street office: a district member states a reason (``{"reason": "..."}``, at least 5
+    characters) to read its person-level records read-only for 30 minutes (break-the-glass, ADR 0056),
+    recorded in the district's and the street's audit trail. The same as the page ``/district-access/``."""
+
+    required_action = "district.drill_down"
+
+    @extend_schema(request=inline_serializer("DistrictAccessIn", {"reason": serializers.CharField()}),
+                   responses={201: inline_serializer("DistrictAccessOut", {
+                       "reason": serializers.CharField(), "expires_at": serializers.DateTimeField()})})
+    def post(self, request):
+        from django.core.exceptions import ValidationError as DjangoValidationError
+
+        from tenants.access import street_access_open
+
+        if not request.member.read_only:
+            raise Http404
+        try:
+            grant = street_access_open(member=request.member, office=request.tenant,
+                                       reason=str(request.data.get("reason", ""))[:1000])
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from None
+        return Response({"reason": grant.reason, "expires_at": grant.expires_at}, status=201)

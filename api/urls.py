@@ -48,6 +48,7 @@ street_patterns: list = [
     *_street_router.urls,
     *_relief_paths,
     path("coverage/", CoverageApi.as_view(), name="api-coverage"),
+    path("district-access/", district.DistrictAccessApi.as_view(), name="api-district-access"),
     path("deadlines/", deadlines.DeadlineListApi.as_view(), name="api-deadlines"),
     path("deadlines/on-time/", deadlines.OnTimeRateApi.as_view(), name="api-deadlines-on-time"),
     path("campaign/", campaigns.StreetCampaignApi.as_view(), name="api-street-campaign"),
@@ -85,5 +86,6 @@ district_patterns: list = [
     path("district/streets/<slug:slug>/communities/", district.DistrictCommunitiesApi.as_view(),
          name="api-district-communities"),
     path("district/series/", district.DistrictSeriesApi.as_view(), name="api-district-series"),
+    path("district/duplicates/", district.DistrictDuplicatesApi.as_view(), name="api-district-duplicates"),
     path("district/overdue/", district.DistrictOverdueApi.as_view(), name="api-district-overdue"),
 ]

@@ -113,7 +113,7 @@ def street_office_new(request):
 def id_duplicates(request):
     """The same resident ID registered by two street offices of the district (keyed hash only)."""
     groups = district_duplicates(district_id=request.member.district.pk)
-    _describe_claims(groups)
+    describe_claims(groups)
     return render(request, "district/id_duplicates.html", {"groups": groups, "district": request.member.district})
 
 
@@ -124,7 +124,7 @@ def mask_name(name: str) -> str:
     return name[0] + "*" * max(1, len(name) - 2) + (name[-1] if len(name) > 2 else "")
 
 
-def _describe_claims(groups: list[dict]) -> None:
+def describe_claims(groups: list[dict]) -> None:
     """Give each claim what the district may see of the street's record (issue 12 §11): the masked
     name, community and grid, the date registered — read in each street's schema, one query each."""
     from django_tenants.utils import schema_context
@@ -187,7 +187,21 @@ def district_street(request, slug: str):
     office = office_of_district(request.member, slug)
     communities = community_figures(office=office)
     street = street_figures(offices=[office])[0]
+    from tenants.access import GRANT_MINUTES
+
     return render(request, "district/street.html", {
         "office": office, "street": street, "communities": communities, "district": request.member.district,
-        "street_url": reverse("site_go", args=[office.slug]),
+        "street_url": reverse("site_go", args=[office.slug]), "lists": STREET_LISTS, "minutes": GRANT_MINUTES,
     })
+
+
+# The street's lists a district member may open from its page (read-only; person-level ones ask for
+# a reason first, tenants.access).
+STREET_LISTS = [
+    {"label": _("诉求"), "path": "/requests/"},
+    {"label": _("问题台账"), "path": "/problems/"},
+    {"label": _("整改台账"), "path": "/rectifications/"},
+    {"label": _("过冬需求台账"), "path": "/needs/"},
+    {"label": _("户籍与人员"), "path": "/households/"},
+    {"label": _("排查覆盖率"), "path": "/coverage/"},
+]

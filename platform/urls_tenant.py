@@ -7,6 +7,7 @@ from api.urls import common_patterns, street_patterns
 from core.campaigns.urls import street_urlpatterns as campaign_urls
 from core.deadlines import views as deadline_views
 from core.org.hotline import street_urlpatterns as hotline_urls
+from district import access as district_access
 from home import views as home_views
 from nuandong.urls_common import common_urls
 
@@ -16,6 +17,8 @@ urlpatterns = [
     path("households/", include("core.registry.urls")),
     path("", include("core.inspections.urls")),
     path("requests/", include("core.requests.urls")),
+    path("district-access/", district_access.district_access, name="district_access"),
+    path("district-access/log/", district_access.district_access_log, name="district_access_log"),
     path("rectifications/", include("core.rectification.urls")),
     path("reports/", include("reports.urls")),
     path("relief/", include("core.relief.urls")),

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from tenants.models import PUBLIC_SCHEMA, District, Membership, StreetOffice, User
 from tenants.roles import (
+    DISTRICT_DRILL_DOWN,
     DISTRICT_ROLES,
     DISTRICT_STREET_WRITES,
     ROLE_SCOPE,
@@ -48,9 +49,22 @@ class Member:
     def role_label(self) -> str:
         return role_label(self.role)
 
+    @property
+    def drill_down_open(self) -> bool:
+        """A district member inside a street with a stated reason in force there (``tenants.access``)."""
+        from django.utils import timezone
+
+        grant = self.extra.get("access_grant")
+        return grant is not None and grant.expires_at > timezone.now()
+
+    def uses_drill_down(self, action: str) -> bool:
+        """True when ``action`` is allowed only by the stated reason (each such read is logged)."""
+        return self.read_only and action in DISTRICT_DRILL_DOWN and not role_can(self.role, action)
+
     def can(self, action: str) -> bool:
         if not role_can(self.role, action):
-            return False
+            if not (self.read_only and action in DISTRICT_DRILL_DOWN and self.drill_down_open):
+                return False
         if self.allowed is not None and action not in self.allowed:
             return False
         if self.read_only and not is_read_action(action) and action not in DISTRICT_STREET_WRITES:
@@ -99,6 +113,8 @@ def member_for(user: User, tenant: StreetOffice | None) -> Member | None:
     ).first()
     if district_membership is None:
         return None
+    from tenants.access import street_access_open_grant
+
     return Member(
         user=user,
         role=district_membership.role,
@@ -106,6 +122,7 @@ def member_for(user: User, tenant: StreetOffice | None) -> Member | None:
         district=tenant.district,
         street_office=tenant,
         read_only=True,
+        extra={"access_grant": street_access_open_grant(user=user, office=tenant)},
     )
 
 

@@ -171,3 +171,23 @@ class IdHashClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.street_office_id}:{self.id_hash[:12]}"
+
+
+class StreetAccessGrant(models.Model):
+    """Break-the-glass (ADR 0056): a district member's stated reason to read one street office's
+    person-level records (households, visits, needs, problems, requests, rectifications), read-only,
+    until ``expires_at`` (30 minutes after it was given). Written only by
+    ``tenants.access.street_access_open``; each opening and each look is in both audit trails."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="street_access_grants")
+    street_office = models.ForeignKey(StreetOffice, on_delete=models.CASCADE, related_name="access_grants")
+    role = models.CharField(max_length=32)
+    reason = models.CharField("理由", max_length=300)
+    granted_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "street_office", "expires_at"], name="access_grant_open_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} @ {self.street_office_id} until {self.expires_at:%Y-%m-%d %H:%M}"

@@ -112,6 +112,7 @@ ACTIONS: dict[str, str] = {
     "notification.read": "标记通知已读 / mark notifications read",
     "audit.view": "查看操作日志 / view the audit trail",
     "integration.manage": "管理接口密钥与推送 / manage API keys and webhooks",
+    "district.drill_down": "说明理由后查阅街道个人信息（只读，30 分钟） / state a reason to read a street's person-level records (read-only, 30 minutes)",
 }
 
 
@@ -123,7 +124,14 @@ _VIEW_ALL_STREET = {a for a in ACTIONS if is_read_action(a) and not a.startswith
 _SELF = {"deadline.view", "notification.view", "notification.read", "street.view"}
 # Write actions a district role may take inside a street office (where it otherwise only reads):
 # relief above the street's limit is decided by the district (issue 13).
-DISTRICT_STREET_WRITES = frozenset({"relief.district_decide"})
+# Opening a street's person-level records with a stated reason (break-the-glass, ADR 0056) is a
+# write (a grant, two audit records) a district role may do inside a street office.
+DISTRICT_STREET_WRITES = frozenset({"relief.district_decide", "district.drill_down"})
+# What a district role may read inside a street office only while a stated reason is open there
+# (``tenants.access``; ``Member.can`` applies it): the street's person-level lists, read-only.
+DISTRICT_DRILL_DOWN = frozenset({
+    "household.view", "visit.view", "need.view", "problem.view", "request.view", "rectification.view",
+})
 
 PERMISSIONS: dict[str, frozenset[str]] = {
     DISTRICT_ADMIN: frozenset(
@@ -146,6 +154,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "integration.manage",
             "relief.view",
             "relief.district_decide",
+            "district.drill_down",
             "material.view",
             "patrol.view",
             "holiday.view",
@@ -162,6 +171,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "notification.view",
             "coverage.view",
             "notification.read",
+            "district.drill_down",
             "relief.view",
             "material.view",
             "patrol.view",
@@ -188,6 +198,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "district.view",
             "district.manage_streets",
             "district.manage_members",
+            "district.drill_down",
             "campaign.manage",
             "report.approve",
             "relief.district_decide",

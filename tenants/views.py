@@ -23,7 +23,10 @@ def site_go(request, target: str):
     if office.schema_name != PUBLIC_SCHEMA and member_for(request.user, office) is None:
         raise Http404
     token = handoff_token(user=request.user, target=target)
-    return redirect(handoff_url(request=request, office=office, token=token))
+    next_path = request.GET.get("next", "/")
+    if not next_path.startswith("/") or next_path.startswith("//"):
+        next_path = "/"  # a path on the target site only (the handoff checks it again)
+    return redirect(handoff_url(request=request, office=office, token=token, next_path=next_path))
 
 
 def site_handoff(request):

@@ -9,7 +9,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from tenants.roles import ACTIONS, DISTRICT_STREET_WRITES
+from tenants.roles import ACTIONS, DISTRICT_DRILL_DOWN, DISTRICT_STREET_WRITES
 
 
 def member_required(action: str) -> Callable:
@@ -25,6 +25,13 @@ def member_required(action: str) -> Callable:
             if member is None:
                 raise Http404("不是本单位成员 / not a member here")
             if not member.can(action):
+                if member.read_only and action in DISTRICT_DRILL_DOWN and request.method in ("GET", "HEAD"):
+                    # A district member: state a reason first (break-the-glass, tenants.access).
+                    from urllib.parse import urlencode
+
+                    from django.shortcuts import redirect
+
+                    return redirect(f"/district-access/?{urlencode({'next': request.get_full_path()})}")
                 raise PermissionDenied("当前角色无权访问此页面 / your role may not open this page")
             if (
                 member.read_only
@@ -32,6 +39,10 @@ def member_required(action: str) -> Callable:
                 and action not in DISTRICT_STREET_WRITES
             ):
                 raise PermissionDenied("区级账号在街道只读 / district accounts are read-only in a street")
+            if member.uses_drill_down(action):
+                from tenants.access import street_access_looked
+
+                street_access_looked(member=member, what=request.get_full_path())
             return view(request, *args, **kwargs)
 
         wrapped.required_action = action  # read by the isolation tests

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs" / "benchmarks.md"
-BENCHMARKS = ["tenant_create", "roster_import", "coverage_query", "grid_pages", "deadlines", "visit_load", "report_pdf"]
+BENCHMARKS = ["tenant_create", "roster_import", "coverage_query", "grid_pages", "deadlines", "visit_load", "report_pdf", "district_rollup"]
 
 
 def bench_database_url() -> tuple[str, str]:
