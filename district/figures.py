@@ -40,9 +40,11 @@ def district_figures(*, member: Member, sort: str = "name") -> tuple[list[Figure
     """(the latest rollup figures of every street office of the member's district, sorted; the total).
 
     Read from the rollup (``core.rollup``), never computed here; each row carries ``refreshed_at``."""
-    from tenants.selectors import street_offices_of
+    from tenants.models import PUBLIC_SCHEMA, StreetOffice
 
-    rows = street_figures(offices=street_offices_of(district=member.district))
+    offices = (StreetOffice.objects.filter(district=member.district).exclude(schema_name=PUBLIC_SCHEMA)
+               .only("id", "name", "slug").order_by("name", "id"))
+    rows = street_figures(offices=offices)
     sort = clean_sort(sort)
     key = sort.lstrip("-")
     descending = (key in WORST_FIRST) != sort.startswith("-")

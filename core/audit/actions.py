@@ -22,6 +22,9 @@ AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
     "login_handoff.purge": ("清理跨站登录凭据", "login hand-offs purged"),
     "id_keys.rotated": ("更换身份证号密钥", "ID number keys rotated"),
     "auth.token_issue": ("签发接口令牌", "API token issued"),
+    # district drill-down into a street (tenants.access, ADR 0056): written in both trails
+    "district.access_opened": ("区级说明理由查阅街道个人信息", "district stated a reason to read a street's records"),
+    "district.access_looked": ("区级查阅街道个人信息", "district looked at a street's records"),
     # integrations (core.integrations: API keys, webhooks)
     "api_key.create": ("创建接口密钥", "API key created"),
     "api_key.revoke": ("吊销接口密钥", "API key revoked"),
