@@ -9,6 +9,7 @@ shape ``{code, message, details}``: 400 for bad input or a step the case's statu
 from __future__ import annotations
 
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
@@ -58,17 +59,43 @@ from core.relief.selectors import (
     case_get,
     case_list,
     diversion_report,
+    evidence_image_get,
     holiday_campaigns,
+    holiday_confirmation_get,
     holiday_targets,
     holiday_visit_list,
     item_list,
+    movement_confirmation_get,
     movement_list,
     patrol_list,
     payment_list,
+    picture_response,
 )
 from core.relief.services import steps_for_member
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "coerce_to_string": True}
+
+
+def _example(field: serializers.Field, example, **schema) -> serializers.Field:
+    """``field`` with its own OpenAPI example (api/schema.py fills by name only fields without one)."""
+    field._spectacular_annotation = {"field": {"type": "string", "example": example, **schema}}
+    return field
+
+
+def _amount(example: str = "1200.50", **kwargs) -> serializers.CharField:
+    """A request amount: yuan as a string, at most two decimals (read by the one amount parser,
+    ``core.reliefpolicy.amounts.parse_amount``: ASCII or full-width digits, no exponent)."""
+    kwargs.setdefault("help_text", "yuan, digits with at most two decimals, e.g. 1200.50")
+    return _example(serializers.CharField(max_length=20, **kwargs), example)
+
+
+def _text(example: str, **kwargs) -> serializers.CharField:
+    return _example(serializers.CharField(**kwargs), example)
+
+
+# a structured error in Chinese (and English) for a required file the client left out
+CONFIRMATION_REQUIRED = "请上传领取人签名或领取照片 / the recipient's signature or photo is required"
+SIGNATURE_REQUIRED = "请上传签收人签名或照片 / the recipient's signature or photo is required"
 
 
 def _int(value) -> int | None:
@@ -93,13 +120,17 @@ class CaseEventOut(serializers.ModelSerializer):
 
 class EvidenceOut(serializers.ModelSerializer):
     has_image = serializers.SerializerMethodField()
+    image_url = serializers.SerializerMethodField(help_text="GET it for the picture's bytes (null without one)")
 
     class Meta:
         model = CaseEvidence
-        fields = ["id", "kind", "note", "at", "recorded_by_name", "has_image"]
+        fields = ["id", "kind", "note", "at", "recorded_by_name", "has_image", "image_url"]
 
     def get_has_image(self, obj) -> bool:
         return bool(obj.image)
+
+    def get_image_url(self, obj) -> str | None:
+        return f"/api/v1/relief-cases/{obj.case_id}/evidence/{obj.pk}/image/" if obj.image else None
 
 
 class CaseOut(serializers.ModelSerializer):
@@ -154,9 +185,8 @@ class CaseIn(serializers.Serializer):
     path = serializers.ChoiceField(choices=CasePath.choices, default=CasePath.ORDINARY)
     household_id = InReach(Household, what="户", reach=PLACE, as_id=True)
     person_id = InReach(Person, what="人员", reach=HOUSEHOLD_ROWS, as_id=True, required=False, allow_null=True, default=None)
-    reason = serializers.CharField(max_length=4000)
-    amount_requested = serializers.CharField(max_length=20, required=False, default="0",
-                                             help_text="yuan, at most two decimals")
+    reason = _text("冬季取暖困难，家中老人患病，申请临时救助", max_length=4000)
+    amount_requested = _amount("1200.50", required=False, default="0")
     applied_by_community = serializers.BooleanField(required=False, default=False)
     staff_relative = serializers.BooleanField(required=False, default=False)
     staff_relative_note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
@@ -168,9 +198,12 @@ class CaseIn(serializers.Serializer):
 class StepIn(serializers.Serializer):
     step = serializers.ChoiceField(choices=list(services.STEP_NAMES))
     note = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
-    reason = serializers.CharField(max_length=4000, required=False, allow_blank=True, default="")
-    amount = serializers.CharField(max_length=20, required=False)
-    monthly_amount = serializers.CharField(max_length=20, required=False)
+    reason = _text("家庭人均收入高于当地低保标准", max_length=4000, required=False, allow_blank=True, default="")
+    amount = _amount("800.00", required=False)
+    monthly_amount = _amount("812.50", required=False)
+    above_request_reason = _text(
+        "入户核实另有医疗欠款2000元", max_length=500, required=False, allow_blank=True,
+        help_text="required when the granted amount is above the amount requested (help, to_district, approve)")
     starts_on = serializers.DateField(required=False)
     ends_on = serializers.DateField(required=False)
 
@@ -182,7 +215,7 @@ class EvidenceIn(serializers.Serializer):
 
 
 class ReasonIn(serializers.Serializer):
-    reason = serializers.CharField(max_length=300)
+    reason = _text("申请人住院，无法按期入户核查", max_length=300)
 
 
 class NeedsIn(serializers.Serializer):
@@ -198,6 +231,7 @@ class ReliefCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
         "list": "relief.view", "retrieve": "relief.view", "create": "relief.edit",
         # the step's own action (relief.edit / approve / district_decide) is checked by the service
         "step": "relief.view", "evidence": "relief.edit", "extend": "relief.approve", "needs": "relief.edit",
+        "evidence_image": "relief.view",
     }
     reach = PLACE
     serializer_class = CaseOut
@@ -251,6 +285,16 @@ class ReliefCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Tenant
         data = self.validated(EvidenceIn, request.data)
         item = services.case_add_evidence(case=self.get_object(), actor=request.member, **data)
         return Response(EvidenceOut(item).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("evidence_id", int, OpenApiParameter.PATH)],
+        responses={(200, "image/*"): OpenApiTypes.BINARY},
+    )
+    @action(detail=True, methods=["get"], url_path=r"evidence/(?P<evidence_id>[0-9]+)/image")
+    def evidence_image(self, request, pk=None, evidence_id=None):
+        """The picture of one piece of evidence (its bytes); 404 unless the case is within your reach
+        and the evidence has a picture."""
+        return picture_response(evidence_image_get(member=request.member, case_id=pk, pk=int(evidence_id)))
 
     @extend_schema(request=ReasonIn, responses=CaseDetailOut)
     @action(detail=True, methods=["post"])
@@ -379,6 +423,25 @@ class PatrolIn(serializers.Serializer):
     encounters = EncounterIn(many=True, required=False, default=list)
 
 
+class ComplianceWeekOut(serializers.Serializer):
+    week_start = serializers.DateField()
+    week_end = serializers.DateField()
+    required = serializers.IntegerField()
+    done = serializers.IntegerField()
+    short = serializers.IntegerField()
+    elapsed = serializers.BooleanField()
+    state = serializers.ChoiceField(choices=["met", "overdue", "in_progress"])
+    state_label = serializers.CharField()
+    clock_state = serializers.CharField(allow_blank=True)
+    clock_id = serializers.IntegerField(allow_null=True)
+
+
+class ComplianceOut(serializers.Serializer):
+    per_week = serializers.IntegerField()
+    starts_on = serializers.DateField(allow_null=True)
+    weeks = ComplianceWeekOut(many=True)
+
+
 @extend_schema(tags=["relief"])
 class PatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantViewSet):
     """Street patrols; ``compliance/`` gives the weekly count against the schedule."""
@@ -399,12 +462,15 @@ class PatrolViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, TenantView
         patrol = patrols.patrol_record(actor=request.member, **data)
         return Response(PatrolOut(patrol).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(responses=dict)
+    @extend_schema(responses=ComplianceOut)
     @action(detail=False, methods=["get"])
     def compliance(self, request):
-        today = timezone.localdate()
-        return Response({"per_week": patrols.patrol_schedule().per_week,
-                         "weeks": patrols.patrol_compliance(weeks=8, today=today)})
+        """The last 8 assessed weeks (from the schedule's start week, none in the future): the current
+        week is ``in_progress`` until its Sunday has passed, a past week short of the plan ``overdue``."""
+        now = timezone.now()
+        schedule = patrols.patrol_schedule(now=now)
+        return Response(ComplianceOut({"per_week": schedule.per_week, "starts_on": schedule.starts_on,
+                                       "weeks": patrols.patrol_compliance(weeks=8, now=now)}).data)
 
 
 # --- holiday visits ------------------------------------------------------------------------------------
@@ -465,19 +531,26 @@ class HolidayVisitOut(serializers.ModelSerializer):
     cash_amount = serializers.DecimalField(**MONEY, read_only=True)
     person_name = serializers.CharField(source="target.person.name", read_only=True)
     household_id = serializers.IntegerField(source="target.household_id", read_only=True)
+    confirmation_url = serializers.SerializerMethodField(help_text="GET it for the signature or photo")
 
     class Meta:
         model = HolidayVisit
         fields = ["id", "target_id", "household_id", "person_name", "visited_at", "visitor_name", "gifts",
-                  "cash_amount", "stock_out_id", "recipient_name", "note"]
+                  "cash_amount", "stock_out_id", "recipient_name", "note", "confirmation_url"]
+
+    def get_confirmation_url(self, obj) -> str | None:
+        return f"/api/v1/holiday-visits/{obj.pk}/confirmation/" if obj.confirmation else None
 
 
 class HolidayVisitIn(serializers.Serializer):
     target_id = InReach(HolidayTarget, what="慰问对象", reach=PLACE)
     recipient_name = serializers.CharField(max_length=50)
-    confirmation = serializers.FileField(required=False, allow_null=True, default=None)
+    confirmation = serializers.FileField(
+        help_text="the recipient's signature or photo (JPEG, PNG or WebP)",
+        error_messages={"required": SIGNATURE_REQUIRED, "null": SIGNATURE_REQUIRED,
+                        "empty": SIGNATURE_REQUIRED, "invalid": SIGNATURE_REQUIRED})
     gifts = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
-    cash_amount = serializers.CharField(max_length=20, required=False, default="0")
+    cash_amount = _amount("500.00", required=False, default="0")
     item_id = InReach(MaterialItem, what="物资", reach=WHOLE_STREET, as_id=True, required=False, allow_null=True, default=None)
     quantity = serializers.IntegerField(required=False, allow_null=True, default=None)
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
@@ -487,7 +560,7 @@ class HolidayVisitIn(serializers.Serializer):
 class HolidayVisitViewSet(mixins.ListModelMixin, TenantViewSet):
     """Holiday visits in reach. POST as multipart/form-data with ``confirmation`` (signature or photo)."""
 
-    required_action = {"list": "holiday.view", "create": "holiday.record"}
+    required_action = {"list": "holiday.view", "create": "holiday.record", "confirmation": "holiday.view"}
     reach = Reach.via("target")
     serializer_class = HolidayVisitOut
     queryset = HolidayVisit.objects.none()
@@ -502,6 +575,12 @@ class HolidayVisitViewSet(mixins.ListModelMixin, TenantViewSet):
         target = data.pop("target_id")  # resolved within reach by InReach
         visit = holidays.holiday_visit_record(actor=request.member, target=target, **data)
         return Response(HolidayVisitOut(visit).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def confirmation(self, request, pk=None):
+        """The recipient's signature or photo (its bytes); 404 unless the visit is within your reach."""
+        return picture_response(holiday_confirmation_get(member=request.member, pk=pk))
 
 
 # --- material ledger -----------------------------------------------------------------------------------
@@ -521,16 +600,21 @@ class MovementOut(serializers.ModelSerializer):
     community_name = serializers.CharField(source="community.name", read_only=True)
     quantity = serializers.IntegerField(read_only=True)
     has_confirmation = serializers.SerializerMethodField()
+    confirmation_url = serializers.SerializerMethodField(help_text="GET it for the signature or photo")
     reversed = serializers.SerializerMethodField()
 
     class Meta:
         model = StockMovement
         fields = ["id", "item_id", "item_name", "community_id", "community_name", "kind", "delta", "quantity",
                   "occurred_on", "source", "donor", "household_id", "person_id", "recipient_name", "handed_by_name",
-                  "has_confirmation", "reverses_id", "reversed", "note", "recorded_by_name", "created_at"]
+                  "has_confirmation", "confirmation_url", "reverses_id", "reversed", "note", "recorded_by_name",
+                  "created_at"]
 
     def get_has_confirmation(self, obj) -> bool:
         return bool(obj.confirmation)
+
+    def get_confirmation_url(self, obj) -> str | None:
+        return f"/api/v1/materials/movements/{obj.pk}/confirmation/" if obj.confirmation else None
 
     def get_reversed(self, obj) -> bool:
         return StockMovement.objects.filter(reverses_id=obj.pk).exists()
@@ -552,7 +636,10 @@ class StockOutIn(serializers.Serializer):
     person_id = InReach(Person, what="人员", reach=HOUSEHOLD_ROWS, as_id=True, required=False, allow_null=True, default=None)
     quantity = serializers.IntegerField()
     recipient_name = serializers.CharField(max_length=50)
-    confirmation = serializers.FileField(required=False, allow_null=True, default=None)
+    confirmation = serializers.FileField(
+        help_text="the recipient's signature or photo (JPEG, PNG or WebP)",
+        error_messages={"required": CONFIRMATION_REQUIRED, "null": CONFIRMATION_REQUIRED,
+                        "empty": CONFIRMATION_REQUIRED, "invalid": CONFIRMATION_REQUIRED})
     occurred_on = serializers.DateField(required=False, allow_null=True, default=None)
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
@@ -596,7 +683,7 @@ class StockMovementViewSet(mixins.ListModelMixin, TenantViewSet):
     recipient's ``confirmation`` picture), ``{id}/reverse/`` (a reversing line, never an edit)."""
 
     required_action = {"list": "material.view", "stock_in": "material.edit", "stock_out": "material.edit",
-                       "reverse": "material.edit"}
+                       "reverse": "material.edit", "confirmation": "material.view"}
     reach = Reach(grid=None, community="community")  # a grid worker: narrowed further by movement_list
     serializer_class = MovementOut
     queryset = StockMovement.objects.none()
@@ -625,6 +712,12 @@ class StockMovementViewSet(mixins.ListModelMixin, TenantViewSet):
         data = self.validated(ReasonIn, request.data)
         line = ledger.stock_reverse(actor=request.member, movement_id=movement.pk, **data)
         return Response(MovementOut(line).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={(200, "image/*"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def confirmation(self, request, pk=None):
+        """The recipient's signature or photo of a hand-out (its bytes); 404 outside your reach."""
+        return picture_response(movement_confirmation_get(member=request.member, pk=pk))
 
 
 class BalancesApi(TenantApi):
@@ -703,6 +796,10 @@ class ReliefPolicyOut(serializers.Serializer):
     emergency_paperwork_working_days = serializers.IntegerField()
     street_decision_limit = serializers.DecimalField(**MONEY)
     payment_due_day = serializers.IntegerField()
+    enrolment_monthly_ceiling = serializers.DecimalField(**MONEY)
+    temporary_ceiling = serializers.DecimalField(**MONEY)
+    heating_subsidy_ceiling = serializers.DecimalField(**MONEY)
+    material_aid_ceiling = serializers.DecimalField(**MONEY)
 
 
 class ReliefPolicyIn(serializers.Serializer):
@@ -714,8 +811,12 @@ class ReliefPolicyIn(serializers.Serializer):
     temporary_decide_working_days = serializers.IntegerField(required=False)
     emergency_help_hours = serializers.IntegerField(required=False)
     emergency_paperwork_working_days = serializers.IntegerField(required=False)
-    street_decision_limit = serializers.CharField(max_length=20, required=False)
+    street_decision_limit = _amount("3000.00", required=False)
     payment_due_day = serializers.IntegerField(required=False)
+    enrolment_monthly_ceiling = _amount("3000.00", required=False)
+    temporary_ceiling = _amount("20000.00", required=False)
+    heating_subsidy_ceiling = _amount("3000.00", required=False)
+    material_aid_ceiling = _amount("5000.00", required=False)
 
 
 class ReliefPolicyApi(TenantApi):

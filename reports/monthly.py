@@ -82,7 +82,7 @@ def monthly_figures(*, member: Member, period: Period, community_id: int | None,
         Figure("诉求办理", "其中已办结", f"{by_status['closed']} 件"),
         Figure("诉求办理", "响应、处置、反馈按时率", _rate(rate.on_time, rate.late) if rate else "—"),
     ]
-    figures += _relief_figures(member=member, period=period, community_id=community_id)
+    figures += _relief_figures(member=member, period=period, community_id=community_id, now=now)
     items = rectification_list(member=member, filters=RectificationFilters(status="all", community_id=community_id))
     made = items.filter(created_at__gte=period.start, created_at__lt=period.end).count()
     confirmed = items.filter(lookback_at__gte=period.start, lookback_at__lt=period.end, status="confirmed").count()
@@ -97,9 +97,11 @@ def monthly_figures(*, member: Member, period: Period, community_id: int | None,
     return figures
 
 
-def _relief_figures(*, member: Member, period: Period, community_id: int | None) -> list[Figure]:
+def _relief_figures(*, member: Member, period: Period, community_id: int | None, now: dt.datetime) -> list[Figure]:
     """Relief given in the period (plan 五(三)): cases accepted and approved with their amounts in yuan
-    (Decimal, to the fen), payments made, and — street-wide — patrol weeks short of the schedule."""
+    (Decimal, to the fen), payments made, and — street-wide — patrol weeks short of the schedule:
+    only weeks of the period that have ended at ``now`` are assessed (the current week is "进行中",
+    later ones have not happened)."""
     from decimal import Decimal
 
     from django.db.models import Sum
@@ -124,10 +126,12 @@ def _relief_figures(*, member: Member, period: Period, community_id: int | None)
         Figure("救助开展", "本期发放保障金", f"{paid['n']} 笔，{(paid['total'] or Decimal('0')):.2f} 元"),
     ]
     if not community_id:
-        weeks = [w for w in patrol_compliance(weeks=8, today=period.last)
+        weeks = [w for w in patrol_compliance(weeks=8, now=now, until=period.last)
                  if period.first <= w["week_end"] <= period.last]
-        short = sum(1 for w in weeks if w["done"] < w["required"])
-        figures.append(Figure("街面巡查", "本期巡查周数 / 未达标周数", f"{len(weeks)} / {short}"))
+        elapsed = [w for w in weeks if w["elapsed"]]
+        short = sum(1 for w in elapsed if w["state"] == "overdue")
+        running = "，本周进行中" if any(not w["elapsed"] for w in weeks) else ""
+        figures.append(Figure("街面巡查", "本期巡查周数 / 未达标周数", f"{len(elapsed)} / {short}{running}"))
     return figures
 
 

@@ -41,6 +41,10 @@ RULES: dict[str, tuple[str, str]] = {
     "rectification_rectification_number_key": ("number", "整改编号重复，请重试 / item number taken, try again"),
     "calendar_unique_day": ("date", "该日期已设置 / this day is already set"),
     "rectification_one_per_request": ("request", "该诉求已转入整改台账 / already in the rectification ledger"),
+    "holiday_cash_once": (
+        "cash_amount",
+        "本次慰问活动已向该对象发放过慰问金，不能重复发放 / this person already received a cash gift in this campaign",
+    ),
 }
 
 

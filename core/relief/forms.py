@@ -34,18 +34,21 @@ class StepForm(forms.Form):
                              required=False, max_length=4000)
     amount = forms.CharField(label="金额（元）", required=False, max_length=20)
     monthly_amount = forms.CharField(label="月保障金（元）", required=False, max_length=20)
+    above_request_reason = forms.CharField(label="金额高于申请金额时的理由（确认多给）", required=False, max_length=500)
     starts_on = forms.DateField(label="公示开始", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label="公示结束", required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
     FIELDS = {
-        "help": ("note", "amount"), "investigate": ("note",), "review": ("note",), "notice": ("starts_on", "ends_on"),
-        "objection": ("note",), "to_district": ("note", "amount"), "refuse": ("reason",), "district_refuse": ("reason",),
+        "help": ("note", "amount", "above_request_reason"), "investigate": ("note",), "review": ("note",),
+        "notice": ("starts_on", "ends_on"), "objection": ("note",),
+        "to_district": ("note", "amount", "above_request_reason"), "refuse": ("reason",), "district_refuse": ("reason",),
         "notify_refusal": ("note",), "deliver": ("note",), "close": ("note",), "withdraw": ("note",),
     }
 
     def __init__(self, *args, step: str, enrolment: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        keep = self.FIELDS.get(step) or (("note", "monthly_amount") if enrolment else ("note", "amount"))
+        keep = self.FIELDS.get(step) or (
+            ("note", "monthly_amount") if enrolment else ("note", "amount", "above_request_reason"))
         for name in list(self.fields):
             if name not in keep:
                 del self.fields[name]
@@ -136,6 +139,8 @@ class ScheduleForm(forms.Form):
     per_week = forms.IntegerField(label="每周巡查次数", min_value=1, max_value=21)
     with_enforcement = forms.BooleanField(label="联合综合执法队", required=False)
     areas = forms.CharField(label="重点区域", required=False, max_length=300)
+    starts_on = forms.DateField(label="考核起始日（此前的周不考核）", required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class HolidayCampaignForm(forms.Form):

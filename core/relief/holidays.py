@@ -17,6 +17,7 @@ from django.utils import timezone
 from core.audit.services import audit_record, model_snapshot
 from core.common import ensure_can
 from core.deadlines.durations import LOCAL_TZ
+from core.once.unique import unique_messages
 from core.org.scope import member_reaches
 from core.registry.models import CATEGORY_LABELS, Person
 from core.relief.ledger import stock_out
@@ -85,6 +86,7 @@ def holiday_campaign_create(
     return campaign
 
 
+@unique_messages
 @transaction.atomic
 def holiday_visit_record(
     *,
@@ -102,11 +104,20 @@ def holiday_visit_record(
 ) -> HolidayVisit:
     """Record a visit to a target: what was given (``gifts`` text, ``cash_amount`` yuan, and/or
     ``quantity`` of material ``item_id`` from the household's community stock), who signed for it
-    and the signature or photo. Something must be given; stock never goes negative."""
+    and the signature or photo. Something must be given; stock never goes negative.
+
+    A cash gift (``cash_amount`` > 0) is given once per target (one person in one campaign): a second
+    one is refused on ``cash_amount`` — checked under a lock of the target's row, and by the unique
+    constraint ``holiday_cash_once`` (``@unique_messages``) for requests racing past the check."""
     ensure_can(actor, "holiday.record")
     now = now or timezone.now()
     visited_at = visited_at or now
-    target = HolidayTarget.objects.select_related("campaign", "household", "person").get(pk=target.pk)
+    # the row lock serialises two visits to the same person: the second sees the first's cash gift
+    target = (
+        HolidayTarget.objects.select_for_update(of=("self",))
+        .select_related("campaign", "household", "person")
+        .get(pk=target.pk)
+    )
     if hasattr(actor, "scope") and not member_reaches(actor, community_id=target.community_id, grid_id=target.grid_id):
         raise PermissionDenied("不在您的管辖范围 / outside your reach")
     errors: dict[str, list[str]] = {}
@@ -115,6 +126,14 @@ def holiday_visit_record(
     except ValidationError as exc:
         errors.update(exc.message_dict)
         cash = None
+    if cash:
+        given = HolidayVisit.objects.filter(target=target, cash_amount__gt=0).order_by("visited_at").first()
+        if given is not None:
+            errors["cash_amount"] = [
+                f"本次慰问活动已于 {given.visited_at.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M} 向{target.person.name}发放慰问金 "
+                f"{given.cash_amount} 元（{given.visitor_name}），不能重复发放 / a cash gift was already given to this "
+                "person in this campaign"
+            ]
     gifts = (gifts or "").strip()
     if not gifts and not item_id and not cash:
         errors["gifts"] = ["请填写慰问品或慰问金 / say what was given"]

@@ -420,6 +420,9 @@ class PatrolSchedule(models.Model):
     per_week = models.PositiveSmallIntegerField("每周巡查次数", default=2)
     with_enforcement = models.BooleanField("联合综合执法队", default=True)
     areas = models.CharField("重点区域", max_length=300, blank=True, default="")
+    # the first day patrols are required (weeks before its week are not assessed); set when the
+    # schedule is first created, changeable by the street
+    starts_on = models.DateField("巡查考核起始日", null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -555,7 +558,11 @@ class HolidayVisit(models.Model):
 
     class Meta:
         ordering = ["-visited_at", "-id"]
-        constraints = [models.CheckConstraint(name="holiday_cash_nonneg", condition=Q(cash_amount__gte=0))]
+        constraints = [
+            models.CheckConstraint(name="holiday_cash_nonneg", condition=Q(cash_amount__gte=0)),
+            # one cash gift per person and campaign (a target is one person in one campaign)
+            models.UniqueConstraint(fields=["target"], condition=Q(cash_amount__gt=0), name="holiday_cash_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.target} {self.visited_at:%Y-%m-%d}"

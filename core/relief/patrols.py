@@ -35,16 +35,33 @@ def week_start(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-def patrol_schedule() -> PatrolSchedule:
-    """The street's schedule (defaults: two a week, with 综合执法队) — created on first read."""
+def patrol_schedule(*, now: dt.datetime | None = None) -> PatrolSchedule:
+    """The street's schedule (defaults: two a week, with 综合执法队, assessed from the day it is first
+    created — ``now``'s Beijing date) — created on first read."""
     schedule = PatrolSchedule.objects.order_by("id").first()
-    return schedule or PatrolSchedule.objects.create()
+    if schedule is None:
+        schedule = PatrolSchedule.objects.create(starts_on=(now or timezone.now()).astimezone(LOCAL_TZ).date())
+    return schedule
+
+
+def schedule_start_week(schedule: PatrolSchedule) -> dt.date:
+    """The Monday of the first assessed week: the week of ``starts_on``; for a schedule from before
+    that field existed, the first week anything was recorded (or created)."""
+    if schedule.starts_on is not None:
+        return week_start(schedule.starts_on)
+    first = PatrolWeek.objects.order_by("week_start").values_list("week_start", flat=True).first()
+    return first or week_start(schedule.updated_at.astimezone(LOCAL_TZ).date())
 
 
 @transaction.atomic
-def patrol_schedule_set(*, actor, per_week, with_enforcement: bool = True, areas: str = "") -> PatrolSchedule:
-    """Set patrols per week (1..21) from the next week on; the current week's clock keeps its number."""
+def patrol_schedule_set(
+    *, actor, per_week, with_enforcement: bool = True, areas: str = "", starts_on: dt.date | None = None
+) -> PatrolSchedule:
+    """Set patrols per week (1..21) from the next week on; the current week's clock keeps its number.
+    ``starts_on`` (optional): the first day patrols are assessed (weeks before its week are not)."""
     ensure_can(actor, "patrol.schedule")
+    if starts_on is not None and not isinstance(starts_on, dt.date):
+        raise ValidationError({"starts_on": ["日期格式不正确 / invalid date"]})
     try:
         per_week = int(per_week)
     except (TypeError, ValueError):
@@ -54,6 +71,8 @@ def patrol_schedule_set(*, actor, per_week, with_enforcement: bool = True, areas
     schedule = PatrolSchedule.objects.select_for_update().filter(pk=patrol_schedule().pk).get()
     before = model_snapshot(schedule)
     schedule.per_week, schedule.with_enforcement, schedule.areas = per_week, bool(with_enforcement), (areas or "")[:300]
+    if starts_on is not None:
+        schedule.starts_on = starts_on
     schedule.save()
     audit_record(actor=actor, action="patrol.schedule", obj=schedule, before=before, after=model_snapshot(schedule))
     return schedule
@@ -66,12 +85,13 @@ def patrol_week_ensure(*, day: dt.date, now: dt.datetime | None = None, actor=No
     week = PatrolWeek.objects.select_for_update().filter(week_start=start).first()
     if week is not None:
         return week
-    schedule = patrol_schedule()
+    schedule = patrol_schedule(now=now)
     PatrolWeek.objects.bulk_create([PatrolWeek(week_start=start, required=schedule.per_week)], ignore_conflicts=True)
     week = PatrolWeek.objects.select_for_update().get(week_start=start)
     from core.deadlines.services import clock_exists
 
-    if not clock_exists(subject=week):
+    assessed = start >= schedule_start_week(schedule)  # no clock for a week before the schedule starts
+    if assessed and not clock_exists(subject=week):
         started = dt.datetime.combine(start, dt.time(0, 0), tzinfo=LOCAL_TZ).astimezone(dt.UTC)
         due = end_of_local_day(start + dt.timedelta(days=6))
         clock_start(
@@ -173,22 +193,37 @@ def patrol_record(
     return patrol
 
 
-def patrol_compliance(*, weeks: int = 8, today: dt.date) -> list[dict]:
-    """The last ``weeks`` weeks up to the one containing ``today``: required, done, short, and the
-    state of the week's clock (a short week whose Sunday has passed is 'overdue')."""
+WEEK_STATE_LABELS = {"met": "达标", "overdue": "未达标", "in_progress": "进行中"}
+
+
+def patrol_compliance(*, now: dt.datetime, weeks: int = 8, until: dt.date | None = None) -> list[dict]:
+    """Assessed weeks, newest first: at most ``weeks`` weeks up to the one containing ``until``
+    (default: ``now``'s Beijing date), never a week that has not begun at ``now`` nor one before the
+    schedule's start week (``schedule_start_week``).
+
+    Each row: ``week_start``/``week_end`` (dates), ``required``, ``done``, ``short`` (counts),
+    ``elapsed`` (its Sunday has passed at ``now``), ``state`` — "met" (done >= required),
+    "overdue" (elapsed and short: failed) or "in_progress" (the current week, still short: not
+    failed yet) — with ``state_label``, and the week clock's ``clock_state``/``clock_id`` (if any).
+    """
     from core.deadlines.services import clocks_by_subject
 
+    today = now.astimezone(LOCAL_TZ).date()
     current = week_start(today)
-    starts = [current - dt.timedelta(weeks=i) for i in range(weeks)]
+    last = min(week_start(until or today), current)
+    schedule = patrol_schedule(now=now)
+    first = schedule_start_week(schedule)
+    starts = [s for s in (last - dt.timedelta(weeks=i) for i in range(weeks)) if s >= first]
     rows = {w.week_start: w for w in PatrolWeek.objects.filter(week_start__in=starts)}
     clocks = clocks_by_subject(subject_type="relief.patrolweek", subject_ids=[w.pk for w in rows.values()])
-    per_week = patrol_schedule().per_week
     result = []
     for start in starts:
         week = rows.get(start)
-        required = week.required if week else per_week
+        required = week.required if week else schedule.per_week
         done = week.done if week else 0
         clock = clocks.get(week.pk) if week else None
+        elapsed = start < current
+        state = "met" if done >= required else ("overdue" if elapsed else "in_progress")
         result.append(
             {
                 "week_start": start,
@@ -196,7 +231,10 @@ def patrol_compliance(*, weeks: int = 8, today: dt.date) -> list[dict]:
                 "required": required,
                 "done": done,
                 "short": max(0, required - done),
-                "clock_state": clock.state if clock else ("overdue" if start < current and done < required else ""),
+                "elapsed": elapsed,
+                "state": state,
+                "state_label": WEEK_STATE_LABELS[state],
+                "clock_state": clock.state if clock else "",
                 "clock_id": clock.pk if clock else None,
             }
         )

@@ -12,6 +12,7 @@ from core.deadlines.selectors import clocks_overdue
 from core.deadlines.services import clock_next_open, clocks_of
 from core.org.scope import communities_in_reach, scope_to_member
 from core.relief.models import (
+    CaseEvidence,
     CaseStatus,
     HolidayCampaign,
     HolidayTarget,
@@ -65,11 +66,30 @@ class CaseFilters:
 
 def case_list(*, member: Member, filters: CaseFilters | None = None) -> QuerySet:
     """Cases in reach, with ``next_due_at`` / ``next_clock_kind`` (their most urgent open clock);
-    the most urgent first, then the newest."""
+    open cases first, the most urgent first, then the newest (the id breaks ties, so pages never
+    overlap)."""
+    from django.db.models import Case, IntegerField, Value, When
+
     qs = scope_to_member(ReliefCase.objects.all(), member).select_related("household", "person", "community", "grid")
     qs = (filters or CaseFilters()).apply(qs)
-    qs = qs.annotate(next_due_at=_next_clock("due_at"), next_clock_kind=_next_clock("kind"))
-    return qs.order_by("next_due_at", "-accepted_at", "-id")
+    qs = qs.annotate(
+        next_due_at=_next_clock("due_at"),
+        next_clock_kind=_next_clock("kind"),
+        open_rank=Case(When(status__in=OPEN_CASE_STATUSES, then=Value(0)), default=Value(1), output_field=IntegerField()),
+    )
+    return qs.order_by("open_rank", "next_due_at", "-accepted_at", "-id")
+
+
+def case_counts(*, member: Member, filters: CaseFilters | None = None) -> dict[str, int]:
+    """Cases in reach per status (one grouped query), under ``filters`` except their status; also
+    ``"open"`` (办理中) and ``"all"``: the summary at the top of the case board."""
+    base = CaseFilters(**{**(filters or CaseFilters()).__dict__, "status": "all"})
+    qs = base.apply(scope_to_member(ReliefCase.objects.all(), member))
+    counts = dict(qs.order_by().values_list("status").annotate(n=Count("id")).values_list("status", "n"))
+    out = {status: counts.get(status, 0) for status in CaseStatus.values}
+    out["open"] = sum(out[s] for s in OPEN_CASE_STATUSES)
+    out["all"] = sum(counts.values())
+    return out
 
 
 def case_get(*, member: Member, pk) -> ReliefCase:
@@ -234,3 +254,44 @@ def household_relief(*, member: Member, household) -> dict:
     if member.can("holiday.view"):
         out["relief_holiday_visits"] = list(holiday_visit_list(member=member, household_id=household.pk)[:20])
     return out
+
+
+# --- pictures (evidence, recipients' signatures) ----------------------------------------------------
+# Served like the visit photos (core.inspections.selectors.visit_photo_get / visit_photo_response):
+# looked up through the same reach-scoped reads as the records they belong to, 404 for anything
+# outside reach or without a picture, bytes through the upload kit's ``serve_upload`` (never /media/).
+def evidence_image_get(*, member: Member, case_id, pk) -> CaseEvidence:
+    """A case's evidence with a picture, the case within the member's reach (404 otherwise)."""
+    case = case_get(member=member, pk=case_id)
+    evidence = case.evidence.filter(pk=pk).exclude(image="").first()
+    if evidence is None:
+        raise Http404("图片不存在 / no such picture")
+    return evidence
+
+
+def movement_confirmation_get(*, member: Member, pk) -> StockMovement:
+    """A ledger line's recipient confirmation, the line within the member's reach (404 otherwise)."""
+    line = movement_list(member=member).filter(pk=pk).exclude(confirmation="").first()
+    if line is None:
+        raise Http404("签收确认不存在或不在您的管辖范围 / no such confirmation in your reach")
+    return line
+
+
+def holiday_confirmation_get(*, member: Member, pk) -> HolidayVisit:
+    """A holiday visit's signature or photo, the visit within the member's reach (404 otherwise)."""
+    visit = holiday_visit_list(member=member).filter(pk=pk).exclude(confirmation="").first()
+    if visit is None:
+        raise Http404("签收确认不存在或不在您的管辖范围 / no such confirmation in your reach")
+    return visit
+
+
+def picture_response(record):
+    """The picture's bytes for pages and the API alike (``core.uploads.serve_upload``: sniffed type,
+    inline for images, nosniff + CSP headers, private cache)."""
+    from core.uploads import serve_upload
+
+    if isinstance(record, CaseEvidence):
+        return serve_upload(record.image, download_name=f"case-{record.case_id}-evidence-{record.pk}")
+    if isinstance(record, StockMovement):
+        return serve_upload(record.confirmation, download_name=f"handout-{record.pk}-confirmation")
+    return serve_upload(record.confirmation, download_name=f"holiday-visit-{record.pk}-confirmation")

@@ -28,7 +28,7 @@ the actor's reach, or deciding one's own case. Nothing is changed when either is
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -53,6 +53,7 @@ from core.relief.models import (
     ReliefCase,
 )
 from core.relief.uploads import check_image
+from core.reliefpolicy.amounts import MAX_AMOUNT, parse_amount  # noqa: F401 - the one amount parser, re-exported
 from core.workflow import Step, Workflow
 from tenants.roles import BUILDING_HEAD, COMMUNITY_DIRECTOR, COMMUNITY_WORKER, GRID_WORKER, VOLUNTEER
 
@@ -63,9 +64,9 @@ ENROLMENT_STATUS_LABELS = STATUS_LABELS | {S.APPROVED: "已确认纳入", S.REFU
 REFERRAL_STATUS_LABELS = STATUS_LABELS | {S.DELIVERED: "已送救助管理站"}
 
 
-def _step(name, label, sources, target, action, event=""):
+def _step(name, label, sources, target, action, event="", not_by=()):
     return Step(name=name, label=label, sources=frozenset(sources), target=target, action=action,
-                event=event or str(target))
+                event=event or str(target), not_by=frozenset(not_by))
 
 
 def _workflow(labels, steps) -> Workflow:
@@ -82,25 +83,30 @@ def _workflow(labels, steps) -> Workflow:
 
 
 E, A, D = "relief.edit", "relief.approve", "relief.district_decide"
+# Separation of duties (the kit's ``not_by``): nobody decides a case they accepted; the street's
+# review opinion (街道审核) comes from someone other than who accepted or investigated the case
+# (民发〔2021〕57号 第二十一条: the street reviews the investigation's result, i.e. a second person).
+NOT_ACCEPTOR = ("accepted",)
+NOT_ACCEPTOR_OR_INVESTIGATOR = ("accepted", "investigated")
 # The district's decision on a case above the street's limit: same effect as the street's, own action.
 _DISTRICT = [
-    _step("district_approve", "区民政局批准", {S.DISTRICT_REVIEW}, S.APPROVED, D),
-    _step("district_refuse", "区民政局不予批准", {S.DISTRICT_REVIEW}, S.REFUSED, D),
+    _step("district_approve", "区民政局批准", {S.DISTRICT_REVIEW}, S.APPROVED, D, not_by=NOT_ACCEPTOR),
+    _step("district_refuse", "区民政局不予批准", {S.DISTRICT_REVIEW}, S.REFUSED, D, not_by=NOT_ACCEPTOR),
 ]
 _DECIDE = [
-    _step("approve", "批准", {S.INVESTIGATED}, S.APPROVED, A),
-    _step("refuse", "不予批准", {S.INVESTIGATED}, S.REFUSED, A),
+    _step("approve", "批准", {S.INVESTIGATED}, S.APPROVED, A, not_by=NOT_ACCEPTOR),
+    _step("refuse", "不予批准", {S.INVESTIGATED}, S.REFUSED, A, not_by=NOT_ACCEPTOR),
     _step("to_district", "报区审批", {S.INVESTIGATED}, S.DISTRICT_REVIEW, A),
     *_DISTRICT,
     _step("notify_refusal", "书面告知", {S.REFUSED}, S.CLOSED, E, event="refusal_notified"),
 ]
 ENROLMENT = _workflow(ENROLMENT_STATUS_LABELS, [
     _step("investigate", "调查核实", {S.ACCEPTED}, S.INVESTIGATED, E),
-    _step("review", "街道审核", {S.INVESTIGATED}, S.REVIEWED, A),
+    _step("review", "街道审核", {S.INVESTIGATED}, S.REVIEWED, A, not_by=NOT_ACCEPTOR_OR_INVESTIGATOR),
     _step("notice", "公示（含重新公示）", {S.REVIEWED, S.OBJECTION}, S.NOTICE, E),
     _step("objection", "登记异议", {S.NOTICE}, S.OBJECTION, E),  # investigated, then the notice is repeated
-    _step("approve", "确认纳入", {S.NOTICE}, S.APPROVED, A),
-    _step("refuse", "不予确认", {S.REVIEWED, S.NOTICE, S.OBJECTION}, S.REFUSED, A),
+    _step("approve", "确认纳入", {S.NOTICE}, S.APPROVED, A, not_by=NOT_ACCEPTOR),
+    _step("refuse", "不予确认", {S.REVIEWED, S.NOTICE, S.OBJECTION}, S.REFUSED, A, not_by=NOT_ACCEPTOR),
     _step("notify_refusal", "书面告知", {S.REFUSED}, S.CLOSED, E, event="refusal_notified"),
     _step("withdraw", "撤回", {S.ACCEPTED, S.INVESTIGATED}, S.WITHDRAWN, E),
 ])
@@ -131,7 +137,6 @@ CLOCK_WHOLE, CLOCK_DECIDE, CLOCK_HELP, CLOCK_PAPERWORK = "relief_whole", "relief
 CLOCK_CONFIRM, CLOCK_REFUSAL = "relief_confirm", "relief_refusal"
 CASE_CLOCK_KINDS = (CLOCK_WHOLE, CLOCK_DECIDE, CLOCK_HELP, CLOCK_PAPERWORK, CLOCK_CONFIRM, CLOCK_REFUSAL)
 CASE_SUBJECT_TYPE = "relief.reliefcase"
-MAX_AMOUNT = Decimal("1000000.00")
 
 
 def workflow_for(kind: str, path: str = CasePath.ORDINARY) -> Workflow:
@@ -170,16 +175,24 @@ def steps_possible(case: ReliefCase) -> list[str]:
 
 
 def steps_for_member(case: ReliefCase, member) -> list[str]:
-    """Steps this member may take now: allowed by the table and the role (the kit's ``available``),
-    the case lies in reach, and not a decision on a case the member accepted."""
+    """Steps this member may take now: allowed by the table, the role and the steps' separation of
+    duties (the kit's ``available``), and the case lies in reach."""
     if member is None or not member_reaches(member, community_id=case.community_id, grid_id=case.grid_id):
         return []
-    user_id = getattr(getattr(member, "user", None), "pk", None)
-    return [
-        s.name
-        for s in workflow_for(case.kind, case.path).available(case, member)
-        if not (s.name in DECISION_STEPS and user_id is not None and user_id == case.accepted_by_id)
-    ]
+    return [s.name for s in workflow_for(case.kind, case.path).available(case, member)]
+
+
+def steps_barred_for(case: ReliefCase, member) -> list[tuple[str, str]]:
+    """[(step label, earlier step label)]: steps the case waits for that the member's role could take
+    but separation of duties bars them from (shown on the page as "请由其他人员办理")."""
+    workflow = workflow_for(case.kind, case.path)
+    out = []
+    for step in workflow.steps:
+        if case.status in step.sources and step.not_by and member is not None and member.can(step.action):
+            conflict = workflow.separation_conflict(case, step.name, member)
+            if conflict:
+                out.append((step.label, conflict))
+    return out
 
 
 # --- helpers ---------------------------------------------------------------------------------------
@@ -208,26 +221,36 @@ def _text(value, field: str, label: str, *, required: bool = True, limit: int = 
     return value
 
 
-def parse_amount(value, field: str, *, allow_zero: bool = True) -> Decimal:
-    """Yuan as Decimal exact to the fen: refuses floats' noise, more than 2 decimals, negatives,
-    non-numbers and absurd sizes (ValidationError on ``field``)."""
-    if isinstance(value, float):
-        value = repr(value)
-    try:
-        amount = Decimal(str(value).strip().replace(",", "")) if value not in (None, "") else None
-    except (InvalidOperation, ValueError):
-        amount = None
-    if amount is None or not amount.is_finite():
-        raise ValidationError({field: ["金额格式不正确 / invalid amount"]})
-    if amount != amount.quantize(Decimal("0.01")):
-        raise ValidationError({field: ["金额最多两位小数（精确到分）/ at most two decimals (fen)"]})
-    if amount < 0:
-        raise ValidationError({field: ["金额不能为负数 / the amount may not be negative"]})
-    if amount == 0 and not allow_zero:
-        raise ValidationError({field: ["金额必须大于0 / the amount must be positive"]})
-    if amount > MAX_AMOUNT:
-        raise ValidationError({field: ["金额过大，请核对 / the amount is implausibly large"]})
-    return amount.quantize(Decimal("0.01"))
+def _check_decided_amount(case: ReliefCase, amount: Decimal, field: str, data: dict) -> str:
+    """Sanity of an amount a decision grants (approve, district_approve, to_district, help).
+
+    Rule (社会救助暂行办法 第十一条, 第四十八、四十九条: the amount follows the local standard and the
+    verified hardship): (1) never above the district's ceiling for the kind (``ReliefPolicy.ceiling_for``,
+    the monthly amount for 低保/特困) — refused, to be corrected; (2) above the amount the family
+    requested only with an explicit reason (``above_request_reason``: the investigation found a larger
+    need) — without it refused, so a slip of the keyboard (999999.99 for 4000.00) cannot pass.
+    Returns the text for the case's history ("" when the amount is within the request).
+    Raises ``ValidationError`` on ``field`` (or ``above_request_reason``).
+    """
+    ceiling = _policy().ceiling_for(case.kind)
+    if ceiling is not None and amount > ceiling:
+        raise ValidationError(
+            {field: [f"超过{case.get_kind_display()}单次上限（{ceiling} 元，区民政局设定），请核对金额 / "
+                     f"above the district's ceiling of {ceiling} yuan for this kind"]},
+            code="invalid",
+        )
+    requested = case.amount_requested or Decimal("0")
+    if case.kind in ENROLMENT_KINDS or requested <= 0 or amount <= requested:
+        return ""
+    reason = _text(data.get("above_request_reason"), "above_request_reason", "高于申请金额的理由", required=False,
+                   limit=500)
+    if not reason:
+        raise ValidationError(
+            {"above_request_reason": [f"金额 {amount} 元高于申请金额 {requested} 元：请核对，确需多给时填写理由 / "
+                                      f"{amount} is above the {requested} requested: give the reason to confirm"]},
+            code="invalid",
+        )
+    return f"（高于申请金额 {requested} 元，理由：{reason}）"
 
 
 def _policy():
@@ -346,6 +369,14 @@ def case_accept(
     _ensure_reach(actor, household)
     if kind in ENROLMENT_KINDS and person is None:
         raise ValidationError({"person_id": ["低保、特困供养须指定申请人 / enrolment needs the applicant person"]})
+    if kind in ENROLMENT_KINDS and not person.id_hash:
+        # 民发〔2021〕57号 第九条: the application carries the applicant's identity document; an
+        # unidentified person (e.g. a vagrant "无名氏") gets 临时救助 or a referral instead.
+        raise ValidationError({"person_id": [
+            f"{person.name}尚未登记身份证号，身份未核实，不能申请低保、特困供养；身份不明的流浪乞讨人员请办理临时救助或转介救助管理站 / "
+            "dibao and extreme-poverty enrolment need an identified applicant (ID number registered); "
+            "use temporary assistance or a station referral for an unidentified person"
+        ]})
     needs = _needs_of(household, need_ids)
     case = ReliefCase.objects.create(
         kind=kind,
@@ -445,7 +476,10 @@ def case_step(*, case: ReliefCase, actor, step: str, now: dt.datetime | None = N
     - objection: ``note`` (the objection and how it is being checked)
     - to_district: ``note``, ``amount`` (proposed)
     - approve: ``note``; ``amount`` (grants) or ``monthly_amount`` (enrolment, payments start the
-      month after confirmation); a street approval may not exceed the district's limit
+      month after confirmation); a street approval may not exceed the district's limit; every granted
+      amount (help, to_district, approve, district_approve) stays under the district's ceiling for
+      the kind, and one above the amount requested needs ``above_request_reason``
+      (``_check_decided_amount``)
     - refuse: ``reason`` (written reasons); starts the 'relief_refusal' clock (written notice)
     - notify_refusal, deliver, close, withdraw: ``note``
     """
@@ -463,8 +497,7 @@ def case_step(*, case: ReliefCase, actor, step: str, now: dt.datetime | None = N
     chosen = workflow.begin(case, step)
     _ensure_reach(actor, case)
     ensure_can(actor, chosen.action)
-    if step in DECISION_STEPS and _user_id(actor) is not None and _user_id(actor) == case.accepted_by_id:
-        raise PermissionDenied("不能审批本人受理的申请 / you may not decide a case you accepted yourself")
+    workflow.ensure_separation(case, step, actor)
     before = model_snapshot(case)
     note = getattr(_Steps, step)(case, actor, now, data)
     case.status = chosen.target
@@ -506,15 +539,19 @@ def _emit(case: ReliefCase, step: str) -> None:
         return
     roles = [r for r in STREET_ROLES if any(role_can(r, step_action(case, s)) for s in next_steps)]
     people = Membership.objects.filter(street_office=office, is_active=True, role__in=roles)
+    workflow = workflow_for(case.kind, case.path)
+    waiting = [workflow.step(s) for s in next_steps]
+    done_by: dict[int, set[str]] = {}
+    for actor_id, event in case.events.exclude(actor_id=None).values_list("actor_id", "step"):
+        done_by.setdefault(actor_id, set()).add(event)
     user_ids = []
     for m in people.order_by("id")[:200]:
         if m.role in (COMMUNITY_DIRECTOR, COMMUNITY_WORKER, VOLUNTEER) and m.community_id != case.community_id:
             continue
         if m.role in (GRID_WORKER, BUILDING_HEAD) and m.grid_id != case.grid_id:
             continue
-        only_decisions = all(s in DECISION_STEPS for s in next_steps)
-        if only_decisions and m.user_id == case.accepted_by_id:
-            continue
+        if all(step.not_by & done_by.get(m.user_id, set()) for step in waiting):
+            continue  # separation of duties bars them from every step the case waits for
         user_ids.append(m.user_id)
     if user_ids:
         notify(
@@ -568,6 +605,8 @@ class _Steps:
     def help(case, actor, now, data):
         note = _text(data.get("note"), "note", "先行救助情况")
         case.help_amount = parse_amount(data.get("amount", "0"), "amount")
+        above = _check_decided_amount(case, case.help_amount, "amount", data)
+        note = f"{note}{above}"
         case.helped_at, case.help_note = now, note
         clock_meet(subject=case, kind=CLOCK_HELP, at=now, actor=actor)
         policy = _policy()
@@ -634,9 +673,10 @@ class _Steps:
             raise ValidationError(
                 {"amount": [f"金额未超过街道审批额度（{limit} 元），由街道审批 / within the street's limit, the street decides"]}
             )
+        above = _check_decided_amount(case, amount, "amount", data)
         case.amount_approved = None
         case.amount_requested = max(case.amount_requested, amount)
-        return f"{note}（拟救助 {amount} 元，超过街道额度 {limit} 元）"
+        return f"{note}（拟救助 {amount} 元，超过街道额度 {limit} 元）{above}"
 
     @staticmethod
     def approve(case, actor, now, data):
@@ -649,6 +689,7 @@ class _Steps:
                     {"status": [f"公示期至 {case.notice_ends_on} 结束，期满后方可确认 / confirm only after the notice has ended"]}
                 )
             monthly = parse_amount(data.get("monthly_amount"), "monthly_amount", allow_zero=False)
+            _check_decided_amount(case, monthly, "monthly_amount", data)
             case.monthly_amount = monthly
             local = timezone.localtime(now, LOCAL_TZ).date()
             case.payment_start_month = (local.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
@@ -664,10 +705,11 @@ class _Steps:
                 raise ValidationError(
                     {"amount": [f"超过街道审批额度（{limit} 元），请报区审批 / above the street's limit ({limit} yuan): send it to the district"]}
                 )
+            above = _check_decided_amount(case, amount, "amount", data)
             case.amount_approved = amount
             clock_meet(subject=case, kind=CLOCK_DECIDE, at=now, actor=actor)
             clock_meet(subject=case, kind=CLOCK_PAPERWORK, at=now, actor=actor)
-            text = f"批准救助 {amount} 元"
+            text = f"批准救助 {amount} 元{above}"
         case.decided_at, case.decided_by_id, case.decided_by_name = now, _user_id(actor), _name(actor)
         case.decision_level = "district" if at_district else "street"
         case.decision_note = note

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,26 +16,41 @@ from django.views.decorators.http import require_POST
 from core.deadlines.services import clock_overdue
 from core.deadlines.subjects import kind_label
 from core.org.scope import communities_in_reach, scope_households
+from core.relief import exports, holidays, ledger, patrols, payments, services
 from core.relief import forms as f
-from core.relief import holidays, ledger, patrols, payments, services
 from core.relief.models import CaseKind, CaseStatus, HolidayTarget, Payment
 from core.relief.selectors import (
     CaseFilters,
     balance_list,
     balance_totals,
     case_clocks,
+    case_counts,
     case_get,
     case_list,
     diversion_report,
+    evidence_image_get,
     holiday_campaigns,
+    holiday_confirmation_get,
     holiday_targets,
     item_list,
+    movement_confirmation_get,
     movement_list,
     patrol_list,
     payment_list,
+    picture_response,
 )
 from core.ui.decorators import member_required
 from core.ui.errors import apply_errors, error_text
+
+PAGE_SIZE = 30  # like the other boards (requests, rectifications): pages, never a silent cut
+
+
+def _export_query(request) -> str:
+    """The page's query string for its Excel export (filters kept, page dropped)."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    query["format"] = "xlsx"
+    return query.urlencode()
 
 
 def _int(value):
@@ -73,7 +89,11 @@ def case_board(request):
     member = request.member
     p = request.GET
     filters = CaseFilters(status=p.get("status", ""), kind=p.get("kind", ""), q=p.get("q", "").strip()[:50])
-    items = list(case_list(member=member, filters=filters)[:200])
+    if p.get("format") in ("xlsx", "csv"):
+        return exports.cases_export(request, case_list(member=member, filters=filters), p.get("format"))
+    page = Paginator(case_list(member=member, filters=filters), PAGE_SIZE).get_page(p.get("page"))
+    items = page.object_list
+    counts = case_counts(member=member, filters=filters)
     now = timezone.now()
     for item in items:
         item.status_text = services.status_label(item)
@@ -81,7 +101,9 @@ def case_board(request):
         item.next_clock_label = kind_label(item.next_clock_kind) if item.next_clock_kind else ""
         item.waiting_on_me = bool(services.steps_for_member(item, member))
     return render(request, "relief/board.html", {
-        "items": items, "filters": filters, "kinds": CaseKind.choices, "statuses": CaseStatus.choices,
+        "items": items, "page": page, "filters": filters, "kinds": CaseKind.choices,
+        "statuses": [(value, label, counts[value]) for value, label in CaseStatus.choices],
+        "open_count": counts["open"], "all_count": counts["all"], "export_query": _export_query(request),
         "can_edit": member.can("relief.edit"),
     })
 
@@ -121,16 +143,12 @@ def case_detail(request, pk: int):
          "relief:case_district" if services.step_action(case, step) == "relief.district_decide" else "relief:case_step")
         for step in services.steps_for_member(case, member)
     ]
-    own_decision = (
-        any(s in services.DECISION_STEPS for s in services.steps_possible(case))
-        and case.accepted_by_id == member.user.pk
-        and member.can("relief.approve")
-    )
+    barred = services.steps_barred_for(case, member)
     open_case = case.status not in (CaseStatus.APPROVED, CaseStatus.CLOSED, CaseStatus.WITHDRAWN, CaseStatus.REFUSED)
     return render(request, "relief/case_detail.html", {
         "case": case, "status_text": services.status_label(case), "clocks": clocks, "steps": steps,
         "events": case.events.all(), "evidence": case.evidence.all(), "needs": case.needs.all(),
-        "own_decision": own_decision,
+        "barred": barred,
         "evidence_form": f.EvidenceForm(prefix="ev") if member.can("relief.edit") and open_case else None,
         "extend_form": f.ExtendForm(prefix="ext")
         if case.is_enrolment and not case.extended and open_case and member.can("relief.approve") else None,
@@ -193,6 +211,22 @@ def case_evidence(request, pk: int):
     return redirect("relief:case", pk=pk)
 
 
+# --- pictures: evidence and recipients' signatures (served like the visit photos) ----------------------
+@member_required("relief.view")
+def evidence_image(request, pk: int, evidence_id: int):
+    return picture_response(evidence_image_get(member=request.member, case_id=pk, pk=evidence_id))
+
+
+@member_required("material.view")
+def material_confirmation(request, pk: int):
+    return picture_response(movement_confirmation_get(member=request.member, pk=pk))
+
+
+@member_required("holiday.view")
+def holiday_confirmation(request, pk: int):
+    return picture_response(holiday_confirmation_get(member=request.member, pk=pk))
+
+
 @member_required("relief.approve")
 @require_POST
 def case_extend(request, pk: int):
@@ -230,10 +264,13 @@ def material_ledger(request):
                 return redirect("relief:materials")
             except ValidationError as exc:
                 apply_errors(form, exc)
+    if request.GET.get("format") in ("xlsx", "csv"):
+        return exports.movements_export(request, movement_list(member=member), request.GET.get("format"))
+    page = Paginator(movement_list(member=member), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "relief/materials.html", {
         "balances": balance_list(member=member), "totals": balance_totals(member=member),
-        "movements": movement_list(member=member)[:50], "in_form": in_form, "item_form": item_form,
-        "can_edit": can_edit, "reversible": ("in", "out"),
+        "movements": page.object_list, "page": page, "in_form": in_form, "item_form": item_form,
+        "can_edit": can_edit, "reversible": ("in", "out"), "export_query": _export_query(request),
     })
 
 
@@ -338,14 +375,25 @@ def _payment_correct(request, member, payment):
     return redirect(f"{request.get_full_path()}#payment-{payment.pk}")
 
 
+@member_required("relief.view")
+def payment_export(request):
+    """The payments in reach (the board's status filter) as Excel (``?format=csv`` for CSV)."""
+    fmt = request.GET.get("format", "xlsx")
+    if fmt not in ("xlsx", "csv"):
+        raise Http404
+    rows = payment_list(member=request.member, status=request.GET.get("status", ""))
+    return exports.payments_export(request, rows, fmt)
+
+
 # --- patrols -------------------------------------------------------------------------------------------
 @member_required("patrol.view")
 def patrol_board(request):
     member = request.member
-    today = timezone.localdate()
-    schedule = patrols.patrol_schedule()
+    now = timezone.now()
+    schedule = patrols.patrol_schedule(now=now)
     schedule_form = f.ScheduleForm(request.POST or None, initial={
-        "per_week": schedule.per_week, "with_enforcement": schedule.with_enforcement, "areas": schedule.areas})
+        "per_week": schedule.per_week, "with_enforcement": schedule.with_enforcement, "areas": schedule.areas,
+        "starts_on": schedule.starts_on})
     if request.method == "POST":
         if not member.can("patrol.schedule"):
             raise PermissionDenied("当前角色无权设置巡查计划 / your role may not set the schedule")
@@ -357,8 +405,9 @@ def patrol_board(request):
             else:
                 messages.success(request, "已更新巡查计划（下周起按新次数考核）")
                 return redirect("relief:patrols")
+    page = Paginator(patrol_list(member=member), 20).get_page(request.GET.get("page"))
     return render(request, "relief/patrols.html", {
-        "patrols": patrol_list(member=member)[:50], "weeks": patrols.patrol_compliance(weeks=8, today=today),
+        "patrols": page.object_list, "page": page, "weeks": patrols.patrol_compliance(weeks=8, now=now),
         "schedule": schedule, "schedule_form": schedule_form if member.can("patrol.schedule") else None,
         "can_create": member.can("patrol.create"),
     })
@@ -412,10 +461,13 @@ def holiday_detail(request, pk: int):
     campaign = holiday_campaigns().filter(pk=pk).first()
     if campaign is None:
         raise Http404
-    targets = list(holiday_targets(member=request.member, campaign=campaign)[:300])
+    # pending targets first (holiday_targets orders by visits), the counts over all of them at the top
+    targets = holiday_targets(member=request.member, campaign=campaign)
+    page = Paginator(targets, 50).get_page(request.GET.get("page"))
     return render(request, "relief/holiday_detail.html", {
-        "campaign": campaign, "targets": targets, "can_record": request.member.can("holiday.record"),
-        "pending": sum(1 for t in targets if not t.visit_count)})
+        "campaign": campaign, "targets": page.object_list, "page": page,
+        "can_record": request.member.can("holiday.record"),
+        "total": targets.count(), "pending": targets.filter(visit_count=0).count()})
 
 
 @member_required("holiday.record")

@@ -35,6 +35,20 @@ class ReliefPolicy(models.Model):
         default=Decimal("3000.00"),
         validators=[MinValueValidator(Decimal("0"))],
     )
+    # Ceilings of one decision (元): 社会救助暂行办法 第十一条 (低保 by the local standard), 第四十八、
+    # 四十九条 (临时救助 by the local standard for the kind of hardship); the district sets them.
+    enrolment_monthly_ceiling = models.DecimalField(
+        "低保/特困月保障金上限（元）", max_digits=10, decimal_places=2, default=Decimal("3000.00")
+    )
+    temporary_ceiling = models.DecimalField(
+        "临时救助单次上限（元）", max_digits=10, decimal_places=2, default=Decimal("20000.00")
+    )
+    heating_subsidy_ceiling = models.DecimalField(
+        "取暖补贴单次上限（元）", max_digits=10, decimal_places=2, default=Decimal("3000.00")
+    )
+    material_aid_ceiling = models.DecimalField(
+        "实物救助折价单次上限（元）", max_digits=10, decimal_places=2, default=Decimal("5000.00")
+    )
     # 足额按时发放: the day of the month by which the month's payment is due
     payment_due_day = models.PositiveSmallIntegerField("每月发放截止日", default=10)
     updated_at = models.DateTimeField(auto_now=True)
@@ -53,3 +67,17 @@ class ReliefPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.district} 救助规则"
+
+    CEILING_FIELDS = {
+        "dibao": "enrolment_monthly_ceiling",
+        "extreme_poverty": "enrolment_monthly_ceiling",
+        "temporary": "temporary_ceiling",
+        "heating_subsidy": "heating_subsidy_ceiling",
+        "material_aid": "material_aid_ceiling",
+    }
+
+    def ceiling_for(self, kind: str) -> Decimal | None:
+        """The most one decision of ``kind`` may grant (yuan; the monthly amount for 低保/特困), or
+        None for a kind without money (转介救助管理站)."""
+        name = self.CEILING_FIELDS.get(kind)
+        return getattr(self, name) if name else None

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core.audit.services import audit_record, model_snapshot
 from core.common import ensure_can
+from core.reliefpolicy.amounts import parse_amount
 from core.reliefpolicy.models import ReliefPolicy
 from tenants.models import District
 
@@ -23,6 +22,17 @@ EDITABLE = (
     "emergency_paperwork_working_days",
     "street_decision_limit",
     "payment_due_day",
+    "enrolment_monthly_ceiling",
+    "temporary_ceiling",
+    "heating_subsidy_ceiling",
+    "material_aid_ceiling",
+)
+AMOUNT_SETTINGS = (
+    "street_decision_limit",
+    "enrolment_monthly_ceiling",
+    "temporary_ceiling",
+    "heating_subsidy_ceiling",
+    "material_aid_ceiling",
 )
 
 
@@ -49,14 +59,11 @@ def relief_policy_set(*, actor, district: District, **changes) -> ReliefPolicy:
         if name not in EDITABLE:
             errors[name] = ["未知设置项 / unknown setting"]
             continue
-        if name == "street_decision_limit":
+        if name in AMOUNT_SETTINGS:
             try:
-                value = Decimal(str(value)).quantize(Decimal("0.01"))
-            except Exception:  # noqa: BLE001 - any unparsable amount
-                errors[name] = ["金额格式不正确 / invalid amount"]
-                continue
-            if value < 0 or not value.is_finite():
-                errors[name] = ["金额不能为负数 / the amount may not be negative"]
+                value = parse_amount(value, name)
+            except ValidationError as exc:
+                errors.update(exc.message_dict)
                 continue
         else:
             try:

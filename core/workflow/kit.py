@@ -34,7 +34,9 @@ class Step:
     messages ("响应"); ``sources``: the statuses it may start from; ``target``: the status after it
     (equal to the source for steps that do not move the status); ``action``: the role-matrix action
     (``tenants.roles``) a member needs; ``event``: the step name written to the history (default:
-    ``name``).
+    ``name``); ``not_by``: separation of duties — history steps (event names, e.g. ``{"accepted",
+    "investigated"}``) whose actor may not take this step on the same subject (the review opinion
+    comes from someone other than who accepted or investigated; nobody decides what they accepted).
     """
 
     name: str
@@ -43,9 +45,11 @@ class Step:
     target: str
     action: str
     event: str = ""
+    not_by: frozenset[str] = frozenset()
 
     def __post_init__(self):
         object.__setattr__(self, "sources", frozenset(self.sources))
+        object.__setattr__(self, "not_by", frozenset(self.not_by))
         if not self.event:
             object.__setattr__(self, "event", self.name)
 
@@ -119,9 +123,46 @@ class Workflow:
         return self.status_of(subject) in self.step(name).sources
 
     def available(self, subject, member) -> list[Step]:
-        """The steps ``member`` may take on ``subject`` now: the status allows it and the role may."""
+        """The steps ``member`` may take on ``subject`` now: the status allows it, the role may, and
+        no ``not_by`` rule bars the member (one history query, only when a candidate step has one)."""
         status = self.status_of(subject)
-        return [s for s in self.steps if status in s.sources and member is not None and member.can(s.action)]
+        steps = [s for s in self.steps if status in s.sources and member is not None and member.can(s.action)]
+        if not any(s.not_by for s in steps):
+            return steps
+        done = self.steps_done_by(subject, actor_user_id(member), set().union(*(s.not_by for s in steps)))
+        return [s for s in steps if not (s.not_by & done)]
+
+    def steps_done_by(self, subject, user_id: int | None, events) -> set[str]:
+        """Which of the history steps ``events`` ``user_id`` took on ``subject`` (any round)."""
+        if user_id is None or not events or subject.pk is None:
+            return set()
+        return set(
+            self.event_model.objects.filter(**{self.event_fk: subject}, actor_id=user_id, step__in=sorted(events))
+            .values_list("step", flat=True)
+        )
+
+    def separation_conflict(self, subject, name: str, actor) -> str | None:
+        """The label of an earlier step by ``actor`` that bars them from step ``name`` (its ``not_by``
+        rule), or None. Labels come from the event model's ``STEP_LABELS``."""
+        step = self.step(name)
+        done = self.steps_done_by(subject, actor_user_id(actor), step.not_by)
+        if not done:
+            return None
+        first = sorted(done)[0]
+        return str(getattr(self.event_model, "STEP_LABELS", {}).get(first, first))
+
+    def ensure_separation(self, subject, name: str, actor) -> None:
+        """Refuse step ``name`` to an actor who took one of its ``not_by`` steps on this subject:
+        ``PermissionDenied`` ("职责分离：您已办理本案的「受理」，不能再办理「街道审核」…"; API 403)."""
+        from django.core.exceptions import PermissionDenied
+
+        conflict = self.separation_conflict(subject, name, actor)
+        if conflict is not None:
+            step = self.step(name)
+            raise PermissionDenied(
+                f"职责分离：您已办理本案的「{conflict}」，不能再办理「{step.label}」，请由其他人员办理 / "
+                f"separation of duties: who did {conflict} may not take {step.name}"
+            )
 
     def ensure(self, subject, name: str) -> Step:
         """Refuse a step the subject's current status does not allow (code ``illegal_transition``)."""

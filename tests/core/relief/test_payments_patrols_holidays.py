@@ -86,6 +86,7 @@ def test_weekly_patrol_compliance_on_a_known_fixture(org_a):
     overdue once Sunday 11-29 has passed). Week of 11-30: none yet, not overdue on Tue 12-01."""
     enforcement = org_a.members["enforcement"]
     now = dt.datetime(2026, 12, 1, 2, 0, tzinfo=dt.UTC)
+    patrol_schedule_set(actor=org_a.members["street_leader"], per_week=2, starts_on=dt.date(2026, 11, 16))
     for when in (_at(17), _at(19, 22)):
         patrol_record(actor=enforcement, started_at=when, area="火车站广场", members="王队、李明", with_enforcement=True,
                       now=now, encounters=[{"description": "男，约60岁，衣着单薄", "place": "地下通道",
@@ -93,7 +94,7 @@ def test_weekly_patrol_compliance_on_a_known_fixture(org_a):
     patrol_record(actor=enforcement, started_at=_at(24), area="桥洞", members="王队", now=now)
     patrol_week_ensure(day=dt.date(2026, 12, 1), now=now)
     clock_scan(now=now)
-    weeks = {w["week_start"]: w for w in patrol_compliance(weeks=3, today=dt.date(2026, 12, 1))}
+    weeks = {w["week_start"]: w for w in patrol_compliance(weeks=3, now=now)}
     assert [(w["required"], w["done"], w["short"]) for w in weeks.values()] == [(2, 0, 2), (2, 1, 1), (2, 2, 0)]
     assert weeks[dt.date(2026, 11, 16)]["clock_state"] == "met_on_time"
     assert weeks[dt.date(2026, 11, 23)]["clock_state"] == "overdue"
