@@ -78,7 +78,9 @@ MONEY = {"max_digits": 12, "decimal_places": 2, "coerce_to_string": True}
 
 def _example(field: serializers.Field, example, **schema) -> serializers.Field:
     """``field`` with its own OpenAPI example (api/schema.py fills by name only fields without one)."""
-    field._spectacular_annotation = {"field": {"type": "string", "example": example, **schema}}
+    # on a subclass: DRF deep-copies declared fields by re-instantiating their class
+    annotation = {"field": {"type": "string", "example": example, **schema}}
+    field.__class__ = type(f"{type(field).__name__}WithExample", (type(field),), {"_spectacular_annotation": annotation})
     return field
 
 
@@ -815,8 +817,8 @@ class ReliefPolicyIn(serializers.Serializer):
     payment_due_day = serializers.IntegerField(required=False)
     enrolment_monthly_ceiling = _amount("3000.00", required=False)
     temporary_ceiling = _amount("20000.00", required=False)
-    heating_subsidy_ceiling = _amount("3000.00", required=False)
-    material_aid_ceiling = _amount("5000.00", required=False)
+    heating_subsidy_ceiling = _amount("5000.00", required=False)
+    material_aid_ceiling = _amount("10000.00", required=False)
 
 
 class ReliefPolicyApi(TenantApi):

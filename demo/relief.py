@@ -131,14 +131,27 @@ def load(*, office, accounts) -> None:
     if leader is None:
         return
     acceptor = worker if worker is not None else staff
-    base = now - dt.timedelta(days=16)
+    # Who may apply for what (the product's rules): enrolment and grants for identified residents,
+    # the station referral for a person met on the street without a fixed address.
+    identified = [h for h in households if not h.no_fixed_address and h.persons.filter(is_active=True).exclude(
+        id_hash="").exists()]
+    homeless = list(Household.objects.filter(is_active=True, no_fixed_address=True, persons__isnull=False)
+                    .distinct().order_by("id")) or identified
     for i, (kind, path, status, amount) in enumerate(_all_cases()):
-        household = households[i % len(households)]
+        pool = homeless if kind == "station_referral" else identified
+        household = pool[i % len(pool)]
         if acceptor.scope != "street" and household.community_id != acceptor.community_id:
             acceptor_here = staff
         else:
             acceptor_here = acceptor
-        person = household.persons.filter(is_active=True).first()
+        people = household.persons.filter(is_active=True).order_by("id")
+        person = (people if kind == "station_referral" else people.exclude(id_hash="")).first()
+        route = _route(kind, path, status)
+        gaps = [dt.timedelta(days=9 if step == "approve" and kind in ("dibao", "extreme_poverty") else 1)
+                for step, _data in route]
+        # walked back from the load time: the last step two hours ago, so every open clock runs from
+        # a plausible moment (an emergency case accepted on load day is not "已超时 15天")
+        base = now - sum(gaps, dt.timedelta()) - dt.timedelta(hours=2)
         case = services.case_accept(actor=acceptor_here, kind=kind, path=path, household_id=household.pk,
                                     person_id=person.pk, reason=REASONS[kind], amount_requested=amount,
                                     applied_by_community=kind == "dibao" and i % 3 == 0,
@@ -146,8 +159,8 @@ def load(*, office, accounts) -> None:
                                     staff_relative_note="社区网格员之父" if kind == "dibao" and i == 2 else "",
                                     accepted_at=base, now=base)
         when = base
-        for step, data in _route(kind, path, status):
-            when = when + dt.timedelta(days=9 if step == "approve" and case.is_enrolment else 1)
+        for (step, data), gap in zip(route, gaps, strict=True):
+            when = when + gap
             if step == "investigate":
                 services.case_add_evidence(case=case, actor=acceptor_here, kind="home", note="入户查看居住和收入情况", at=when)
                 if case.is_enrolment:
@@ -163,6 +176,9 @@ def load(*, office, accounts) -> None:
             actor = leader if step in ("approve", "refuse", "review", "to_district") else acceptor_here
             services.case_step(case=case, actor=actor, step=step, now=when, **data)
     payments.payments_expect(month=now.date())
+    # patrols are assessed from the Monday of the week of the first demo patrol (nine days ago)
+    patrols.patrol_schedule_set(actor=leader, per_week=2, with_enforcement=True, areas="火车站、客运站、桥洞",
+                                starts_on=timezone.localdate(now - dt.timedelta(days=9)))
     patrols.patrol_week_ensure(day=timezone.localdate(now), now=now)
     if enforcement is not None:
         for days, area in ((9, "火车站广场及地下通道"), (7, "长治客运东站"), (2, "城南桥洞、废弃厂房")):

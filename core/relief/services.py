@@ -2,7 +2,8 @@
 
 Every case type has an explicit transition table (``TRANSITIONS``); every step has the action a role
 needs (``STEP_ACTIONS``); ``case_step`` is the one entry point for a step (pages and API call it).
-Nobody decides (approves or refuses) a case they accepted themselves.
+Nobody decides (approves or refuses) a case they accepted themselves, and the street's review
+opinion comes from someone other than who accepted or investigated it (the kit's ``Step.not_by``).
 
 Dibao (城乡低保) and extreme-poverty support (特困供养) enrolment follow 民政部《最低生活保障审核
 确认办法》(民发〔2021〕57号): acceptance by the street (the community may apply on the family's

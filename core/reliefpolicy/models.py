@@ -44,10 +44,10 @@ class ReliefPolicy(models.Model):
         "临时救助单次上限（元）", max_digits=10, decimal_places=2, default=Decimal("20000.00")
     )
     heating_subsidy_ceiling = models.DecimalField(
-        "取暖补贴单次上限（元）", max_digits=10, decimal_places=2, default=Decimal("3000.00")
+        "取暖补贴单次上限（元）", max_digits=10, decimal_places=2, default=Decimal("5000.00")
     )
     material_aid_ceiling = models.DecimalField(
-        "实物救助折价单次上限（元）", max_digits=10, decimal_places=2, default=Decimal("5000.00")
+        "实物救助折价单次上限（元）", max_digits=10, decimal_places=2, default=Decimal("10000.00")
     )
     # 足额按时发放: the day of the month by which the month's payment is due
     payment_due_day = models.PositiveSmallIntegerField("每月发放截止日", default=10)

@@ -19,6 +19,10 @@ model and its number prefix. Its services then call, inside their own ``@transac
 
 Pages and the API ask ``workflow.available(subject, member)`` for the steps a member may take now,
 instead of re-deriving them from statuses and roles.
+
+Separation of duties is a step rule: ``Step(not_by={"accepted", "investigated"})`` bars whoever took
+those history steps on the subject from this one; ``available`` leaves it out and
+``workflow.ensure_separation(subject, step, actor)`` refuses it (``PermissionDenied``, API 403).
 """
 
 from core.workflow.kit import Step, StepConflict, Workflow, actor_name, actor_user_id

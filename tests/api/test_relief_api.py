@@ -51,7 +51,7 @@ def test_own_submission_and_unknown_household_are_refused(api_client, org_a):
     url = f"/api/v1/relief-cases/{case['id']}/step/"
     staff.post(url, {"step": "investigate", "note": "属实"}, format="json")
     own = staff.post(url, {"step": "approve", "amount": "600"}, format="json")
-    assert own.status_code == 403 and "本人受理" in own.json()["message"]
+    assert own.status_code == 403 and "职责分离" in own.json()["message"]
     assert ReliefCase.objects.get(pk=case["id"]).status == "investigated"
     unknown = staff.post("/api/v1/relief-cases/", {"kind": "temporary", "household_id": 99999999, "reason": "x"},
                          format="json")

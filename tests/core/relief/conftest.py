@@ -80,11 +80,11 @@ def _route(kind: str, path: str, status: str) -> list:
     elif path == "emergency":
         steps = EMERG
         extra = {S.REFUSED: EMERG[:2] + [("refuse", {"reason": "不符合条件"})],
-                 S.DISTRICT_REVIEW: EMERG[:2] + [("to_district", {"note": "金额较大", "amount": "5000"})]}
+                 S.DISTRICT_REVIEW: EMERG[:2] + [("to_district", {"note": "金额较大", "amount": "5000", "above_request_reason": "入户核实另有医疗欠款"})]}
     else:
         steps = GRANT
         extra = {S.REFUSED: GRANT[:1] + [("refuse", {"reason": "不符合条件"})],
-                 S.DISTRICT_REVIEW: GRANT[:1] + [("to_district", {"note": "金额较大", "amount": "5000"})],
+                 S.DISTRICT_REVIEW: GRANT[:1] + [("to_district", {"note": "金额较大", "amount": "5000", "above_request_reason": "入户核实另有医疗欠款"})],
                  S.WITHDRAWN: [("withdraw", {"note": "申请人撤回"})]}
     if status in extra:
         return extra[status]
