@@ -81,6 +81,9 @@ AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
     "problem.to_rectification": ("问题转入整改台账", "problem moved to rectification"),
     "winter-needs.export": ("导出需求台账", "needs ledger exported"),
     "problems.export": ("导出问题台账", "problem ledger exported"),
+    "relief-cases.export": ("导出救助案件台账", "relief cases exported"),
+    "relief-payments.export": ("导出救助金发放台账", "relief payments exported"),
+    "material-ledger.export": ("导出御寒物资台账", "material ledger exported"),
     # requests (core.requests; request.<status> from the workflow's steps)
     "request.receive": ("受理诉求", "request received"),
     "request.responded": ("响应诉求", "request responded"),
