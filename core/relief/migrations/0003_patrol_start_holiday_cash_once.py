@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('relief', '0001_initial'),
+        ('relief', '0002_payment_entries'),
     ]
 
     operations = [
