@@ -336,7 +336,8 @@ def material_diversion(request):
 def payment_board(request):
     member = request.member
     status = request.GET.get("status", "")
-    rows = list(payment_list(member=member, status=status)[:200])
+    page = Paginator(payment_list(member=member, status=status), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = page.object_list
     if request.method == "POST":
         if not member.can("relief.edit"):
             raise PermissionDenied("当前角色无权登记发放 / your role may not record payments")
@@ -357,7 +358,7 @@ def payment_board(request):
             messages.error(request, "请填写实发金额和发放日期")
         return redirect(request.get_full_path())
     return render(request, "relief/payments.html", {
-        "rows": rows, "status": status, "statuses": Payment.Status.choices, "can_edit": member.can("relief.edit")})
+        "rows": rows, "page": page, "status": status, "statuses": Payment.Status.choices, "can_edit": member.can("relief.edit")})
 
 
 def _payment_correct(request, member, payment):

@@ -122,3 +122,15 @@ def test_cases_payments_and_ledger_export_to_excel_through_the_one_writer(org_a,
     assert any(r and "爱心超市" in r for r in sheet.iter_rows(values_only=True))
     volunteer = web_client(org_a.office, org_a.members["volunteer"].user)  # no relief.view
     assert volunteer.get("/relief/payments/export/").status_code == 403
+
+
+def test_the_payment_board_pages_instead_of_cutting_at_200(org_a, web_client, bring):
+    from core.relief.payments import payments_expect
+
+    bring("dibao", S.APPROVED)  # payments from January 2027
+    for i in range(31):
+        payments_expect(month=dt.date(2027 + i // 12, i % 12 + 1, 1))
+    client = web_client(org_a.office, org_a.members["street_leader"].user)
+    first = client.get("/relief/payments/").content.decode()
+    assert 'class="pager"' in first and "1 / 2" in first
+    assert client.get("/relief/payments/?page=2").content.decode().count('<li class="card"') == 1

@@ -33,7 +33,7 @@ def _lines(payment) -> list[tuple]:
 
 
 def _paid_figure(member, first, last) -> str:
-    figures = _relief_figures(member=member, period=Period(first, last), community_id=None)
+    figures = _relief_figures(member=member, period=Period(first, last), community_id=None, now=NOW)
     return next(f.value for f in figures if f.label == "本期发放保障金")
 
 
