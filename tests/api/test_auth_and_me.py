@@ -47,7 +47,8 @@ def test_district_member_reads_its_streets_read_only_and_not_other_districts(
     me = api_client(street_a, users["district_viewer"]).get("/api/v1/me/").json()
 
     assert me["roles"] == ["district_viewer"] and me["read_only"] is True
-    assert all(a.endswith(".view") for a in me["actions"])
+    # reading only: views, and the reason-bound read-only drill-down (ADR 0056)
+    assert all(a.endswith(".view") or a == "district.drill_down" for a in me["actions"])
     assert api_client(street_b, users["district_viewer"]).get("/api/v1/me/").status_code == 404
     district_me = api_client(None, users["district_admin"]).get("/api/v1/me/").json()
     assert district_me["tenant"] is None and district_me["district"]["code"] == "140403"

@@ -74,7 +74,8 @@ def test_an_event_is_delivered_after_the_commit_and_only_once(place, seen, djang
     assert Delivery.objects.get(event=event, consumer="test.recorder").state == "pending"
     assert event.schema_name == place.office.schema_name
     assert event.actor_user_id == place.users["street_staff"].pk
-    assert events_deliver(event_ids=[event.pk]) == {"done": 1, "retry": 0, "failed": 0, "busy": 0}
+    consumers = Delivery.objects.filter(event=event).count()  # ours and the product's own (rollup, ...)
+    assert events_deliver(event_ids=[event.pk]) == {"done": consumers, "retry": 0, "failed": 0, "busy": 0}
     events_deliver(event_ids=[event.pk])  # a duplicate message
     events_sweep()  # and the sweeper
 
