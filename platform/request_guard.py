@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import re
 
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 
 _UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
@@ -29,6 +29,26 @@ _JSON_TYPES = ("application/json", "application/merge-patch+json", "application/
 
 def is_api_path(path: str) -> bool:
     return path.startswith("/api/")
+
+
+def is_open311_path(path: str) -> bool:
+    return path.startswith("/open311/")
+
+
+def open311_error(request, status: int, description: str) -> HttpResponse:
+    """An error in GeoReport v2's own shape (``[{"code", "description"}]`` or ``<errors>`` XML when
+    the path ends in ``.xml``), so an Open311 client's parser never meets an HTML page."""
+    if request.path.endswith(".xml"):
+        import xml.etree.ElementTree as ET
+
+        errors = ET.Element("errors")
+        error = ET.SubElement(errors, "error")
+        ET.SubElement(error, "code").text = str(status)
+        ET.SubElement(error, "description").text = description
+        body = b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(errors, encoding="utf-8")
+        return HttpResponse(body, status=status, content_type="application/xml; charset=utf-8")
+    return JsonResponse([{"code": status, "description": description}], status=status, safe=False,
+                        json_dumps_params={"ensure_ascii": False})
 
 
 def unstorable(text: str) -> bool:
@@ -101,6 +121,8 @@ class UnstorableInputMiddleware:
 
 
 def refusal(request, fields: list[str]):
+    if is_open311_path(request.path):
+        return open311_error(request, 400, f"{MESSAGE}: {', '.join(fields)}")
     if is_api_path(request.path):
         return JsonResponse(
             {
@@ -115,7 +137,9 @@ def refusal(request, fields: list[str]):
 
 
 def not_found(request, exception=None):
-    """handler404: the API's JSON shape under /api/, the Chinese page elsewhere."""
+    """handler404: the API's JSON shape under /api/, GeoReport's under /open311/, the Chinese page elsewhere."""
+    if is_open311_path(request.path):
+        return open311_error(request, 404, "未找到 / not found")
     if is_api_path(request.path):
         return JsonResponse(
             {"code": "not_found", "message": "未找到 / not found", "details": {}},
@@ -126,7 +150,9 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
-    """handler500: the API's JSON shape under /api/, the static Chinese page elsewhere."""
+    """handler500: the API's JSON shape under /api/, GeoReport's under /open311/, the static Chinese page elsewhere."""
+    if is_open311_path(request.path):
+        return open311_error(request, 500, "系统错误，已记录 / server error, logged")
     if is_api_path(request.path):
         return JsonResponse(
             {"code": "server_error", "message": "系统错误，已记录 / server error, logged", "details": {}},

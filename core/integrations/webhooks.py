@@ -100,11 +100,19 @@ def _allowed_networks() -> list:
 
 def check_address(url: str) -> list[str]:
     """The addresses ``url``'s host resolves to, if every one may be called; else AddressRefused."""
-    parts = urlsplit(url)
+    try:  # urlsplit and .port raise ValueError for a bad IPv6 literal or a port outside 0-65535
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise AddressRefused("地址格式不正确（端口应为 1-65535） / malformed URL or port") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise AddressRefused("只支持 http(s) 地址 / only http(s) URLs")
+    if parts.username is not None or parts.password is not None:
+        raise AddressRefused("地址中不能包含用户名或密码（请用签名校验） / no credentials in the URL (verify the signature)")
+    if port == 0:
+        raise AddressRefused("地址格式不正确（端口应为 1-65535） / malformed URL or port")
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
+        infos = socket.getaddrinfo(parts.hostname, port or (443 if parts.scheme == "https" else 80),
                                    type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise AddressRefused(f"无法解析主机名 / cannot resolve host: {exc}") from None

@@ -120,3 +120,19 @@ def test_a_token_works_too_and_a_grid_worker_posts_into_its_grid(place, api_clie
     assert posted.status_code == 201, posted.content
     made = CitizenRequest.objects.get(number=posted.json()[0]["service_request_id"])
     assert made.grid == place.grid and made.community == place.community
+
+
+def test_refusals_before_any_view_answer_in_the_spec_shape_never_an_html_page(place, open311):
+    client, key = open311
+
+    nul = _post(client, key, place, description="a\x00b")
+    assert nul.status_code == 400 and nul["Content-Type"].startswith("application/json")
+    assert nul.json()[0]["code"] == 400 and "description" in nul.json()[0]
+    nul_xml = _post(client, key, place, fmt="xml", description="a\x00b")
+    assert nul_xml.status_code == 400 and nul_xml["Content-Type"].startswith("application/xml")
+    assert ET.fromstring(nul_xml.content).find("error/code").text == "400"
+    for path in ("/open311/v2/requests.csv", "/open311/discovery.json", "/open311/v2/requests/..%2f..%2fetc.json"):
+        missing = client.get(path, {"api_key": key})
+        assert missing.status_code == 404 and missing.json()[0]["code"] == 404, (path, missing.content[:80])
+    missing_xml = client.get("/open311/v2/nothing.xml", {"api_key": key})
+    assert missing_xml.status_code == 404 and ET.fromstring(missing_xml.content).tag == "errors"

@@ -161,7 +161,10 @@ def test_unsubscribed_events_and_inactive_subscriptions_get_nothing(place, recei
 
 
 @pytest.mark.parametrize("url", ["http://10.0.0.5/hook", "http://169.254.169.254/latest/meta-data",
-                                 "http://[::1]:8080/x", "http://192.168.1.1/", "ftp://example.invalid/x"])
+                                 "http://[::1]:8080/x", "http://192.168.1.1/", "ftp://example.invalid/x",
+                                 # malformed: a port out of range, an open IPv6 literal, port 0, credentials
+                                 "http://example.com:99999/", "http://example.com:65536/", "http://[::1/x",
+                                 "http://example.com:0/", "http://user:pw@example.com/"])
 def test_private_link_local_and_odd_addresses_are_refused(place, settings, url):
     settings.NUANDONG_WEBHOOK_ALLOWED_NETWORKS = []  # production
 
@@ -196,6 +199,12 @@ def test_webhooks_through_the_api_and_keys_may_not_manage_them(place, receiver, 
     bad = staff.post("/api/v1/webhooks/", {"name": "x", "url": "http://10.0.0.1/", "event_types": ["nope"]},
                      format="json")
     assert bad.status_code == 400 and bad.json()["code"] == "invalid"
+    for odd in ("http://example.com:99999/", "http://[::1/x"):  # a 400 on the field, never a 500
+        bad = staff.post("/api/v1/webhooks/", {"name": "x", "url": odd, "event_types": ["request.created"]},
+                         format="json")
+        assert bad.status_code == 400 and "url" in str(bad.json()), bad.content
+        bad = staff.patch(f"/api/v1/webhooks/{made.json()['id']}/", {"url": odd}, format="json")
+        assert bad.status_code == 400, bad.content
 
     key = key_client(place.office, make_key(place.office, place.users["street_staff"], ["requests:write"]))
     assert key.get("/api/v1/webhooks/").status_code == 403
