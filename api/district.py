@@ -70,7 +70,10 @@ class DistrictStreetsApi(TenantApi):
     @extend_schema(parameters=[OpenApiParameter("sort", str, enum=sorted(SORTABLE) + [f"-{k}" for k in sorted(SORTABLE)])],
                    responses=StreetFiguresOut(many=True))
     def get(self, request):
-        rows, _total = district_figures(member=request.member, sort=clean_sort(request.query_params.get("sort", "name")))
+        sort = request.query_params.get("sort", "name")
+        if clean_sort(sort) != sort:  # a typo is an error, not the default order
+            raise ValidationError({"sort": [f"未知排序 / unknown sort; one of: {', '.join(sorted(SORTABLE))} (- for descending)"]})
+        rows, _total = district_figures(member=request.member, sort=sort)
         return Response([_figures(r) for r in rows])
 
 
@@ -130,7 +133,7 @@ class DistrictOverdueApi(TenantApi):
 
     required_action = "district.view"
 
-    @extend_schema(parameters=[OpenApiParameter("kind", str)], responses=inline_serializer("OverdueGroup", {
+    @extend_schema(parameters=[OpenApiParameter("kind", str, description="a clock kind, e.g. respond, handle, feedback")], responses=inline_serializer("OverdueGroup", {
         "street": serializers.CharField(), "slug": serializers.CharField(),
         "items": inline_serializer("OverdueItem", {
             "kind": serializers.CharField(), "kind_label": serializers.CharField(), "title": serializers.CharField(),
@@ -138,7 +141,12 @@ class DistrictOverdueApi(TenantApi):
             "overdue_hours": serializers.IntegerField(), "escalation": serializers.CharField(),
             "escalated_at": serializers.DateTimeField(allow_null=True)}, many=True)}, many=True))
     def get(self, request):
-        groups = overdue_across_streets(member=request.member, kind=request.query_params.get("kind", "")[:32])
+        from core.deadlines.subjects import KIND_LABELS
+
+        kind = request.query_params.get("kind", "")
+        if kind and kind not in KIND_LABELS:  # a typo must not read as "nothing overdue"
+            raise ValidationError({"kind": [f"未知时限类型 / unknown clock kind; one of: {', '.join(sorted(KIND_LABELS))}"]})
+        groups = overdue_across_streets(member=request.member, kind=kind)
         return Response([
             {"street": g.street, "slug": g.slug,
              "items": [{k: v for k, v in asdict(i).items() if k not in ("street", "slug")} for i in g.items]}

@@ -103,3 +103,15 @@ def test_the_district_api_gives_summary_streets_and_overdue(org_a, street_a, use
     assert street_a.slug in {s["slug"] for s in streets}
     assert any(i["title"] == "测试超时事项" for g in overdue if g["slug"] == street_a.slug for i in g["items"])
     assert api_client(street_a, users["street_staff"]).get("/api/v1/district/summary/").status_code == 404
+
+
+def test_unknown_filters_on_the_district_api_are_errors_not_empty_answers(street_a, users, api_client):
+    client = api_client(None, users["district_viewer"])
+
+    for url, field in (("/api/v1/district/overdue/?kind=bogus", "kind"), ("/api/v1/district/streets/?sort=bogus", "sort"),
+                       ("/api/v1/district/streets/?sort='", "sort")):
+        answer = client.get(url)
+        assert answer.status_code == 400 and answer.json()["code"] == "invalid", (url, answer.content)
+        assert field in answer.json()["details"]
+    assert client.get("/api/v1/district/overdue/?kind=respond").status_code == 200
+    assert client.get("/api/v1/district/streets/?sort=-coverage").status_code == 200
