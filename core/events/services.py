@@ -25,11 +25,13 @@ ADR: docs/adr/0040-domain-events.md.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context, tenant_context
@@ -147,27 +149,45 @@ def publish_many(
     now = timezone.now()
     schema = connection.schema_name or PUBLIC
     actor_id = getattr(getattr(actor, "user", None), "pk", None)
-    events = Event.objects.bulk_create(
-        [
-            Event(
-                event_type=name,
-                schema_name=schema,
-                subject_type=_subject(subject)[0],
-                subject_id=_subject(subject)[1],
-                payload=payload,
-                actor_user_id=actor_id,
-                occurred_at=at,
+    subjects = [_subject(subject) for _name, subject, _payload in items]
+    wanted = [(name, c.name) for name in {name for name, _s, _p in items} for c in consumers_of(name)]
+    # One statement writes the events and their deliveries (a visit POST's budget counts statements:
+    # docs/benchmarks.md); RETURNING gives the ids in the order of the rows selected from unnest.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH e AS (
+                INSERT INTO public.events_event
+                    (event_type, schema_name, subject_type, subject_id, payload, actor_user_id, occurred_at, created_at)
+                SELECT t, %(schema)s, st, sid, p, %(actor)s, %(at)s, %(now)s
+                  FROM unnest(%(types)s::varchar[], %(stypes)s::varchar[], %(sids)s::bigint[], %(payloads)s::jsonb[])
+                       WITH ORDINALITY AS r(t, st, sid, p, n)
+                 ORDER BY n
+                RETURNING id, event_type
+            ), d AS (
+                INSERT INTO public.events_delivery
+                    (event_id, consumer, state, attempts, next_attempt_at, done_at, last_error)
+                SELECT e.id, c.consumer, 'pending', 0, %(now)s, NULL, ''
+                  FROM e JOIN unnest(%(ctypes)s::varchar[], %(cnames)s::varchar[]) AS c(event_type, consumer)
+                       ON c.event_type = e.event_type
             )
-            for name, subject, payload in items
-        ]
-    )
-    Delivery.objects.bulk_create(
-        [
-            Delivery(event=event, consumer=c.name, next_attempt_at=now)
-            for event in events
-            for c in consumers_of(event.event_type)
-        ]
-    )
+            SELECT id FROM e
+            """,
+            {
+                "schema": schema, "actor": actor_id, "at": at, "now": now,
+                "types": [name for name, _s, _p in items],
+                "stypes": [st for st, _sid in subjects], "sids": [sid for _st, sid in subjects],
+                "payloads": [json.dumps(payload, cls=DjangoJSONEncoder) for _n, _s, payload in items],
+                "ctypes": [t for t, _c in wanted], "cnames": [c for _t, c in wanted],
+            },
+        )
+        new_ids = [row[0] for row in cursor.fetchall()]
+    events = [
+        Event(pk=pk, event_type=name, schema_name=schema, subject_type=st, subject_id=sid,
+              payload=json.loads(json.dumps(payload, cls=DjangoJSONEncoder)), actor_user_id=actor_id,
+              occurred_at=at, created_at=now)
+        for pk, (name, _subject_unused, payload), (st, sid) in zip(new_ids, items, subjects, strict=True)
+    ]
     ids = [e.pk for e in events]
     transaction.on_commit(lambda: events_send(event_ids=ids))
     return events

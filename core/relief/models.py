@@ -554,6 +554,9 @@ class HolidayVisit(models.Model):
     recipient_name = models.CharField("签收人", max_length=50)
     confirmation = models.FileField("签收确认（签名或照片）", upload_to=upload_confirmation)
     note = models.CharField("备注", max_length=300, blank=True, default="")
+    # A second cash gift to one person recorded before the one-gift rule existed: kept (money was
+    # handed out and signed for), flagged for follow-up; the service never sets it (migration 0003).
+    cash_repeat = models.BooleanField("重复发放（规则生效前已登记）", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -561,7 +564,8 @@ class HolidayVisit(models.Model):
         constraints = [
             models.CheckConstraint(name="holiday_cash_nonneg", condition=Q(cash_amount__gte=0)),
             # one cash gift per person and campaign (a target is one person in one campaign)
-            models.UniqueConstraint(fields=["target"], condition=Q(cash_amount__gt=0), name="holiday_cash_once"),
+            models.UniqueConstraint(fields=["target"], condition=Q(cash_amount__gt=0, cash_repeat=False),
+                                    name="holiday_cash_once"),
         ]
 
     def __str__(self) -> str:

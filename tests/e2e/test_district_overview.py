@@ -49,6 +49,8 @@ def test_district_admin_reads_the_dashboard_a_street_and_the_overdue_list(viewpo
     table = page.inner_text("#street-offices")
     assert all(name in table for name in streets) and "合计" in table
     assert "数据更新于" in page.inner_text("#refreshed")
+    legend = page.inner_text("#chart-coverage + .chart-legend")  # which line is which street
+    assert all(name in legend for name in streets)
     assert_accessible(page, f"district dashboard {size}")
 
     sorter = ".sort-links" if viewport == PHONE else "#street-offices thead"  # the header hides on a phone

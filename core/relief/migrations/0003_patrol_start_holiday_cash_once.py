@@ -3,6 +3,18 @@
 from django.db import migrations, models
 
 
+def flag_repeated_cash_gifts(apps, schema_editor):
+    """Cash gifts recorded twice to one person before the rule: the first stays the gift, the later
+    ones are kept (money was handed out) and flagged cash_repeat for follow-up, so the unique index
+    can be built on a street's existing data instead of failing the upgrade."""
+    HolidayVisit = apps.get_model("relief", "HolidayVisit")
+    seen = set()
+    for visit in HolidayVisit.objects.filter(cash_amount__gt=0).order_by("target_id", "visited_at", "id"):
+        if visit.target_id in seen:
+            HolidayVisit.objects.filter(pk=visit.pk).update(cash_repeat=True)
+        seen.add(visit.target_id)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -15,8 +27,14 @@ class Migration(migrations.Migration):
             name='starts_on',
             field=models.DateField(blank=True, null=True, verbose_name='巡查考核起始日'),
         ),
+        migrations.AddField(
+            model_name='holidayvisit',
+            name='cash_repeat',
+            field=models.BooleanField(default=False, verbose_name='重复发放（规则生效前已登记）'),
+        ),
+        migrations.RunPython(flag_repeated_cash_gifts, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='holidayvisit',
-            constraint=models.UniqueConstraint(condition=models.Q(('cash_amount__gt', 0)), fields=('target',), name='holiday_cash_once'),
+            constraint=models.UniqueConstraint(condition=models.Q(('cash_amount__gt', 0), ('cash_repeat', False)), fields=('target',), name='holiday_cash_once'),
         ),
     ]
