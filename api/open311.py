@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import xml.etree.ElementTree as ET
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.urls import path, register_converter
@@ -90,6 +91,9 @@ def _to_xml(tag: str, value) -> ET.Element:
     elif value is not None:
         element.text = str(value)
     return element
+
+
+ANONYMOUS = "匿名（Open311）"
 
 
 class Open311Api(TenantApi):
@@ -212,8 +216,6 @@ class Open311RequestPostIn(serializers.Serializer):
                                               max_value=2**63 - 1, help_text="sent as `attribute[grid]`")
 
     def validate(self, attrs):
-        if not (attrs["first_name"] or attrs["last_name"]).strip():
-            raise serializers.ValidationError({"last_name": ["请填写诉求人姓名 / first_name or last_name is required"]})
         if not attrs["address_string"].strip() and (attrs["lat"] is None or attrs["long"] is None):
             raise serializers.ValidationError(
                 {"address_string": ["请填写地址或经纬度 / address_string or lat and long is required"]})
@@ -261,8 +263,8 @@ def request_representation(obj: CitizenRequest, office) -> dict:
         "address": obj.address,
         "address_id": None,
         "zipcode": None,
-        "lat": None,
-        "long": None,
+        "lat": None if obj.latitude is None else float(obj.latitude),
+        "long": None if obj.longitude is None else float(obj.longitude),
         "media_url": None,
     }
 
@@ -366,8 +368,11 @@ class RequestsApi(Open311Api):
         obj = services.request_receive(
             actor=member, channel=RequestChannel.API, category=data["service_code"],
             description=data["description"],
-            requester_name=f"{data['last_name'].strip()}{data['first_name'].strip()}",
+            # GeoReport v2 lets a report be anonymous; the request then names its source honestly
+            requester_name=f"{data['last_name'].strip()}{data['first_name'].strip()}" or ANONYMOUS,
             requester_phone=data["phone"].strip(), address=address, community=community, grid=grid,
+            latitude=None if data["lat"] is None else Decimal(str(data["lat"])).quantize(Decimal("0.000001")),
+            longitude=None if data["long"] is None else Decimal(str(data["long"])).quantize(Decimal("0.000001")),
         )
         expected = _expected(obj)
         notice = "已受理" + (f"，将于 {timezone.localtime(expected):%Y-%m-%d %H:%M} 前响应" if expected else "")

@@ -47,6 +47,9 @@ class CitizenRequest(models.Model):
     requester_name = models.CharField("诉求人", max_length=50)
     requester_phone = models.CharField("联系电话", max_length=20, blank=True, default="")
     address = models.CharField("地址", max_length=200, blank=True, default="")
+    # Where the requester is, when a channel gives it (Open311 lat/long, WGS 84 degrees).
+    latitude = models.DecimalField("纬度", max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField("经度", max_digits=9, decimal_places=6, null=True, blank=True)
     household = models.ForeignKey(
         "registry.Household",
         on_delete=models.PROTECT,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -125,8 +126,13 @@ def request_receive(
     assignee_user_id: int | None = None,
     received_at: dt.datetime | None = None,
     now: dt.datetime | None = None,
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
 ) -> CitizenRequest:
     """Register a request and start its three clocks (respond, handle, feed back) from the SLA policy.
+
+    ``latitude`` / ``longitude``: WGS 84 degrees (Decimal, 6 places) when the channel gives a position
+    (Open311); both or neither, within -90..90 / -180..180, else ValidationError.
 
     With ``household_id`` the request is linked to that household (which must be active and in the
     actor's reach) and goes to the household's community and grid, whatever ``community``/``grid`` say;
@@ -145,6 +151,10 @@ def request_receive(
         requester_phone = (requester_phone or "").strip() or household.phone
     elif community is None and "household_id" not in errors:
         errors["community"] = ["请选择社区(村)或关联户 / choose a community or a household"]
+    if (latitude is None) != (longitude is None):
+        errors["latitude"] = ["经纬度应同时填写 / latitude and longitude go together"]
+    elif latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        errors["latitude"] = ["经纬度超出范围 / latitude or longitude out of range"]
     if channel not in RequestChannel.values:
         errors["channel"] = ["来源无效 / unknown channel"]
     if category not in RequestCategory.values:
@@ -171,6 +181,8 @@ def request_receive(
         requester_name=requester_name.strip(),
         requester_phone=(requester_phone or "").strip(),
         address=(address or "").strip(),
+        latitude=latitude,
+        longitude=longitude,
         community=community,
         grid=grid,
         household=household,

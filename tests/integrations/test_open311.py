@@ -136,3 +136,20 @@ def test_refusals_before_any_view_answer_in_the_spec_shape_never_an_html_page(pl
         assert missing.status_code == 404 and missing.json()[0]["code"] == 404, (path, missing.content[:80])
     missing_xml = client.get("/open311/v2/nothing.xml", {"api_key": key})
     assert missing_xml.status_code == 404 and ET.fromstring(missing_xml.content).tag == "errors"
+
+
+def test_a_position_is_kept_and_returned_and_an_anonymous_report_is_accepted(place, open311):
+    client, key = open311
+
+    posted = _post(client, key, place, lat="36.2", long="113.1", last_name="", first_name="")
+
+    assert posted.status_code == 201, posted.content
+    number = posted.json()[0]["service_request_id"]
+    made = CitizenRequest.objects.get(number=number)
+    assert made.requester_name == "匿名（Open311）" and str(made.latitude) == "36.200000"
+    [got] = client.get(f"/open311/v2/requests/{number}.json", {"api_key": key}).json()
+    assert (got["lat"], got["long"]) == (36.2, 113.1)
+    xml = client.get(f"/open311/v2/requests/{number}.xml", {"api_key": key})
+    assert ET.fromstring(xml.content).find("request/lat").text == "36.2"
+    half = _post(client, key, place, lat="36.2")
+    assert half.status_code == 400
