@@ -81,6 +81,8 @@ def exception_handler(exc, context):
         message = str(detail) if detail and code not in MESSAGES else MESSAGES.get(code, str(detail or code))
         if code == "permission_denied" and detail:
             message = str(detail)
+        if isinstance(exc, exceptions.AuthenticationFailed) and detail and " / " in str(detail):
+            message = str(detail)  # our authenticator's own bilingual reason ("接口密钥无效 / invalid API key")
         details = {}
     response.data = {"code": code, "message": message, "details": details}
     return response

@@ -103,6 +103,7 @@ def test_a_wrong_secret_or_garbage_is_refused(place, make_key, key_client):
         response = key_client(place.office, raw).get("/api/v1/requests/")
         assert response.status_code == 401, raw
         assert response.json()["code"] in ("invalid", "authentication_failed")
+        assert response.json()["message"] != "提交的数据有误 / invalid input", raw  # says what is wrong
 
 
 def test_a_street_key_works_only_on_its_own_street(place, street_a2, street_b, make_key, key_client):
