@@ -59,6 +59,18 @@ def _fill_street_a2(street_a2, users):
     return community
 
 
+def _campaign_visits(office) -> dict:
+    from core.campaigns.services import campaign_coverage_dates
+
+    first, _phase_last, last = campaign_coverage_dates(office.district)
+    return {"visited_at__date__gte": first, "visited_at__date__lte": last}
+
+
+def _visited_in_campaign(office) -> int:
+    """1 when the fixture's visit (made "now") falls within the campaign, else 0 (e.g. in July)."""
+    return _direct(office)["households_visited"]
+
+
 def _direct(office) -> dict[str, int]:
     """The figures counted straight from the street's tables (no selectors, no rollup)."""
     from core.deadlines.models import Clock
@@ -69,8 +81,11 @@ def _direct(office) -> dict[str, int]:
     with tenant_context(office):
         return {
             "households_registered": Household.objects.filter(is_active=True).count(),
+            # coverage counts home visits made within the campaign (ADR 0016: from the inspection
+            # phase's first day to the campaign's last), so the direct count does too
             "households_visited": Household.objects.filter(
-                is_active=True, pk__in=Visit.objects.filter(kind="home").values("household_id")).count(),
+                is_active=True, pk__in=Visit.objects.filter(kind="home", **_campaign_visits(office)).values("household_id"),
+            ).count(),
             "needs_open": Need.objects.filter(status__in=["open", "in_progress"]).count(),
             "needs_met": Need.objects.filter(status="met").count(),
             "problems_open": Problem.objects.filter(status="open").count(),
@@ -94,15 +109,16 @@ def test_rollup_figures_equal_the_street_schemas_on_a_multi_street_fixture(org_a
         assert {code: by_slug[office.slug].get(code) for code in direct} == direct, office.slug
         assert by_slug[office.slug].refreshed_at == NOW
     a = by_slug[street_a.slug]
-    assert (a.get("households_registered"), a.get("households_visited"), a.get("needs_open")) == (3, 1, 1)
+    visited = _visited_in_campaign(street_a)
+    assert (a.get("households_registered"), a.get("households_visited"), a.get("needs_open")) == (3, visited, 1)
     assert a.get("problems_open") == 1 and a.get("requests_received") == 1 and a.get("clocks_overdue") >= 1
     assert by_slug[street_a2.slug].get("households_registered") == 2
     assert total.get("households_registered") == 5
-    assert total.coverage_rate == 20.0
+    assert total.coverage_rate == 20.0 * visited  # 1 of 5 households, when the visit counts
     # per community: street A's community 1 holds 2 households and the visit, community 2 one household
     communities = {c.key: c for c in community_figures(office=street_a)}
     assert communities[org_a.c1.pk].get("households_registered") == 2
-    assert communities[org_a.c1.pk].get("households_visited") == 1
+    assert communities[org_a.c1.pk].get("households_visited") == visited
     assert communities[org_a.c2.pk].get("households_registered") == 1
     assert communities[org_a.c2.pk].get("requests_received") == 1
     assert STREET_WIDE in communities  # the street-wide row (phase tasks, patrols, reports)
