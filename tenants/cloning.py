@@ -106,20 +106,29 @@ def schema_clone(*, source: str, target: str) -> bool:
         # Identity sequences continue where the template's stand. Only the template's own identity
         # sequences are read (pg_depend 'i' links each to its column): the pg_sequences view would
         # read every sequence of every schema, a cost growing with the number of street offices.
+        # The catalog rows are narrowed to the template's own sequences first (a MATERIALIZED CTE is a
+        # fence): pg_sequence_last_value must never be called on another schema's sequence, which a
+        # plan chosen after ANALYZE may do otherwise — and fail on one being dropped meanwhile
+        # ("could not open relation with OID ...").
         cursor.execute(
             """
-            SELECT c.relname, a.attname, pg_sequence_last_value(d.objid)
-              FROM pg_depend d
-              JOIN pg_class q ON q.oid = d.objid AND q.relkind = 'S'
-              JOIN pg_class c ON c.oid = d.refobjid
-              JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.refobjsubid
-             WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
-               AND d.deptype = 'i' AND c.relnamespace = %s::regnamespace AND a.attidentity <> ''
-               AND pg_sequence_last_value(d.objid) IS NOT NULL
+            WITH own AS MATERIALIZED (
+                SELECT c.relname, a.attname, d.objid
+                  FROM pg_depend d
+                  JOIN pg_class q ON q.oid = d.objid AND q.relkind = 'S'
+                  JOIN pg_class c ON c.oid = d.refobjid
+                  JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = d.refobjsubid
+                 WHERE d.classid = 'pg_class'::regclass AND d.refclassid = 'pg_class'::regclass
+                   AND d.deptype = 'i' AND c.relnamespace = %s::regnamespace AND a.attidentity <> ''
+                   AND q.relnamespace = %s::regnamespace
+            )
+            SELECT relname, attname, pg_sequence_last_value(objid) FROM own
             """,
-            [source],
+            [source, source],
         )
         for table, column, last_value in cursor.fetchall():
+            if last_value is None:  # never used: the new sequence starts where a fresh one does
+                continue
             qualified = f"{_q(target)}.{_q(table)}".replace("'", "''")
             column_literal = column.replace("'", "''")
             ddl.append(
