@@ -31,7 +31,7 @@ def _setup(now: dt.datetime):
     )
     office = street_office_create(district=district, slug="bench-clocks", name="时限测速街道")
     user = user_create(
-        username="bench_grid", password="Bench-pass-2026", full_name="测速网格员", mobile="13800000001"
+        username="bench_clocks_grid", password="Bench-pass-2026", full_name="测速网格员", mobile="13800000001"
     )
     user.email = "bench@example.org"
     user.save(update_fields=["email"])
