@@ -42,7 +42,7 @@ def _setup(now: dt.datetime):
             """
             INSERT INTO deadlines_clock (subject_type, subject_id, kind, round, title, responsible_user_id,
                 community_id, grid_id, started_at, warn_at, due_at, met_at, state, escalation_level,
-                next_escalation_at, rule, created_at, updated_at)
+                next_escalation_at, rule, created_at, updated_at, calendar_missing, due_lead_working_days, duration_unit)
             SELECT 'requests.citizenrequest', i, 'respond', 1, '诉求 ' || i, %(user)s,
                    i %% 20 + 1, i %% 100 + 1,
                    CASE WHEN i <= %(w)s THEN %(now)s - interval '50 minutes'
@@ -54,7 +54,7 @@ def _setup(now: dt.datetime):
                    CASE WHEN i <= %(w)s THEN %(now)s + interval '10 minutes'
                         WHEN i <= %(w)s + %(d)s THEN %(now)s - interval '1 minute'
                         ELSE %(now)s + (i %% 30 + 1) * interval '1 day' END,
-                   NULL, 'on_track', 0, NULL, '1 小时', %(now)s, %(now)s
+                   NULL, 'on_track', 0, NULL, '1 小时', %(now)s, %(now)s, '', 0, ''
             FROM generate_series(1, %(open)s) AS i
             """,
             {"user": user.pk, "now": now, "w": CROSS_WARN, "d": CROSS_DUE, "open": OPEN},
@@ -63,12 +63,12 @@ def _setup(now: dt.datetime):
             """
             INSERT INTO deadlines_clock (subject_type, subject_id, kind, round, title, responsible_user_id,
                 community_id, grid_id, started_at, warn_at, due_at, met_at, state, escalation_level,
-                next_escalation_at, rule, created_at, updated_at)
+                next_escalation_at, rule, created_at, updated_at, calendar_missing, due_lead_working_days, duration_unit)
             SELECT 'requests.citizenrequest', %(open)s + i, 'handle', 1, '', %(user)s, i %% 20 + 1, i %% 100 + 1,
                    %(now)s - interval '3 days', %(now)s - interval '2 days 4 hours', %(now)s - interval '2 days',
                    %(now)s - interval '2 days' + (i %% 7 - 5) * interval '1 hour',
                    CASE WHEN i %% 7 - 5 <= 0 THEN 'met_on_time' ELSE 'met_late' END, 0, NULL, '24 小时',
-                   %(now)s, %(now)s
+                   %(now)s, %(now)s, '', 0, ''
             FROM generate_series(1, %(met)s) AS i
             """,
             {"user": user.pk, "now": now, "open": OPEN, "met": MET},
